@@ -5,6 +5,9 @@ from __future__ import annotations
 import click
 
 from widget.cli.evaluate import evaluate
+from widget.cli.events import events
+from widget.cli.serve import serve
+from widget.cli.shop import shop
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -13,4 +16,7 @@ def main() -> None:
     """Basketlift: recommendation widgets for online shops, paid from the uplift they bring."""
 
 
+main.add_command(serve)
+main.add_command(shop)
+main.add_command(events)
 main.add_command(evaluate)

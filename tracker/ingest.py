@@ -1,0 +1,173 @@
+"""Durable ingestion of a batch: validate each event, then append in one atomic script.
+
+The script (`ingest.lua`) checks the site key, the origin and the rate limits, drops
+event ids seen in the last 7 days, appends the rest to the shop's stream and the
+invalid ones to its dead-letter stream, all in one round trip: a retried batch is
+never counted twice, and a reply of success means every accepted event was appended.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from importlib.resources import files
+from typing import Any
+
+import orjson
+import redis.exceptions
+
+from tracker import keys
+from tracker.batch import MAX_EVENT_BYTES, Batch
+from tracker.client import Client
+from tracker.credentials import SITE_KEY_PREFIX, shop_of_key
+from tracker.errors import (
+    OriginNotAllowed,
+    PayloadTooLarge,
+    RateLimited,
+    StoreUnavailable,
+    UnknownSiteKey,
+)
+from tracker.schema import InvalidEvent, validate_event
+
+DEDUPLICATION_DAYS = 7
+_SCRIPT = files("tracker").joinpath("ingest.lua").read_text()
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Requests per second per site key and per client, with bursts of `burst_seconds`."""
+
+    site_per_second: float = 200.0
+    client_per_second: float = 5.0
+    burst_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An event left out of a batch: its index, the field at fault and why."""
+
+    index: int
+    field: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "field": self.field, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    shop: str
+    accepted: int
+    duplicates: int
+    rejected: tuple[Rejection, ...]
+
+
+def _seen_keys(shop: str, now: datetime) -> list[str]:
+    # Today's set first (the script adds to it), then the previous days'.
+    return [
+        keys.seen_event_ids(shop, (now - timedelta(days=back)).strftime("%Y%m%d"))
+        for back in range(DEDUPLICATION_DAYS + 1)
+    ]
+
+
+class EventIngestor:
+    """Appends batches of events to shops' streams; `redis` is a redis.asyncio client."""
+
+    def __init__(self, redis: Any, retention_days: int, limits: RateLimits) -> None:
+        self._script = redis.register_script(_SCRIPT)
+        self._retention_ms = retention_days * 86_400_000
+        self._limits = limits
+
+    async def ingest(
+        self, batch: Batch, origin: str | None, client: Client, now: datetime | None = None
+    ) -> IngestResult:
+        """Store a batch; raises a `BatchError` when the request as a whole is refused."""
+        shop = shop_of_key(batch.site_key, SITE_KEY_PREFIX)
+        if shop is None:
+            raise UnknownSiteKey("unknown site key", field="site_key")
+        now = now or datetime.now(UTC)
+        received_at = now.isoformat(timespec="milliseconds")
+        valid: list[str] = []
+        dead: list[str] = []
+        rejected: list[Rejection] = []
+        for index, raw in enumerate(batch.events):
+            raw_json = orjson.dumps(raw)
+            if len(raw_json) > MAX_EVENT_BYTES:
+                raise PayloadTooLarge(
+                    f"event {index} has {len(raw_json)} bytes; at most {MAX_EVENT_BYTES}",
+                    field=f"events[{index}]",
+                )
+            try:
+                event = validate_event(raw)
+            except InvalidEvent as error:
+                rejected.append(Rejection(index, error.field, error.reason))
+                dead.append(_dead_letter(shop, raw_json, error, received_at))
+                continue
+            event.update(shop=shop, received_at=received_at, sent_at=batch.sent_at, bot=client.bot)
+            event["context"].update(
+                ip=client.truncated_address, user_agent=client.user_agent, origin=origin
+            )
+            valid += [event["event_id"], orjson.dumps(event).decode()]
+        reply = await self._run(shop, batch.site_key, origin, client, now, valid, dead)
+        if reply[0] == 1:
+            raise UnknownSiteKey("unknown site key", field="site_key")
+        if reply[0] == 2:
+            raise OriginNotAllowed(f"origin {origin!r} is not allowed for this site key")
+        if reply[0] == 3:
+            retry_after = max(1, math.ceil(int(reply[1]) / 1000))
+            raise RateLimited(f"too many requests; retry after {retry_after} s", retry_after)
+        return IngestResult(shop, int(reply[1]), int(reply[2]), tuple(rejected))
+
+    async def _run(
+        self,
+        shop: str,
+        site_key: str,
+        origin: str | None,
+        client: Client,
+        now: datetime,
+        valid: list[str],
+        dead: list[str],
+    ) -> list[Any]:
+        limits = self._limits
+        script_keys = [
+            keys.shop_record(shop),
+            keys.shop_origins(shop),
+            keys.event_stream(shop),
+            keys.dead_letter_stream(shop),
+            keys.site_rate(shop),
+            keys.client_rate(shop, client.address_hash),
+            *_seen_keys(shop, now),
+        ]
+        args = [
+            site_key,
+            origin or "",
+            self._retention_ms,
+            (DEDUPLICATION_DAYS + 1) * 86_400,
+            limits.site_per_second,
+            limits.client_per_second,
+            limits.burst_seconds,
+            len(valid) // 2,
+            *valid,
+            *dead,
+        ]
+        try:
+            reply: list[Any] = await self._script(keys=script_keys, args=args)
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
+            raise StoreUnavailable(f"the event store did not confirm the append: {error}") from None
+        except redis.exceptions.ResponseError as error:
+            # READONLY, OOM, MISCONF: the store refused to write, so nothing was appended.
+            raise StoreUnavailable(f"the event store refused the append: {error}") from None
+        return reply
+
+
+def _dead_letter(shop: str, raw_json: bytes, error: InvalidEvent, received_at: str) -> str:
+    return orjson.dumps(
+        {
+            "shop": shop,
+            "received_at": received_at,
+            "field": error.field,
+            "reason": error.reason,
+            "event": raw_json.decode(errors="replace"),
+        }
+    ).decode()

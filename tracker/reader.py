@@ -1,0 +1,112 @@
+"""Readers of a shop's event stream, for engine and billing.
+
+`StreamReader` is one consumer in a consumer group: it reads new entries, acknowledges
+what it has processed, and reclaims entries that a dead consumer left pending.
+`read_range` walks the stream by time, for exports and recomputation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import redis.exceptions
+
+from tracker import keys
+from tracker.schema import Event
+
+
+@dataclass(frozen=True)
+class StreamEntry:
+    """An event with its stream id (`<milliseconds>-<sequence>`, the order of arrival)."""
+
+    id: str
+    event: Event
+
+
+def _entries(raw: list[Any]) -> list[StreamEntry]:
+    return [StreamEntry(entry_id, Event.from_payload(fields["e"])) for entry_id, fields in raw]
+
+
+def stream_id(moment: datetime) -> str:
+    """The first stream id at or after `moment`."""
+    return f"{int(moment.timestamp() * 1000)}-0"
+
+
+class StreamReader:
+    """One consumer of a consumer group over a shop's events; `redis` is redis.asyncio."""
+
+    def __init__(self, redis: Any, shop: str, group: str, consumer: str) -> None:
+        self._redis = redis
+        self._stream = keys.event_stream(shop)
+        self.group = group
+        self.consumer = consumer
+
+    async def ensure_group(self, start: str = "0") -> None:
+        """Create the group (from the stream's start by default) unless it exists."""
+        try:
+            await self._redis.xgroup_create(self._stream, self.group, id=start, mkstream=True)
+        except redis.exceptions.ResponseError as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+
+    async def read(self, count: int = 500, block_ms: int | None = None) -> list[StreamEntry]:
+        """Entries never delivered to this group, now owned by this consumer until acked."""
+        reply = await self._redis.xreadgroup(
+            self.group, self.consumer, {self._stream: ">"}, count=count, block=block_ms
+        )
+        return _entries(reply[0][1]) if reply else []
+
+    async def pending(self, count: int = 500) -> list[StreamEntry]:
+        """Entries delivered to this consumer and not acknowledged (after a restart)."""
+        reply = await self._redis.xreadgroup(
+            self.group, self.consumer, {self._stream: "0"}, count=count
+        )
+        return _entries(reply[0][1]) if reply else []
+
+    async def ack(self, entry_ids: list[str]) -> int:
+        if not entry_ids:
+            return 0
+        return int(await self._redis.xack(self._stream, self.group, *entry_ids))
+
+    async def reclaim(self, min_idle_ms: int, count: int = 500) -> list[StreamEntry]:
+        """Take over entries pending for longer than `min_idle_ms` in any consumer."""
+        claimed: list[StreamEntry] = []
+        cursor = "0-0"
+        while True:
+            reply = await self._redis.xautoclaim(
+                self._stream, self.group, self.consumer, min_idle_ms, cursor, count=count
+            )
+            cursor, entries, deleted = reply[0], reply[1], reply[2] if len(reply) > 2 else []
+            # Entries trimmed away while pending can never be processed: drop them.
+            if deleted:
+                await self.ack(list(deleted))
+            claimed += _entries([entry for entry in entries if entry[1]])
+            if cursor == "0-0" or len(claimed) >= count:
+                return claimed
+
+
+async def read_range(
+    redis: Any,
+    shop: str,
+    since: datetime,
+    until: datetime | None = None,
+    page_size: int = 1000,
+) -> AsyncIterator[StreamEntry]:
+    """Every event received in [since, until), oldest first, fetched a page at a time."""
+    stream = keys.event_stream(shop)
+    start = stream_id(since)
+    end = f"({stream_id(until)}" if until else "+"
+    while True:
+        page = await redis.xrange(stream, min=start, max=end, count=page_size)
+        for entry in _entries(page):
+            yield entry
+        if len(page) < page_size:
+            return
+        start = "(" + page[-1][0]
+
+
+async def stream_length(redis: Any, shop: str) -> int:
+    return int(await redis.xlen(keys.event_stream(shop)))

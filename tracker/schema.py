@@ -1,0 +1,208 @@
+"""The event schema: Segment's e-commerce v2 events plus recommendation events.
+
+`validate_event` checks one event as the browser sent it and returns its normalised form;
+`Event` is an event as stored in a shop's stream, for the readers of engine and billing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import orjson
+
+EventType = Literal[
+    "Page Viewed",
+    "Product Viewed",
+    "Product List Viewed",
+    "Product Clicked",
+    "Product Added",
+    "Product Removed",
+    "Cart Viewed",
+    "Checkout Started",
+    "Order Completed",
+    "Recommendation Shown",
+    "Recommendation Clicked",
+]
+EVENT_TYPES: frozenset[str] = frozenset(EventType.__args__)  # type: ignore[attr-defined]
+
+_REQUIRED_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "Product Viewed": ("product_id",),
+    "Product Clicked": ("product_id",),
+    "Product Added": ("product_id",),
+    "Product Removed": ("product_id",),
+    "Order Completed": ("order_id", "products"),
+    "Recommendation Shown": ("rec_id", "placement"),
+    "Recommendation Clicked": ("rec_id", "placement", "product_id"),
+}
+_AMOUNTS = ("price", "total", "revenue", "subtotal", "value", "discount", "tax", "shipping")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_MAX_ID = 128
+_MAX_PRODUCTS = 200
+_ARMS = ("treatment", "holdout")
+
+
+class InvalidEvent(ValueError):
+    """One event breaks the schema: `field` is its dotted path, `reason` says why."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def parse_timestamp(value: Any, field: str) -> str:
+    """An ISO 8601 date-time with a time zone, returned in UTC with milliseconds."""
+    if not isinstance(value, str):
+        raise InvalidEvent(field, "must be an ISO 8601 date-time string")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidEvent(field, "must be an ISO 8601 date-time string") from None
+    if moment.tzinfo is None:
+        raise InvalidEvent(field, "must carry a time zone, e.g. 'Z' or '+01:00'")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def _identifier(value: Any, field: str) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not 0 < len(value) <= _MAX_ID:
+        raise InvalidEvent(field, f"must be a string of 1 to {_MAX_ID} characters")
+    return value
+
+
+def _event_id(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            return str(uuid.UUID(value))
+        except ValueError:
+            pass
+    raise InvalidEvent("event_id", "must be a UUID made by the client")
+
+
+def _amount(value: Any, field: str) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidEvent(field, "must be a number")
+    if not math.isfinite(value) or value < 0:
+        raise InvalidEvent(field, "must be a finite number >= 0")
+    return value
+
+
+def _check_product(product: Any, field: str) -> dict[str, Any]:
+    if not isinstance(product, dict):
+        raise InvalidEvent(field, "must be an object")
+    checked = dict(product)
+    for name in ("product_id", "order_id", "rec_id"):
+        if name in checked:
+            checked[name] = _identifier(checked[name], f"{field}.{name}")
+    for name in _AMOUNTS:
+        if name in checked:
+            checked[name] = _amount(checked[name], f"{field}.{name}")
+    if "quantity" in checked:
+        quantity = checked["quantity"]
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            raise InvalidEvent(f"{field}.quantity", "must be a whole number >= 1")
+    if "currency" in checked and not (
+        isinstance(checked["currency"], str) and _CURRENCY.fullmatch(checked["currency"])
+    ):
+        raise InvalidEvent(f"{field}.currency", "must be an ISO 4217 code such as 'EUR'")
+    return checked
+
+
+def _check_properties(event_type: str, properties: Any) -> dict[str, Any]:
+    if properties is None:
+        properties = {}
+    checked = _check_product(properties, "properties")
+    for name in _REQUIRED_PROPERTIES.get(event_type, ()):
+        if name not in checked:
+            raise InvalidEvent(f"properties.{name}", f"is required for {event_type}")
+    if "products" in checked:
+        products = checked["products"]
+        if not isinstance(products, list) or not 0 < len(products) <= _MAX_PRODUCTS:
+            raise InvalidEvent("properties.products", f"must list 1 to {_MAX_PRODUCTS} products")
+        checked["products"] = [
+            _check_product(product, f"properties.products[{i}]")
+            for i, product in enumerate(products)
+        ]
+        for i, product in enumerate(checked["products"]):
+            if "product_id" not in product:
+                raise InvalidEvent(f"properties.products[{i}].product_id", "is required")
+    if "placement" in checked:
+        checked["placement"] = _identifier(checked["placement"], "properties.placement")
+    if "position" in checked:
+        position = checked["position"]
+        if isinstance(position, bool) or not isinstance(position, int) or position < 0:
+            raise InvalidEvent("properties.position", "must be a whole number >= 0")
+    if "arm" in checked and checked["arm"] not in _ARMS:
+        raise InvalidEvent("properties.arm", "must be 'treatment' or 'holdout'")
+    return checked
+
+
+def _check_context(context: Any) -> dict[str, Any]:
+    if context is None:
+        return {}
+    if not isinstance(context, dict):
+        raise InvalidEvent("context", "must be an object")
+    page = context.get("page")
+    if page is not None:
+        if not isinstance(page, dict):
+            raise InvalidEvent("context.page", "must be an object")
+        for name in ("url", "referrer"):
+            if page.get(name) is not None and not isinstance(page[name], str):
+                raise InvalidEvent(f"context.page.{name}", "must be a string")
+    return dict(context)
+
+
+def validate_event(raw: Any) -> dict[str, Any]:
+    """The normalised event, or `InvalidEvent` naming the first field that is wrong."""
+    if not isinstance(raw, dict):
+        raise InvalidEvent("", "an event must be an object")
+    event_type = raw.get("type")
+    if event_type not in EVENT_TYPES:
+        raise InvalidEvent("type", "must be one of: " + ", ".join(sorted(EVENT_TYPES)))
+    return {
+        "event_id": _event_id(raw.get("event_id")),
+        "type": event_type,
+        "anonymous_id": _identifier(raw.get("anonymous_id"), "anonymous_id"),
+        "session_id": _identifier(raw.get("session_id"), "session_id"),
+        "timestamp": parse_timestamp(raw.get("timestamp"), "timestamp"),
+        "properties": _check_properties(event_type, raw.get("properties")),
+        "context": _check_context(raw.get("context")),
+    }
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event as stored in a shop's stream (what the server added included)."""
+
+    event_id: str
+    type: str
+    shop: str
+    anonymous_id: str
+    session_id: str
+    timestamp: str
+    received_at: str
+    properties: dict[str, Any]
+    context: dict[str, Any]
+    bot: bool
+
+    @classmethod
+    def from_payload(cls, payload: str | bytes) -> Event:
+        data = orjson.loads(payload)
+        return cls(
+            event_id=data["event_id"],
+            type=data["type"],
+            shop=data["shop"],
+            anonymous_id=data["anonymous_id"],
+            session_id=data["session_id"],
+            timestamp=data["timestamp"],
+            received_at=data["received_at"],
+            properties=data["properties"],
+            context=data["context"],
+            bot=data["bot"],
+        )

@@ -1,0 +1,113 @@
+"""The admin HTTP API: shops, their keys and origins, guarded by `BASKETLIFT_ADMIN_TOKEN`."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from widget.responses import ApiError, FastJSONResponse, json_object
+from widget.services import services
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def admin_only(handler: Handler) -> Handler:
+    @wraps(handler)
+    async def guarded(request: Request) -> Response:
+        token = services(request).settings.admin_token
+        if token is None:
+            raise ApiError(403, "admin_api_disabled", "set BASKETLIFT_ADMIN_TOKEN to enable it")
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), token.encode()):
+            raise ApiError(401, "unauthorized", "send Authorization: Bearer <admin token>")
+        return await handler(request)
+
+    return guarded
+
+
+def _string(data: dict[str, Any], field: str, required: bool = True) -> str | None:
+    value = data.get(field)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise ApiError(422, "invalid_field", f"{field} must be a string", field)
+    return value
+
+
+@admin_only
+async def list_shops(request: Request) -> Response:
+    """List every shop."""
+    shops = await services(request).shops.list()
+    return FastJSONResponse({"shops": [shop.as_dict() for shop in shops]})
+
+
+@admin_only
+async def create_shop(request: Request) -> Response:
+    """Create a shop from `{"name", "id"?, "origins"?: [...]}`; the secret key is shown once."""
+    data = await json_object(request)
+    origins = data.get("origins", [])
+    if not isinstance(origins, list) or not all(isinstance(o, str) for o in origins):
+        raise ApiError(422, "invalid_field", "origins must be an array of strings", "origins")
+    issued = await services(request).shops.create(
+        str(_string(data, "name")), tuple(origins), _string(data, "id", required=False)
+    )
+    body = issued.shop.as_dict() | {"secret_key": issued.secret_key}
+    return FastJSONResponse(body, status_code=201)
+
+
+@admin_only
+async def show_shop(request: Request) -> Response:
+    """Show one shop."""
+    shop = await services(request).shops.get(request.path_params["shop"])
+    return FastJSONResponse(shop.as_dict())
+
+
+@admin_only
+async def rotate_key(request: Request) -> Response:
+    """Replace the shop's `{"key": "secret"}` (default) or `{"key": "site"}` key."""
+    data = await json_object(request) if await request.body() else {}
+    which = data.get("key", "secret")
+    registry = services(request).shops
+    shop_id = request.path_params["shop"]
+    if which == "secret":
+        secret_key = await registry.rotate_secret_key(shop_id)
+        return FastJSONResponse(
+            (await registry.get(shop_id)).as_dict() | {"secret_key": secret_key}
+        )
+    if which == "site":
+        return FastJSONResponse((await registry.rotate_site_key(shop_id)).as_dict())
+    raise ApiError(422, "invalid_field", "key must be 'secret' or 'site'", "key")
+
+
+@admin_only
+async def add_origin(request: Request) -> Response:
+    """Allow one more origin: `{"origin": "https://shop.example"}`."""
+    origin = str(_string(await json_object(request), "origin"))
+    shop = await services(request).shops.add_origin(request.path_params["shop"], origin)
+    return FastJSONResponse(shop.as_dict())
+
+
+@admin_only
+async def remove_origin(request: Request) -> Response:
+    """Stop allowing `?origin=https://shop.example`."""
+    origin = request.query_params.get("origin")
+    if not origin:
+        raise ApiError(422, "invalid_field", "give the origin to remove as ?origin=", "origin")
+    shop = await services(request).shops.remove_origin(request.path_params["shop"], origin)
+    return FastJSONResponse(shop.as_dict())
+
+
+routes = [
+    Route("/v1/admin/shops", list_shops, methods=["GET"]),
+    Route("/v1/admin/shops", create_shop, methods=["POST"]),
+    Route("/v1/admin/shops/{shop}", show_shop, methods=["GET"]),
+    Route("/v1/admin/shops/{shop}/rotate-key", rotate_key, methods=["POST"]),
+    Route("/v1/admin/shops/{shop}/origins", add_origin, methods=["POST"]),
+    Route("/v1/admin/shops/{shop}/origins", remove_origin, methods=["DELETE"]),
+]

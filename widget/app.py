@@ -1,0 +1,89 @@
+"""The application factory: `create_app(settings)` composes the HTTP APIs over one store.
+
+Run it with `basketlift serve`, or `uvicorn widget.app:create_app --factory`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import redis.exceptions
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from tracker.errors import InvalidShopField, ShopAlreadyExists, ShopError, UnknownShop
+from widget import admin_api, events_api, health_api
+from widget.embedded import EmbeddedStore
+from widget.metrics import LatencyMiddleware, Metrics
+from widget.responses import ApiError, error_code, error_response
+from widget.services import Services
+from widget.settings import Settings
+from widget.store import connect
+
+_SHOP_ERROR_STATUS = {UnknownShop: 404, ShopAlreadyExists: 409, InvalidShopField: 422}
+
+
+async def _api_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, ApiError)
+    return error_response(error.status, error.code, error.message, error.field)
+
+
+async def _shop_error(request: Request, error: Exception) -> Response:
+    status = _SHOP_ERROR_STATUS.get(type(error), 400)
+    return error_response(status, error_code(error), str(error), getattr(error, "field", None))
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    code = error.detail.lower().replace(" ", "_")
+    return error_response(error.status_code, code, error.detail, headers=error.headers)
+
+
+async def _store_error(request: Request, error: Exception) -> Response:
+    return error_response(503, "store_unavailable", f"the store did not answer: {error}")
+
+
+def create_app(settings: Settings | None = None, store_client: Any | None = None) -> Starlette:
+    """The Basketlift HTTP app.
+
+    With `store_client` given (a redis.asyncio client) the app uses it and never closes it;
+    otherwise it connects to `settings.redis_url`, or starts the embedded store.
+    """
+    settings = settings or Settings.from_env(os.environ)
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            client = store_client
+            if client is None:
+                url = settings.redis_url
+                if url is None:
+                    # Started on this thread, not a pool thread: the server is bound to
+                    # its starting thread's life by the parent-death signal.
+                    store = EmbeddedStore(settings.data_dir)
+                    url = store.start()
+                    stack.callback(store.stop)
+                client = await connect(url)
+                stack.push_async_callback(client.aclose)
+            app.state.services = await Services.build(settings, client, metrics)
+            yield
+
+    return Starlette(
+        routes=[*events_api.routes, *admin_api.routes, *health_api.routes],
+        middleware=[Middleware(LatencyMiddleware, metrics=metrics)],
+        exception_handlers={
+            ApiError: _api_error,
+            ShopError: _shop_error,
+            HTTPException: _http_error,
+            redis.exceptions.ConnectionError: _store_error,
+            redis.exceptions.TimeoutError: _store_error,
+        },
+        lifespan=lifespan,
+    )

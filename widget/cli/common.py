@@ -1,0 +1,46 @@
+"""What the commands share: settings from the environment and a connection to the store."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import click
+import orjson
+
+from widget.embedded import EmbeddedStore, EmbeddedStoreError
+from widget.settings import Settings, SettingsError
+from widget.store import connect
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings.from_env(os.environ)
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@asynccontextmanager
+async def open_store(settings: Settings) -> AsyncIterator[Any]:
+    """A client of the configured store; the embedded one is started (and stopped) if needed."""
+    embedded = None
+    url = settings.redis_url
+    if url is None:
+        embedded = EmbeddedStore(settings.data_dir)
+        try:
+            url = embedded.start()
+        except EmbeddedStoreError as error:
+            raise click.ClickException(str(error)) from None
+    client = await connect(url)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+        if embedded is not None:
+            embedded.stop()
+
+
+def echo_json(value: Any) -> None:
+    click.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())

@@ -1,0 +1,60 @@
+"""`basketlift events`: export a shop's events as JSON lines."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sys
+from datetime import UTC, datetime
+from typing import IO
+
+import click
+import orjson
+from tqdm import tqdm
+
+from tracker.reader import read_range, stream_length
+from widget.cli.common import load_settings, open_store
+
+
+def _moment(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@click.group()
+def events() -> None:
+    """Read the events shops have sent."""
+
+
+@events.command()
+@click.option("--shop", "shop_id", required=True, help="The shop's id.")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    required=True,
+    help="Events received at or after this date (UTC).",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="Events received before this date (UTC); default: now.",
+)
+@click.option("--output", type=click.File("wb"), default="-", help="File to write; default stdout.")
+def export(shop_id: str, since: datetime, until: datetime | None, output: IO[bytes]) -> None:
+    """Write a shop's events as JSON lines, one event a line, oldest first."""
+
+    async def run() -> int:
+        written = 0
+        async with open_store(load_settings()) as client:
+            total = await stream_length(client, shop_id)
+            with tqdm(total=total, unit="event", file=sys.stderr, disable=None) as progress:
+                async for entry in read_range(
+                    client, shop_id, _moment(since), _moment(until) if until else None
+                ):
+                    line = dataclasses.asdict(entry.event) | {"stream_id": entry.id}
+                    output.write(orjson.dumps(line) + b"\n")
+                    written += 1
+                    progress.update()
+        return written
+
+    count = asyncio.run(run())
+    click.echo(f"{count} events exported", err=True)

@@ -1,0 +1,48 @@
+"""`basketlift serve`: the HTTP server, on the embedded store unless a URL is configured."""
+
+from __future__ import annotations
+
+import os
+
+import click
+import uvicorn
+
+from widget.cli.common import load_settings
+from widget.embedded import EmbeddedStore, EmbeddedStoreError
+
+
+@click.command()
+@click.option("--host", help="Address to listen on [BASKETLIFT_HOST, 127.0.0.1].")
+@click.option("--port", type=int, help="Port to listen on [BASKETLIFT_PORT, 8000].")
+@click.option("--workers", type=int, help="Worker processes [BASKETLIFT_WORKERS, 1].")
+@click.option("--access-log/--no-access-log", default=False, help="Log every request.")
+def serve(host: str | None, port: int | None, workers: int | None, access_log: bool) -> None:
+    """Serve the HTTP API until interrupted.
+
+    With no BASKETLIFT_REDIS_URL, a private Valkey server is started on the data folder
+    (BASKETLIFT_DATA_DIR) and stopped on exit; the next `serve` finds the same data.
+    """
+    settings = load_settings()
+    store = None
+    if settings.redis_url is None:
+        store = EmbeddedStore(settings.data_dir)
+        try:
+            url = store.start()
+        except EmbeddedStoreError as error:
+            raise click.ClickException(str(error)) from None
+        # Workers are new processes: they find the store through the environment.
+        os.environ["BASKETLIFT_REDIS_URL"] = url
+        click.echo(f"embedded store: {url} (data in {settings.data_dir.resolve()})", err=True)
+    try:
+        uvicorn.run(
+            "widget.app:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers or settings.workers,
+            log_level=settings.log_level,
+            access_log=access_log,
+        )
+    finally:
+        if store is not None:
+            store.stop()

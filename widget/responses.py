@@ -1,0 +1,61 @@
+"""JSON responses, and the one shape of every error: what was wrong, with which field."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from starlette.responses import JSONResponse, Response
+
+
+class FastJSONResponse(JSONResponse):
+    """A JSON response serialised with orjson."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def error_code(error: Exception) -> str:
+    """`TooManyEvents` -> `too_many_events`."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(error).__name__).lower()
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """`{"error": {"status", "code", "message", "field"}}` with the given status."""
+    body: dict[str, Any] = {"status": status, "code": code, "message": message}
+    if field is not None:
+        body["field"] = field
+    return FastJSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+class ApiError(Exception):
+    """Raised by handlers; rendered by the app as `error_response`."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+async def json_object(request: Any, limit: int = 64 * 1024) -> dict[str, Any]:
+    """The request body as a JSON object, or a 400/413 `ApiError` saying why not."""
+    body = await request.body()
+    if len(body) > limit:
+        raise ApiError(413, "payload_too_large", f"the body has more than {limit} bytes")
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise ApiError(400, "malformed_body", f"the body is not valid JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "malformed_body", "the body must be a JSON object")
+    return data

@@ -1,0 +1,41 @@
+"""What the HTTP handlers share, built once per app in its lifespan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+
+from tracker.ingest import EventIngestor, RateLimits
+from tracker.shops import ShopRegistry
+from widget.metrics import Metrics
+from widget.settings import Settings
+from widget.store import address_hash_secret
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    redis: Any
+    shops: ShopRegistry
+    ingestor: EventIngestor
+    address_secret: bytes
+    metrics: Metrics
+
+    @classmethod
+    async def build(cls, settings: Settings, redis: Any, metrics: Metrics) -> Services:
+        limits = RateLimits(settings.rate_limit_site, settings.rate_limit_client)
+        return cls(
+            settings=settings,
+            redis=redis,
+            shops=ShopRegistry(redis),
+            ingestor=EventIngestor(redis, settings.event_retention_days, limits),
+            address_secret=await address_hash_secret(redis),
+            metrics=metrics,
+        )
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
