@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from tracker.errors import MalformedBatch, TooManyEvents
+from tracker.errors import MalformedBatch
 from tracker.schema import InvalidEvent, parse_timestamp
 
 MAX_BODY_BYTES = 512 * 1024
@@ -25,7 +25,7 @@ class Batch:
 
 
 def parse_batch(body: bytes) -> Batch:
-    """Parse a body; `MalformedBatch` (400) or `TooManyEvents` (422) say what is wrong."""
+    """Parse a body; `MalformedBatch` (400) says what is wrong with it."""
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as error:
@@ -38,11 +38,6 @@ def parse_batch(body: bytes) -> Batch:
     events = data.get("events")
     if not isinstance(events, list):
         raise MalformedBatch("events must be an array of events", field="events")
-    if len(events) > MAX_BATCH_EVENTS:
-        raise TooManyEvents(
-            f"a batch holds at most {MAX_BATCH_EVENTS} events, this one {len(events)}",
-            field="events",
-        )
     sent_at = data.get("sent_at")
     if sent_at is not None:
         try:

@@ -18,7 +18,7 @@ import orjson
 import redis.exceptions
 
 from tracker import keys
-from tracker.batch import MAX_EVENT_BYTES, Batch
+from tracker.batch import MAX_BATCH_EVENTS, MAX_EVENT_BYTES, Batch
 from tracker.client import Client
 from tracker.credentials import SITE_KEY_PREFIX, shop_of_key
 from tracker.errors import (
@@ -26,6 +26,7 @@ from tracker.errors import (
     PayloadTooLarge,
     RateLimited,
     StoreUnavailable,
+    TooManyEvents,
     UnknownSiteKey,
 )
 from tracker.schema import InvalidEvent, validate_event
@@ -86,6 +87,11 @@ class EventIngestor:
         shop = shop_of_key(batch.site_key, SITE_KEY_PREFIX)
         if shop is None:
             raise UnknownSiteKey("unknown site key", field="site_key")
+        if len(batch.events) > MAX_BATCH_EVENTS:
+            raise TooManyEvents(
+                f"a batch holds at most {MAX_BATCH_EVENTS} events, this one {len(batch.events)}",
+                field="events",
+            )
         now = now or datetime.now(UTC)
         received_at = now.isoformat(timespec="milliseconds")
         valid: list[str] = []

@@ -1,0 +1,117 @@
+"""The fee of one shop for one month, with the evidence its invoice shows.
+
+Money is Decimal end to end: the revenue-per-visitor difference leaves the statistics as
+the Decimal of its float's shortest repr, and the share fee is rounded half-up once, to the
+currency's minor unit. Licence, minimum and cap lie on that grid already (the contract
+checks), so the total is exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+from typing import Literal
+
+import orjson
+
+from billing.contracts import Contract
+from billing.currency import MONEY_PRECISION, minor_unit_exponent, round_half_up
+from billing.errors import IncompatibleStatistics
+from billing.inference import StatisticReason
+from billing.sufficient import ExperimentStatistics
+from billing.uplift import GateReason, UpliftReport, estimate_uplift
+
+NoShareReason = Literal[GateReason, StatisticReason]
+
+
+@dataclass(frozen=True)
+class FeeComputation:
+    """Everything an invoice needs: the contract, the sums, the report and the money.
+
+    `revenue_per_visitor_difference` is in major units per visitor on the contract's basis;
+    `incremental_revenue` is unrounded; both are None when no share is charged.
+    """
+
+    contract: Contract
+    statistics: ExperimentStatistics
+    uplift: UpliftReport
+    no_share_reasons: tuple[NoShareReason, ...]
+    treated_visitors: int
+    revenue_per_visitor_difference: Decimal | None
+    incremental_revenue: Decimal | None
+    share_fee: Decimal
+    licence_fee: Decimal
+    total: Decimal
+
+    @property
+    def charges_share(self) -> bool:
+        return not self.no_share_reasons
+
+    def to_json(self) -> bytes:
+        """UTF-8 JSON; Decimals as strings so that no amount passes through a float."""
+        return orjson.dumps(self, default=_decimal_as_string)
+
+
+def _decimal_as_string(value: object) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def compute_fee(contract: Contract, statistics: ExperimentStatistics) -> FeeComputation:
+    """The month's fee from the month's statistics under one contract version."""
+    _check_compatible(contract, statistics)
+    uplift = estimate_uplift(
+        statistics,
+        confidence_level=contract.confidence_level,
+        holdout_share=contract.holdout_share,
+        gates=contract.gates,
+    )
+    difference = uplift.revenue_per_visitor.absolute
+    reasons: tuple[NoShareReason, ...] = uplift.failed_gates
+    if difference.reason is not None:
+        reasons += (difference.reason,)
+    treated = statistics.treatment.visitors
+    licence = contract.monthly_licence_fee
+    if reasons:
+        return FeeComputation(
+            contract, statistics, uplift, reasons, treated, None, None, Decimal(0), licence, licence
+        )
+    per_visitor_minor = (
+        difference.lower_bound if contract.basis == "lower_bound" else difference.estimate
+    )
+    with localcontext(prec=MONEY_PRECISION):
+        per_visitor = Decimal(repr(per_visitor_minor)).scaleb(
+            -minor_unit_exponent(contract.currency)
+        )
+        incremental = treated * per_visitor
+        share = contract.revenue_share_percent / 100 * max(Decimal(0), incremental)
+        share = max(share, contract.minimum_fee)
+        if contract.fee_cap is not None:
+            share = min(share, contract.fee_cap)
+        share_fee = round_half_up(share, contract.currency)
+        total = licence + share_fee
+    return FeeComputation(
+        contract,
+        statistics,
+        uplift,
+        (),
+        treated,
+        per_visitor,
+        incremental,
+        share_fee,
+        licence,
+        total,
+    )
+
+
+def _check_compatible(contract: Contract, statistics: ExperimentStatistics) -> None:
+    if statistics.currency != contract.currency:
+        raise IncompatibleStatistics(
+            f"statistics in {statistics.currency}, contract in {contract.currency}"
+        )
+    cap = contract.revenue_cap_minor
+    if cap is not None and statistics.revenue_cap_minor != cap:
+        raise IncompatibleStatistics(
+            f"statistics capped at {statistics.revenue_cap_minor} minor units, contract at {cap}"
+        )

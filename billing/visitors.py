@@ -1,0 +1,136 @@
+"""From per-visitor rows to additive sums: shared by the stream consumer and the recompute.
+
+A row is one visitor (counted in the arm of their first exposure) with integer counts and
+net revenue in minor units. Every sum is exact: int64 arithmetic is used only where it
+cannot overflow, Python ints otherwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from billing.errors import InvalidVisitorRows
+from billing.sufficient import ArmStatistics, ExperimentStatistics
+
+_INT64_LIMIT = 2**63
+
+IntArray = NDArray[np.int64]
+
+
+def _column(name: str, values: ArrayLike) -> IntArray:
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise InvalidVisitorRows(f"{name} must be one-dimensional, got shape {array.shape}")
+    if array.size and array.dtype.kind not in "biu":
+        raise InvalidVisitorRows(f"{name} must hold integers, got dtype {array.dtype}")
+    if array.size and array.dtype.kind == "u" and int(array.max()) >= _INT64_LIMIT:
+        raise InvalidVisitorRows(f"{name} holds a value beyond int64")
+    column = array.astype(np.int64)
+    if column.size and int(column.min()) < 0:
+        raise InvalidVisitorRows(f"{name} holds a negative value")
+    return column
+
+
+def _exact_dot(left: IntArray, right: IntArray) -> int:
+    if left.size == 0:
+        return 0
+    bound = int(left.max()) * int(right.max()) * left.size
+    if bound < _INT64_LIMIT:
+        return int(np.dot(left, right))
+    return sum(a * b for a, b in zip(left.tolist(), right.tolist(), strict=True))
+
+
+def _exact_sum(values: IntArray) -> int:
+    if values.size == 0 or int(values.max()) * values.size < _INT64_LIMIT:
+        return int(values.sum())
+    return sum(values.tolist())
+
+
+def summarise_visitors(
+    *,
+    orders: ArrayLike,
+    net_revenue_minor: ArrayLike,
+    page_views: ArrayLike,
+    recommendation_clicks: ArrayLike,
+    revenue_cap_minor: int | None,
+) -> ArmStatistics:
+    """Sums of one arm's visitors; arrays of shape (visitors,), revenue in minor units."""
+    columns = {
+        "orders": _column("orders", orders),
+        "net_revenue_minor": _column("net_revenue_minor", net_revenue_minor),
+        "page_views": _column("page_views", page_views),
+        "recommendation_clicks": _column("recommendation_clicks", recommendation_clicks),
+    }
+    if len({column.size for column in columns.values()}) > 1:
+        sizes = {name: column.size for name, column in columns.items()}
+        raise InvalidVisitorRows(f"columns differ in length: {sizes}")
+    order_counts, revenue = columns["orders"], columns["net_revenue_minor"]
+    if np.any((revenue > 0) & (order_counts == 0)):
+        raise InvalidVisitorRows("a visitor without orders has revenue")
+    if revenue_cap_minor is not None and revenue_cap_minor <= 0:
+        raise InvalidVisitorRows(f"revenue cap must be positive, got {revenue_cap_minor}")
+    capped = revenue if revenue_cap_minor is None else np.minimum(revenue, revenue_cap_minor)
+    return ArmStatistics(
+        visitors=int(order_counts.size),
+        converting_visitors=int(np.count_nonzero(order_counts)),
+        orders=_exact_sum(order_counts),
+        orders_squares=_exact_dot(order_counts, order_counts),
+        net_revenue=_exact_sum(revenue),
+        net_revenue_squares=_exact_dot(revenue, revenue),
+        capped_revenue=_exact_sum(capped),
+        capped_revenue_squares=_exact_dot(capped, capped),
+        capped_visitors=int(np.count_nonzero(capped < revenue)),
+        capped_revenue_times_orders=_exact_dot(capped, order_counts),
+        page_views=_exact_sum(columns["page_views"]),
+        recommendation_clicks=_exact_sum(columns["recommendation_clicks"]),
+    )
+
+
+def summarise_day(
+    *,
+    treated: ArrayLike,
+    orders: ArrayLike,
+    net_revenue_minor: ArrayLike,
+    page_views: ArrayLike,
+    recommendation_clicks: ArrayLike,
+    currency: str,
+    revenue_cap_minor: int | None,
+) -> ExperimentStatistics:
+    """Both arms' sums from one array per column; `treated` is (visitors,) of bool."""
+    in_treatment = np.asarray(treated)
+    if in_treatment.dtype != np.bool_ or in_treatment.ndim != 1:
+        raise InvalidVisitorRows("treated must be a one-dimensional bool array")
+    columns = {
+        "orders": np.asarray(orders),
+        "net_revenue_minor": np.asarray(net_revenue_minor),
+        "page_views": np.asarray(page_views),
+        "recommendation_clicks": np.asarray(recommendation_clicks),
+    }
+    if any(column.shape != in_treatment.shape for column in columns.values()):
+        raise InvalidVisitorRows("treated and the columns differ in shape")
+
+    def arm(mask: NDArray[np.bool_]) -> ArmStatistics:
+        selected = {name: column[mask] for name, column in columns.items()}
+        return summarise_visitors(**selected, revenue_cap_minor=revenue_cap_minor)
+
+    return ExperimentStatistics(
+        currency=currency,
+        revenue_cap_minor=revenue_cap_minor,
+        treatment=arm(in_treatment),
+        holdout=arm(~in_treatment),
+    )
+
+
+def pooled_revenue_cap(*net_revenue_minor: ArrayLike, percentile: float = 99.9) -> int | None:
+    """The period's cap when the contract sets none: an observed value at the percentile.
+
+    Pooled over both arms so that the cap does not depend on the treatment; None when there
+    are no visitors (nothing to cap).
+    """
+    columns = [_column("net_revenue_minor", values) for values in net_revenue_minor]
+    pooled = np.concatenate(columns) if columns else np.empty(0, dtype=np.int64)
+    if pooled.size == 0:
+        return None
+    cap = int(np.percentile(pooled, percentile, method="higher"))
+    return cap if cap > 0 else None

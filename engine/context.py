@@ -1,0 +1,45 @@
+"""The current sessions as a weighted sparse matrix: recent clicks count more."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from engine.sessions import Sessions
+
+
+def recency_weights(contexts: Sessions, decay: float | None) -> np.ndarray:
+    """Weight (n_events,) of each click: exp(-(clicks after it) / decay), or 1 if decay is None.
+
+    With decay = L the weights fall like STAN's w1; the last click always weighs 1.
+    """
+    after = np.repeat(contexts.offsets[1:], contexts.lengths) - 1 - np.arange(len(contexts.items))
+    if decay is None:
+        return np.ones(len(contexts.items), dtype=np.float32)
+    return np.exp(-after / decay).astype(np.float32)
+
+
+def context_matrix(contexts: Sessions, n_items: int, decay: float | None) -> sp.csr_matrix:
+    """csr_matrix (n_contexts, n_items): the weight of each item's most recent click.
+
+    Ids outside the catalogue (negative) and weights that underflow to 0 are left out.
+    """
+    weights = recency_weights(contexts, decay)
+    rows = contexts.session_ids()
+    known = (contexts.items >= 0) & (weights > 0)
+    # Each (row, item) keeps its latest click: max() over duplicates, not their sum.
+    matrix = sp.coo_matrix(
+        (weights[known], (rows[known], contexts.items[known])), shape=(len(contexts), n_items)
+    )
+    return _max_dedup(matrix)
+
+
+def _max_dedup(matrix: sp.coo_matrix) -> sp.csr_matrix:
+    key = matrix.row.astype(np.int64) * matrix.shape[1] + matrix.col
+    order = np.lexsort((-matrix.data, key))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = key[order][1:] != key[order][:-1]
+    chosen = order[first]
+    return sp.csr_matrix(
+        (matrix.data[chosen], (matrix.row[chosen], matrix.col[chosen])), shape=matrix.shape
+    )

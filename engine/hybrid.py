@@ -1,0 +1,52 @@
+"""A weighted hybrid: the sum of its members' scores, each scaled to a best score of 1."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from engine.recommender import Recommender
+from engine.sessions import Sessions
+
+
+def scaled_to_row_max(scores: sp.csr_matrix) -> sp.csr_matrix:
+    """`scores` (n_rows, n_items) with each row divided by its largest entry."""
+    scores = sp.csr_matrix(scores)
+    row_max = scores.max(axis=1).toarray().ravel()
+    factor = np.divide(1.0, row_max, out=np.zeros_like(row_max), where=row_max > 0)
+    return sp.csr_matrix(sp.diags(factor.astype(np.float32)) @ scores)
+
+
+class Hybrid(Recommender):
+    """sum_m weight_m * score_m / max(score_m) over member recommenders m."""
+
+    def __init__(
+        self, members: Sequence[Recommender], weights: Sequence[float], name: str = "hybrid"
+    ) -> None:
+        super().__init__()
+        if len(members) != len(weights) or not members:
+            raise ValueError("a hybrid needs one weight per member, and at least one member")
+        self.members = list(members)
+        self.weights = list(weights)
+        self.name = name
+
+    def _fit(self, sessions: Sessions) -> None:
+        for member in self.members:
+            member.fit(sessions, self.n_items)
+
+    def _score(self, contexts: Sessions) -> sp.csr_matrix:
+        total = sp.csr_matrix((len(contexts), self.n_items), dtype=np.float32)
+        for member, weight in zip(self.members, self.weights, strict=True):
+            if weight:
+                total = total + weight * scaled_to_row_max(member.score(contexts))
+        return sp.csr_matrix(total)
+
+    def _reasons(
+        self, context: npt.NDArray[np.int32], items: npt.NDArray[np.int32]
+    ) -> list[tuple[str, int | None]]:
+        # The reason of the member with the largest weight: the main evidence.
+        lead = self.members[int(np.argmax(self.weights))]
+        return lead._reasons(context, items)

@@ -1,0 +1,131 @@
+"""The one interface of every recommender: fit on sessions, recommend for contexts.
+
+A context is what we know of the visitor right now: the item indices of the current
+session (or basket) in click order. `score` gives a sparse matrix of evidence; the base
+class turns it into ranked lists, removes exclusions, and fills short lists from the
+most popular items so that no placement is ever empty.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Self
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from engine.errors import NotFitted
+from engine.sessions import ItemIds, Sessions
+from engine.topk import NO_ITEM, top_k, without
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One recommended item (index), its score, and why: `reason` + the item behind it."""
+
+    item: int
+    score: float
+    reason: str
+    because: int | None = None
+
+    def describe(self, item_ids: ItemIds) -> str:
+        """The reason in words with external ids, e.g. "viewed with 1234"."""
+        if self.because is None:
+            return self.reason
+        return f"{self.reason} {item_ids.external([self.because])[0]}"
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Ranked lists for many contexts: `items` (n_contexts, n) int32 (-1 = none), `scores`."""
+
+    items: npt.NDArray[np.int32]
+    scores: npt.NDArray[np.float32]
+
+
+class Recommender(ABC):
+    """Fit on past sessions; recommend the next items for current contexts."""
+
+    name: str = "recommender"
+
+    def __init__(self) -> None:
+        self.n_items = 0
+        self.popularity = np.zeros(0, dtype=np.float32)
+        self._fitted = False
+
+    def fit(self, sessions: Sessions, n_items: int) -> Self:
+        """Learn from `sessions` (item indices < n_items, sessions oldest first)."""
+        self.n_items = n_items
+        self.popularity = np.bincount(sessions.items, minlength=n_items).astype(np.float32)
+        # Most popular first; ties by item index so that the order is deterministic.
+        self._by_popularity = np.lexsort((np.arange(n_items), -self.popularity)).astype(np.int32)
+        self._fit(sessions)
+        self._fitted = True
+        return self
+
+    def score(self, contexts: Sessions) -> sp.csr_matrix:
+        """csr_matrix (n_contexts, n_items) of positive scores; absent = no evidence."""
+        if not self._fitted:
+            raise NotFitted(f"{self.name} must be fitted before it recommends")
+        return self._score(contexts)
+
+    def recommend_batch(
+        self, contexts: Sessions, n: int, exclude: sp.csr_matrix | None = None
+    ) -> Ranking:
+        """The n best items for each context, never recommending entries of `exclude`.
+
+        `exclude` is a csr_matrix (n_contexts, n_items); non-zero entries are excluded.
+        Places the model has no evidence for are filled by popularity, with score 0.
+        """
+        items, scores = top_k(without(self.score(contexts), exclude), n)
+        self._fill(items, exclude)
+        return Ranking(items, scores)
+
+    def recommend(
+        self, context: Sequence[int], n: int = 20, exclude: Iterable[int] = ()
+    ) -> list[Recommendation]:
+        """The n best items after `context` (item indices in click order), with reasons."""
+        blocked = np.fromiter(exclude, dtype=np.int64)
+        mask = sp.csr_matrix(
+            (np.ones(len(blocked)), (np.zeros(len(blocked), dtype=np.int64), blocked)),
+            shape=(1, self.n_items),
+        )
+        ranking = self.recommend_batch(Sessions.from_lists([list(context)]), n, mask)
+        found = ranking.items[0] != NO_ITEM
+        items, scores = ranking.items[0][found], ranking.scores[0][found]
+        reasons = self._reasons(np.asarray(context, dtype=np.int32), items)
+        return [
+            Recommendation(int(item), float(score), *(reason if score > 0 else ("popular", None)))
+            for item, score, reason in zip(items, scores, reasons, strict=True)
+        ]
+
+    def _reasons(
+        self, context: npt.NDArray[np.int32], items: npt.NDArray[np.int32]
+    ) -> list[tuple[str, int | None]]:
+        return [("popular", None)] * len(items)
+
+    def _fill(self, items: npt.NDArray[np.int32], exclude: sp.csr_matrix | None) -> None:
+        """Fill `NO_ITEM` places of `items` in place with popular items not yet shown."""
+        missing = items == NO_ITEM
+        rows = np.flatnonzero(missing.any(axis=1))
+        if len(rows) == 0 or self.n_items == 0:
+            return
+        n = items.shape[1]
+        blocked = 0 if exclude is None else int(np.diff(exclude.indptr)[rows].max(initial=0))
+        candidates = self._by_popularity[: 2 * n + blocked]
+        taken = (candidates[None, :, None] == items[rows][:, None, :]).any(axis=2)
+        if exclude is not None:
+            taken |= np.asarray(exclude[rows][:, candidates].todense()) != 0
+        for row, free in zip(rows, ~taken, strict=True):
+            holes = np.flatnonzero(items[row] == NO_ITEM)
+            fill = candidates[free][: len(holes)]
+            items[row, holes[: len(fill)]] = fill
+
+    @abstractmethod
+    def _fit(self, sessions: Sessions) -> None: ...
+
+    @abstractmethod
+    def _score(self, contexts: Sessions) -> sp.csr_matrix: ...

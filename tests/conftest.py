@@ -1,0 +1,110 @@
+"""Fixtures shared by every test: a real store, a clean database per test, the app.
+
+The store is the embedded Valkey server, started once per session; with
+BASKETLIFT_TEST_REDIS_URL set, tests run against that server instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from starlette.testclient import TestClient
+
+from widget.app import create_app
+from widget.embedded import EmbeddedStore
+from widget.settings import Settings
+from widget.store import connect
+
+ADMIN_TOKEN = "test-admin-token-0123456789"
+ORIGIN = "https://shop.example"
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    configured = os.environ.get("BASKETLIFT_TEST_REDIS_URL")
+    if configured:
+        yield configured
+        return
+    with EmbeddedStore(tmp_path_factory.mktemp("store")) as store:
+        yield store.url
+
+
+@pytest.fixture
+def clean_store(store_url: str) -> str:
+    """The store's URL, after emptying its database."""
+    client = redis.Redis.from_url(store_url)
+    if client.info("cluster").get("cluster_enabled"):
+        client.close()
+        client = redis.RedisCluster.from_url(store_url)
+    client.flushdb()
+    client.close()
+    return store_url
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def store(clean_store: str) -> AsyncIterator[Any]:
+    """A redis.asyncio client of a clean database, for tests of library code."""
+    client = await connect(clean_store)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def settings(clean_store: str, tmp_path: Path) -> Settings:
+    return Settings(
+        redis_url=clean_store,
+        data_dir=tmp_path / "data",
+        admin_token=ADMIN_TOKEN,
+        rate_limit_site=10_000.0,
+        rate_limit_client=10_000.0,
+    )
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.fixture
+def shop(client: TestClient) -> dict[str, Any]:
+    """A shop created over the admin API: its id, site key, secret key and origins."""
+    response = client.post(
+        "/v1/admin/shops",
+        json={"name": "Test Shop", "id": "test-shop", "origins": [ORIGIN]},
+        headers=admin_headers(),
+    )
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def make_event(event_type: str = "Product Viewed", **properties: Any) -> dict[str, Any]:
+    """A valid event; product events get a product id unless one is given."""
+    if event_type.startswith("Product ") and event_type != "Product List Viewed":
+        properties.setdefault("product_id", "85123A")
+    return {
+        "event_id": str(uuid.uuid4()),
+        "type": event_type,
+        "anonymous_id": "visitor-1",
+        "session_id": "session-1",
+        "timestamp": "2026-11-23T10:00:00Z",
+        "properties": properties,
+        "context": {"page": {"url": "https://shop.example/p/85123A", "referrer": ""}},
+    }

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+import pytest
+
+from tests.conftest import ORIGIN, make_event
+from tracker import keys
+from tracker.batch import MAX_BATCH_EVENTS, Batch
+from tracker.client import Client
+from tracker.errors import OriginNotAllowed, RateLimited, TooManyEvents, UnknownSiteKey
+from tracker.ingest import EventIngestor, RateLimits
+from tracker.shops import ShopRegistry
+
+pytestmark = pytest.mark.anyio
+BROWSER = Client("hash-1", "203.0.113.0", "Mozilla/5.0 Firefox/133.0", bot=False)
+
+
+async def setup(store: Any, limits: RateLimits = RateLimits()) -> tuple[EventIngestor, str]:
+    issued = await ShopRegistry(store).create("Acme", (ORIGIN,))
+    return EventIngestor(store, retention_days=180, limits=limits), issued.shop.site_key
+
+
+async def test_valid_events_are_appended_with_what_the_server_adds(store: Any) -> None:
+    ingestor, site_key = await setup(store)
+    result = await ingestor.ingest(Batch(site_key, None, [make_event()]), ORIGIN, BROWSER)
+    assert (result.accepted, result.duplicates, result.rejected) == (1, 0, ())
+    [(_, fields)] = await store.xrange(keys.event_stream("acme"))
+    stored = orjson.loads(fields["e"])
+    assert (stored["shop"], stored["bot"]) == ("acme", False)
+    assert stored["context"]["ip"] == "203.0.113.0" and "received_at" in stored
+
+
+async def test_retried_batch_is_counted_once(store: Any) -> None:
+    ingestor, site_key = await setup(store)
+    batch = Batch(site_key, None, [make_event(), make_event()])
+    await ingestor.ingest(batch, ORIGIN, BROWSER)
+    again = await ingestor.ingest(batch, ORIGIN, BROWSER)
+    assert (again.accepted, again.duplicates) == (0, 2)
+    assert await store.xlen(keys.event_stream("acme")) == 2
+
+
+async def test_duplicates_are_found_across_the_last_seven_days(store: Any) -> None:
+    ingestor, site_key = await setup(store)
+    event = make_event()
+    now = datetime.now(UTC)
+    await ingestor.ingest(Batch(site_key, None, [event]), ORIGIN, BROWSER, now - timedelta(6))
+    result = await ingestor.ingest(Batch(site_key, None, [event]), ORIGIN, BROWSER, now)
+    assert result.duplicates == 1
+
+
+async def test_invalid_events_go_to_the_dead_letter_stream(store: Any) -> None:
+    ingestor, site_key = await setup(store)
+    batch = Batch(site_key, None, [make_event(), {"type": "Nope"}])
+    result = await ingestor.ingest(batch, ORIGIN, BROWSER)
+    assert [r.as_dict() for r in result.rejected] == [
+        {"index": 1, "field": "type", "reason": result.rejected[0].reason}
+    ]
+    [(_, fields)] = await store.xrange(keys.dead_letter_stream("acme"))
+    assert orjson.loads(fields["e"])["field"] == "type"
+
+
+async def test_unknown_site_key_and_origin(store: Any) -> None:
+    ingestor, site_key = await setup(store)
+    with pytest.raises(UnknownSiteKey):
+        await ingestor.ingest(Batch(site_key + "0", None, []), ORIGIN, BROWSER)
+    with pytest.raises(OriginNotAllowed):
+        await ingestor.ingest(Batch(site_key, None, []), "https://evil.example", BROWSER)
+
+
+async def test_rate_limit_per_client_allows_a_burst_then_refuses(store: Any) -> None:
+    ingestor, site_key = await setup(store, RateLimits(1000, client_per_second=1, burst_seconds=3))
+    for _ in range(3):
+        await ingestor.ingest(Batch(site_key, None, [make_event()]), ORIGIN, BROWSER)
+    with pytest.raises(RateLimited) as caught:
+        await ingestor.ingest(Batch(site_key, None, [make_event()]), ORIGIN, BROWSER)
+    assert caught.value.retry_after == 1
+    other = Client("hash-2", None, "Mozilla/5.0", bot=False)
+    await ingestor.ingest(Batch(site_key, None, [make_event()]), ORIGIN, other)
+    assert await store.xlen(keys.event_stream("acme")) == 4
+
+
+async def test_refused_batch_stores_nothing(store: Any) -> None:
+    ingestor, site_key = await setup(store, RateLimits(1000, client_per_second=1, burst_seconds=1))
+    await ingestor.ingest(Batch(site_key, None, [make_event()]), ORIGIN, BROWSER)
+    with pytest.raises(RateLimited):
+        await ingestor.ingest(Batch(site_key, None, [make_event(), {}]), ORIGIN, BROWSER)
+    assert await store.xlen(keys.event_stream("acme")) == 1
+    assert await store.xlen(keys.dead_letter_stream("acme")) == 0
+
+
+async def test_old_events_are_trimmed_by_retention(store: Any) -> None:
+    ingestor, site_key = await setup(store)
+    stream = keys.event_stream("acme")
+    old_id = int((datetime.now(UTC) - timedelta(days=200)).timestamp() * 1000)
+    for offset in range(200):
+        await store.xadd(stream, {"e": "{}"}, id=f"{old_id + offset}-0")
+    await ingestor.ingest(Batch(site_key, None, [make_event()]), ORIGIN, BROWSER)
+    assert await store.xlen(stream) < 200
+
+
+async def test_more_than_500_events_are_refused_whole(store: Any) -> None:
+    ingestor, site_key = await setup(store)
+    events = [make_event() for _ in range(MAX_BATCH_EVENTS + 1)]
+    with pytest.raises(TooManyEvents):
+        await ingestor.ingest(Batch(site_key, None, events), ORIGIN, BROWSER)
+    assert await store.exists(keys.event_stream("acme")) == 0
