@@ -39,7 +39,7 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def clean_store(store_url: str) -> str:
     """The store's URL, after emptying its database."""
-    client = redis.Redis.from_url(store_url)
+    client: Any = redis.Redis.from_url(store_url)
     if client.info("cluster").get("cluster_enabled"):
         client.close()
         client = redis.RedisCluster.from_url(store_url)

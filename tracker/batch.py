@@ -22,6 +22,7 @@ class Batch:
     site_key: str
     sent_at: str | None
     events: list[Any]
+    body_bytes: int = 0
 
 
 def parse_batch(body: bytes) -> Batch:
@@ -44,4 +45,4 @@ def parse_batch(body: bytes) -> Batch:
             sent_at = parse_timestamp(sent_at, "sent_at")
         except InvalidEvent as error:
             raise MalformedBatch(error.reason, field="sent_at") from None
-    return Batch(site_key, sent_at, events)
+    return Batch(site_key, sent_at, events, len(body))

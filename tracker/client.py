@@ -11,6 +11,7 @@ import hmac
 import ipaddress
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _BOT_PATTERN = re.compile(
     r"bot\b|bot/|crawl|spider|slurp|scrape|fetch|headless|phantomjs|selenium|puppeteer|"
@@ -48,6 +49,8 @@ def truncate_address(address: str | None) -> str | None:
     return str(ipaddress.ip_network(f"{parsed}/{prefix}", strict=False).network_address)
 
 
+@lru_cache(maxsize=8192)
 def describe_client(address: str | None, user_agent: str, secret: bytes) -> Client:
+    """Cached: a visitor sends many batches from one address and browser."""
     keyed = hmac.new(secret, (address or "").encode(), hashlib.sha256).hexdigest()[:20]
     return Client(keyed, truncate_address(address), user_agent[:512], is_bot(user_agent))

@@ -1,11 +1,14 @@
 #!lua
 -- Appends a batch of events to a shop's stream atomically: authentication by site key,
 -- origin check, rate limits (GCRA), de-duplication by event id, dead letters.
+-- The accepted events of a batch become ONE stream entry {n, events (JSON lines)}:
+-- the cost of a call then stays flat whatever the batch size.
 -- KEYS: 1 shop record, 2 origins, 3 event stream, 4 dead-letter stream,
---       5 site rate, 6 client rate, 7.. seen-id sets (today's first)
--- ARGV: 1 site key, 2 origin ('' when none), 3 retention ms, 4 seen-set ttl s,
---       5 site rate /s, 6 client rate /s, 7 burst s, 8 n valid events,
---       then n (event id, payload) pairs, then dead-letter payloads
+--       5 site rate, 6 client rate, 7 seen ids (sorted set scored by arrival ms)
+-- ARGV: 1 site key, 2 origin ('' when none), 3 retention ms, 4 de-duplication window ms,
+--       5 site rate /s, 6 client rate /s, 7 burst s,
+--       8 event ids separated by spaces, 9 their payloads separated by newlines,
+--       10 dead-letter payloads separated by newlines, 11 their count
 -- Returns {0, accepted, duplicates} | {1} unknown site key | {2} origin | {3, wait ms}
 
 if redis.call('HGET', KEYS[1], 'site_key') ~= ARGV[1] then return {1} end
@@ -29,24 +32,37 @@ redis.call('SET', KEYS[5], string.format('%.3f', site_tat), 'PX', math.ceil(burs
 redis.call('SET', KEYS[6], string.format('%.3f', client_tat), 'PX', math.ceil(burst + 1000))
 
 local min_id = string.format('%d', now - tonumber(ARGV[3]))
-local n = tonumber(ARGV[8])
+local now_score = string.format('%d', now)
 local accepted, duplicates = 0, 0
-for i = 0, n - 1 do
-  local event_id, payload = ARGV[9 + 2 * i], ARGV[10 + 2 * i]
-  local seen = false
-  for k = 7, #KEYS do
-    if redis.call('SISMEMBER', KEYS[k], event_id) == 1 then seen = true; break end
+if ARGV[8] ~= '' then
+  redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf',
+             '(' .. string.format('%d', now - tonumber(ARGV[4])))
+  local ids = {}
+  for event_id in string.gmatch(ARGV[8], '%S+') do ids[#ids + 1] = event_id end
+  local scores = redis.call('ZMSCORE', KEYS[7], unpack(ids))
+  local kept, fresh, in_batch = {}, {}, {}
+  local position, payloads = 1, ARGV[9]
+  for i, event_id in ipairs(ids) do
+    local stop = string.find(payloads, '\n', position, true) or (#payloads + 1)
+    if scores[i] or in_batch[event_id] then
+      duplicates = duplicates + 1
+    else
+      in_batch[event_id] = true
+      kept[#kept + 1] = string.sub(payloads, position, stop - 1)
+      fresh[#fresh + 1] = now_score
+      fresh[#fresh + 1] = event_id
+    end
+    position = stop + 1
   end
-  if seen then
-    duplicates = duplicates + 1
-  else
-    redis.call('SADD', KEYS[7], event_id)
-    redis.call('XADD', KEYS[3], 'MINID', '~', min_id, '*', 'e', payload)
-    accepted = accepted + 1
+  accepted = #kept
+  if accepted > 0 then
+    redis.call('ZADD', KEYS[7], unpack(fresh))
+    redis.call('PEXPIRE', KEYS[7], ARGV[4])
+    redis.call('XADD', KEYS[3], 'MINID', '~', min_id, '*',
+               'n', accepted, 'events', table.concat(kept, '\n'))
   end
 end
-if accepted > 0 then redis.call('EXPIRE', KEYS[7], ARGV[4]) end
-for i = 9 + 2 * n, #ARGV do
-  redis.call('XADD', KEYS[4], 'MINID', '~', min_id, '*', 'e', ARGV[i])
+if ARGV[10] ~= '' then
+  redis.call('XADD', KEYS[4], 'MINID', '~', min_id, '*', 'n', ARGV[11], 'events', ARGV[10])
 end
 return {0, accepted, duplicates}

@@ -1,16 +1,17 @@
 """Durable ingestion of a batch: validate each event, then append in one atomic script.
 
 The script (`ingest.lua`) checks the site key, the origin and the rate limits, drops
-event ids seen in the last 7 days, appends the rest to the shop's stream and the
-invalid ones to its dead-letter stream, all in one round trip: a retried batch is
-never counted twice, and a reply of success means every accepted event was appended.
+event ids seen in the last 7 days, appends the rest to the shop's stream as one entry
+(`n`, `events` as JSON lines) and the invalid ones to its dead-letter stream, all in one
+atomic call: a retried batch is never counted twice, and a reply of success means every
+accepted event was appended.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from importlib.resources import files
 from typing import Any
 
@@ -29,7 +30,8 @@ from tracker.errors import (
     TooManyEvents,
     UnknownSiteKey,
 )
-from tracker.schema import InvalidEvent, validate_event
+from tracker.pipelined_script import PipelinedScript
+from tracker.schema import InvalidEvent, format_timestamp, validate_event
 
 DEDUPLICATION_DAYS = 7
 _SCRIPT = files("tracker").joinpath("ingest.lua").read_text()
@@ -64,19 +66,11 @@ class IngestResult:
     rejected: tuple[Rejection, ...]
 
 
-def _seen_keys(shop: str, now: datetime) -> list[str]:
-    # Today's set first (the script adds to it), then the previous days'.
-    return [
-        keys.seen_event_ids(shop, (now - timedelta(days=back)).strftime("%Y%m%d"))
-        for back in range(DEDUPLICATION_DAYS + 1)
-    ]
-
-
 class EventIngestor:
     """Appends batches of events to shops' streams; `redis` is a redis.asyncio client."""
 
     def __init__(self, redis: Any, retention_days: int, limits: RateLimits) -> None:
-        self._script = redis.register_script(_SCRIPT)
+        self._script = PipelinedScript(redis, _SCRIPT)
         self._retention_ms = retention_days * 86_400_000
         self._limits = limits
 
@@ -92,30 +86,44 @@ class EventIngestor:
                 f"a batch holds at most {MAX_BATCH_EVENTS} events, this one {len(batch.events)}",
                 field="events",
             )
-        now = now or datetime.now(UTC)
-        received_at = now.isoformat(timespec="milliseconds")
-        valid: list[str] = []
-        dead: list[str] = []
+        # No event can be over the limit when the whole body is not.
+        if not 0 < batch.body_bytes <= MAX_EVENT_BYTES:
+            _check_event_sizes(batch.events)
+        received_at = format_timestamp(now or datetime.now(UTC))
+        event_ids: list[str] = []
+        payloads: list[bytes] = []
+        dead: list[bytes] = []
         rejected: list[Rejection] = []
         for index, raw in enumerate(batch.events):
-            raw_json = orjson.dumps(raw)
-            if len(raw_json) > MAX_EVENT_BYTES:
-                raise PayloadTooLarge(
-                    f"event {index} has {len(raw_json)} bytes; at most {MAX_EVENT_BYTES}",
-                    field=f"events[{index}]",
-                )
             try:
                 event = validate_event(raw)
             except InvalidEvent as error:
                 rejected.append(Rejection(index, error.field, error.reason))
-                dead.append(_dead_letter(shop, raw_json, error, received_at))
+                dead.append(_dead_letter(shop, raw, error, received_at))
                 continue
             event.update(shop=shop, received_at=received_at, sent_at=batch.sent_at, bot=client.bot)
             event["context"].update(
                 ip=client.truncated_address, user_agent=client.user_agent, origin=origin
             )
-            valid += [event["event_id"], orjson.dumps(event).decode()]
-        reply = await self._run(shop, batch.site_key, origin, client, now, valid, dead)
+            event_ids.append(event["event_id"])
+            payloads.append(orjson.dumps(event))
+        reply = await self._run(
+            shop,
+            [
+                batch.site_key,
+                origin or "",
+                self._retention_ms,
+                DEDUPLICATION_DAYS * 86_400_000,
+                self._limits.site_per_second,
+                self._limits.client_per_second,
+                self._limits.burst_seconds,
+                " ".join(event_ids),
+                b"\n".join(payloads),
+                b"\n".join(dead),
+                len(dead),
+            ],
+            client,
+        )
         if reply[0] == 1:
             raise UnknownSiteKey("unknown site key", field="site_key")
         if reply[0] == 2:
@@ -125,17 +133,7 @@ class EventIngestor:
             raise RateLimited(f"too many requests; retry after {retry_after} s", retry_after)
         return IngestResult(shop, int(reply[1]), int(reply[2]), tuple(rejected))
 
-    async def _run(
-        self,
-        shop: str,
-        site_key: str,
-        origin: str | None,
-        client: Client,
-        now: datetime,
-        valid: list[str],
-        dead: list[str],
-    ) -> list[Any]:
-        limits = self._limits
+    async def _run(self, shop: str, args: list[Any], client: Client) -> list[Any]:
         script_keys = [
             keys.shop_record(shop),
             keys.shop_origins(shop),
@@ -143,22 +141,10 @@ class EventIngestor:
             keys.dead_letter_stream(shop),
             keys.site_rate(shop),
             keys.client_rate(shop, client.address_hash),
-            *_seen_keys(shop, now),
-        ]
-        args = [
-            site_key,
-            origin or "",
-            self._retention_ms,
-            (DEDUPLICATION_DAYS + 1) * 86_400,
-            limits.site_per_second,
-            limits.client_per_second,
-            limits.burst_seconds,
-            len(valid) // 2,
-            *valid,
-            *dead,
+            keys.seen_event_ids(shop),
         ]
         try:
-            reply: list[Any] = await self._script(keys=script_keys, args=args)
+            reply: list[Any] = await self._script(script_keys, args)
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
             raise StoreUnavailable(f"the event store did not confirm the append: {error}") from None
         except redis.exceptions.ResponseError as error:
@@ -167,13 +153,23 @@ class EventIngestor:
         return reply
 
 
-def _dead_letter(shop: str, raw_json: bytes, error: InvalidEvent, received_at: str) -> str:
+def _check_event_sizes(events: list[Any]) -> None:
+    for index, raw in enumerate(events):
+        size = len(orjson.dumps(raw))
+        if size > MAX_EVENT_BYTES:
+            raise PayloadTooLarge(
+                f"event {index} has {size} bytes; at most {MAX_EVENT_BYTES}",
+                field=f"events[{index}]",
+            )
+
+
+def _dead_letter(shop: str, raw: Any, error: InvalidEvent, received_at: str) -> bytes:
     return orjson.dumps(
         {
             "shop": shop,
             "received_at": received_at,
             "field": error.field,
             "reason": error.reason,
-            "event": raw_json.decode(errors="replace"),
+            "event": raw,
         }
-    ).decode()
+    )

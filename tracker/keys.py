@@ -33,9 +33,9 @@ def dead_letter_stream(shop: str) -> str:
     return shop_key(shop, "dead-letters")
 
 
-def seen_event_ids(shop: str, day: str) -> str:
-    """Event ids received on `day` (YYYYMMDD, UTC), for de-duplication."""
-    return shop_key(shop, f"seen:{day}")
+def seen_event_ids(shop: str) -> str:
+    """Sorted set of recent event ids scored by arrival (ms), for de-duplication."""
+    return shop_key(shop, "seen")
 
 
 def site_rate(shop: str) -> str:

@@ -1,8 +1,9 @@
 """Readers of a shop's event stream, for engine and billing.
 
-`StreamReader` is one consumer in a consumer group: it reads new entries, acknowledges
-what it has processed, and reclaims entries that a dead consumer left pending.
-`read_range` walks the stream by time, for exports and recomputation.
+A stream entry is one accepted batch: `n` events as JSON lines. `StreamReader` is one
+consumer in a consumer group: it reads new entries, acknowledges what it has processed,
+and reclaims entries that a dead consumer left pending. `read_range` walks the stream
+by time, for exports and recomputation.
 """
 
 from __future__ import annotations
@@ -20,14 +21,21 @@ from tracker.schema import Event
 
 @dataclass(frozen=True)
 class StreamEntry:
-    """An event with its stream id (`<milliseconds>-<sequence>`, the order of arrival)."""
+    """The events of one accepted batch, with the entry's stream id (the order of arrival:
+    `<milliseconds>-<sequence>`), which is what a consumer acknowledges."""
 
     id: str
-    event: Event
+    events: tuple[Event, ...]
 
 
 def _entries(raw: list[Any]) -> list[StreamEntry]:
-    return [StreamEntry(entry_id, Event.from_payload(fields["e"])) for entry_id, fields in raw]
+    return [
+        StreamEntry(
+            entry_id,
+            tuple(Event.from_payload(line) for line in fields["events"].split("\n")),
+        )
+        for entry_id, fields in raw
+    ]
 
 
 def stream_id(moment: datetime) -> str:
@@ -109,4 +117,5 @@ async def read_range(
 
 
 async def stream_length(redis: Any, shop: str) -> int:
+    """Entries (accepted batches) in the shop's stream."""
     return int(await redis.xlen(keys.event_stream(shop)))

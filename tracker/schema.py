@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -41,6 +40,8 @@ _REQUIRED_PROPERTIES: dict[str, tuple[str, ...]] = {
 }
 _AMOUNTS = ("price", "total", "revenue", "subtotal", "value", "discount", "tax", "shipping")
 _CURRENCY = re.compile(r"[A-Z]{3}")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_CANONICAL_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 _MAX_ID = 128
 _MAX_PRODUCTS = 200
 _ARMS = ("treatment", "holdout")
@@ -56,7 +57,10 @@ class InvalidEvent(ValueError):
 
 
 def parse_timestamp(value: Any, field: str) -> str:
-    """An ISO 8601 date-time with a time zone, returned in UTC with milliseconds."""
+    """An ISO 8601 date-time with a time zone, returned as JavaScript's `toISOString()` does.
+
+    `2026-11-23T11:00:00+01:00` -> `2026-11-23T10:00:00.000Z`.
+    """
     if not isinstance(value, str):
         raise InvalidEvent(field, "must be an ISO 8601 date-time string")
     try:
@@ -65,7 +69,14 @@ def parse_timestamp(value: Any, field: str) -> str:
         raise InvalidEvent(field, "must be an ISO 8601 date-time string") from None
     if moment.tzinfo is None:
         raise InvalidEvent(field, "must carry a time zone, e.g. 'Z' or '+01:00'")
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+    if _CANONICAL_TIME.fullmatch(value):
+        return value
+    return format_timestamp(moment)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """The canonical form of a time in events: UTC, milliseconds, `Z`."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def _identifier(value: Any, field: str) -> str:
@@ -77,12 +88,9 @@ def _identifier(value: Any, field: str) -> str:
 
 
 def _event_id(value: Any) -> str:
-    if isinstance(value, str):
-        try:
-            return str(uuid.UUID(value))
-        except ValueError:
-            pass
-    raise InvalidEvent("event_id", "must be a UUID made by the client")
+    if isinstance(value, str) and _UUID.fullmatch(value):
+        return value.lower()
+    raise InvalidEvent("event_id", "must be a UUID such as crypto.randomUUID() makes")
 
 
 def _amount(value: Any, field: str) -> float | int:

@@ -5,6 +5,7 @@ Run it with `basketlift serve`, or `uvicorn widget.app:create_app --factory`.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -49,6 +50,13 @@ async def _store_error(request: Request, error: Exception) -> Response:
     return error_response(503, "store_unavailable", f"the store did not answer: {error}")
 
 
+def _tune_garbage_collector() -> None:
+    # Every request allocates many short-lived objects (futures, dicts, strings): with the
+    # default threshold of 700 the young generation is collected every few requests.
+    # A larger one halved the p99 of event ingestion (bench/ingest.py).
+    gc.set_threshold(50_000, 20, 100)
+
+
 def create_app(settings: Settings | None = None, store_client: Any | None = None) -> Starlette:
     """The Basketlift HTTP app.
 
@@ -73,6 +81,7 @@ def create_app(settings: Settings | None = None, store_client: Any | None = None
                 client = await connect(url)
                 stack.push_async_callback(client.aclose)
             app.state.services = await Services.build(settings, client, metrics)
+            _tune_garbage_collector()
             yield
 
     return Starlette(

@@ -86,10 +86,9 @@ async def post_events(request: Request) -> Response:
         if error.status != 403 and await origin_allowed(found, site_key, origin):
             headers.update(cors_headers(origin))
         return error_response(error.status, error_code(error), error.reason, error.field, headers)
-    metrics = found.metrics
-    metrics.events_accepted.labels(result.shop).inc(result.accepted)
-    metrics.events_duplicated.labels(result.shop).inc(result.duplicates)
-    metrics.events_rejected.labels(result.shop).inc(len(result.rejected))
+    found.metrics.count_events(
+        result.shop, result.accepted, result.duplicates, len(result.rejected)
+    )
     return FastJSONResponse(
         {
             "accepted": result.accepted,

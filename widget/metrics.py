@@ -24,6 +24,7 @@ class Metrics:
         # `_created` series only double the output; nothing reads them.
         disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = CollectorRegistry()
+        self._children: dict[str, tuple[Counter, Counter, Counter]] = {}
         self.events_accepted = Counter(
             "basketlift_events_accepted",
             "Events appended to a shop's stream.",
@@ -55,6 +56,19 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
             registry=self.registry,
         )
+
+    def count_events(self, shop: str, accepted: int, duplicated: int, rejected: int) -> None:
+        # Label children are cached: `labels()` takes a lock and builds a key each call.
+        children = self._children.get(shop)
+        if children is None:
+            children = self._children[shop] = (
+                self.events_accepted.labels(shop),
+                self.events_duplicated.labels(shop),
+                self.events_rejected.labels(shop),
+            )
+        for child, amount in zip(children, (accepted, duplicated, rejected), strict=True):
+            if amount:
+                child.inc(amount)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -16,7 +16,7 @@ def test_parses_site_key_sent_at_and_events() -> None:
     batch = parse_batch(b'{"site_key": "pk_a_1", "sent_at": "2026-11-23T10:00:00Z", "events": []}')
     assert (batch.site_key, batch.sent_at, batch.events) == (
         "pk_a_1",
-        "2026-11-23T10:00:00.000+00:00",
+        "2026-11-23T10:00:00.000Z",
         [],
     )
 

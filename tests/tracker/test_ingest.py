@@ -18,9 +18,10 @@ pytestmark = pytest.mark.anyio
 BROWSER = Client("hash-1", "203.0.113.0", "Mozilla/5.0 Firefox/133.0", bot=False)
 
 
-async def setup(store: Any, limits: RateLimits = RateLimits()) -> tuple[EventIngestor, str]:
+async def setup(store: Any, limits: RateLimits | None = None) -> tuple[EventIngestor, str]:
     issued = await ShopRegistry(store).create("Acme", (ORIGIN,))
-    return EventIngestor(store, retention_days=180, limits=limits), issued.shop.site_key
+    ingestor = EventIngestor(store, retention_days=180, limits=limits or RateLimits())
+    return ingestor, issued.shop.site_key
 
 
 async def test_valid_events_are_appended_with_what_the_server_adds(store: Any) -> None:
@@ -28,7 +29,8 @@ async def test_valid_events_are_appended_with_what_the_server_adds(store: Any) -
     result = await ingestor.ingest(Batch(site_key, None, [make_event()]), ORIGIN, BROWSER)
     assert (result.accepted, result.duplicates, result.rejected) == (1, 0, ())
     [(_, fields)] = await store.xrange(keys.event_stream("acme"))
-    stored = orjson.loads(fields["e"])
+    assert fields["n"] == "1"
+    stored = orjson.loads(fields["events"])
     assert (stored["shop"], stored["bot"]) == ("acme", False)
     assert stored["context"]["ip"] == "203.0.113.0" and "received_at" in stored
 
@@ -39,7 +41,14 @@ async def test_retried_batch_is_counted_once(store: Any) -> None:
     await ingestor.ingest(batch, ORIGIN, BROWSER)
     again = await ingestor.ingest(batch, ORIGIN, BROWSER)
     assert (again.accepted, again.duplicates) == (0, 2)
-    assert await store.xlen(keys.event_stream("acme")) == 2
+    assert await store.xlen(keys.event_stream("acme")) == 1
+
+
+async def test_a_repeated_id_within_a_batch_is_a_duplicate(store: Any) -> None:
+    ingestor, site_key = await setup(store)
+    event = make_event()
+    result = await ingestor.ingest(Batch(site_key, None, [event, event]), ORIGIN, BROWSER)
+    assert (result.accepted, result.duplicates) == (1, 1)
 
 
 async def test_duplicates_are_found_across_the_last_seven_days(store: Any) -> None:
@@ -59,7 +68,7 @@ async def test_invalid_events_go_to_the_dead_letter_stream(store: Any) -> None:
         {"index": 1, "field": "type", "reason": result.rejected[0].reason}
     ]
     [(_, fields)] = await store.xrange(keys.dead_letter_stream("acme"))
-    assert orjson.loads(fields["e"])["field"] == "type"
+    assert orjson.loads(fields["events"])["field"] == "type"
 
 
 async def test_unknown_site_key_and_origin(store: Any) -> None:
@@ -96,7 +105,7 @@ async def test_old_events_are_trimmed_by_retention(store: Any) -> None:
     stream = keys.event_stream("acme")
     old_id = int((datetime.now(UTC) - timedelta(days=200)).timestamp() * 1000)
     for offset in range(200):
-        await store.xadd(stream, {"e": "{}"}, id=f"{old_id + offset}-0")
+        await store.xadd(stream, {"n": 1, "events": "{}"}, id=f"{old_id + offset}-0")
     await ingestor.ingest(Batch(site_key, None, [make_event()]), ORIGIN, BROWSER)
     assert await store.xlen(stream) < 200
 

@@ -9,7 +9,7 @@ from tests.conftest import ORIGIN, make_event
 from tracker.batch import Batch
 from tracker.client import Client
 from tracker.ingest import EventIngestor, RateLimits
-from tracker.reader import StreamReader, read_range
+from tracker.reader import StreamEntry, StreamReader, read_range
 from tracker.shops import ShopRegistry
 
 pytestmark = pytest.mark.anyio
@@ -17,20 +17,26 @@ BROWSER = Client("hash", None, "Mozilla/5.0", bot=False)
 
 
 async def ingest(store: Any, count: int) -> list[str]:
+    """`count` batches of one event each (a stream entry per batch)."""
     issued = await ShopRegistry(store).create("Acme", (ORIGIN,))
     events = [make_event() for _ in range(count)]
     ingestor = EventIngestor(store, 180, RateLimits())
-    await ingestor.ingest(Batch(issued.shop.site_key, None, events), ORIGIN, BROWSER)
+    for event in events:
+        await ingestor.ingest(Batch(issued.shop.site_key, None, [event]), ORIGIN, BROWSER)
     return [event["event_id"] for event in events]
 
 
+def event_ids(entries: list[StreamEntry]) -> list[str]:
+    return [event.event_id for entry in entries for event in entry.events]
+
+
 async def test_group_reads_each_entry_once_and_acknowledges(store: Any) -> None:
-    event_ids = await ingest(store, 3)
+    sent = await ingest(store, 3)
     reader = StreamReader(store, "acme", "billing", "worker-1")
     await reader.ensure_group()
     await reader.ensure_group()
     entries = await reader.read(count=10)
-    assert [entry.event.event_id for entry in entries] == event_ids
+    assert event_ids(entries) == sent
     assert await reader.read(count=10) == []
     assert await reader.ack([entry.id for entry in entries]) == 3
     assert await reader.pending() == []
@@ -58,12 +64,22 @@ async def test_entries_of_a_dead_consumer_are_reclaimed(store: Any) -> None:
 
 
 async def test_read_range_pages_through_time(store: Any) -> None:
-    event_ids = await ingest(store, 5)
+    sent = await ingest(store, 5)
     now = datetime.now(UTC)
     found = [
-        entry.event.event_id
-        async for entry in read_range(store, "acme", now - timedelta(minutes=1), page_size=2)
+        entry async for entry in read_range(store, "acme", now - timedelta(minutes=1), page_size=2)
     ]
-    assert found == event_ids
+    assert event_ids(found) == sent
     later = [entry async for entry in read_range(store, "acme", now + timedelta(minutes=1))]
     assert later == []
+
+
+async def test_a_batch_is_one_entry_of_its_events(store: Any) -> None:
+    issued = await ShopRegistry(store).create("Acme", (ORIGIN,))
+    events = [make_event(), make_event("Product Added")]
+    ingestor = EventIngestor(store, 180, RateLimits())
+    await ingestor.ingest(Batch(issued.shop.site_key, None, events), ORIGIN, BROWSER)
+    reader = StreamReader(store, "acme", "engine", "worker")
+    await reader.ensure_group()
+    [entry] = await reader.read()
+    assert [event.type for event in entry.events] == ["Product Viewed", "Product Added"]

@@ -20,12 +20,12 @@ def test_valid_event_is_normalised() -> None:
     event["timestamp"] = "2026-11-23T11:00:00+01:00"
     checked = validate_event(event)
     assert checked["event_id"] == event["event_id"].lower()
-    assert checked["timestamp"] == "2026-11-23T10:00:00.000+00:00"
+    assert checked["timestamp"] == "2026-11-23T10:00:00.000Z"
     assert checked["properties"] == {"product_id": "85123A", "price": 2.55, "currency": "GBP"}
 
 
 def test_every_type_is_accepted_with_its_required_properties() -> None:
-    required = {
+    required: dict[str, dict[str, Any]] = {
         "Order Completed": {"order_id": "o1", "products": [{"product_id": "p1"}]},
         "Recommendation Shown": {"rec_id": "r1", "placement": "product"},
         "Recommendation Clicked": {"rec_id": "r1", "placement": "product", "product_id": "p"},
@@ -38,6 +38,7 @@ def test_every_type_is_accepted_with_its_required_properties() -> None:
     ("change", "field"),
     [
         ({"event_id": "not-a-uuid"}, "event_id"),
+        ({"event_id": "{6f1c1c5e-3d0a-4c8e-9d67-2d1f2b1f0a11}"}, "event_id"),
         ({"event_id": None}, "event_id"),
         ({"type": "Product Liked"}, "type"),
         ({"anonymous_id": ""}, "anonymous_id"),

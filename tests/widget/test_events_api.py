@@ -87,7 +87,9 @@ def test_413_for_a_body_over_512_kib(client: TestClient, shop: Any) -> None:
 def test_413_for_an_event_over_32_kib(client: TestClient, shop: Any) -> None:
     response = send(client, batch(shop, make_event(), make_event(note="x" * 33_000)))
     assert response.status_code == 413 and error_of(response)["field"] == "events[1]"
-    assert client.get("/metrics").text.count('basketlift_events_accepted_total{shop="test-shop"}') == 0
+    assert (
+        client.get("/metrics").text.count('basketlift_events_accepted_total{shop="test-shop"}') == 0
+    )
 
 
 def test_415_for_a_form_body(client: TestClient, shop: Any) -> None:

@@ -81,9 +81,10 @@ def create_shop(server: Server) -> dict[str, Any]:
 
 
 def stored_events(data_dir: Path, shop: str) -> int:
-    client = redis.Redis(unix_socket_path=str(socket_path(data_dir)))
+    client = redis.Redis(unix_socket_path=str(socket_path(data_dir)), decode_responses=True)
     try:
-        return int(client.xlen(f"bl:{{{shop}}}:events"))
+        entries: Any = client.xrange(f"bl:{{{shop}}}:events")
+        return sum(int(fields["n"]) for _, fields in entries)
     finally:
         client.close()
 

@@ -46,13 +46,14 @@ def export(shop_id: str, since: datetime, until: datetime | None, output: IO[byt
         written = 0
         async with open_store(load_settings()) as client:
             total = await stream_length(client, shop_id)
-            with tqdm(total=total, unit="event", file=sys.stderr, disable=None) as progress:
+            with tqdm(total=total, unit="batch", file=sys.stderr, disable=None) as progress:
                 async for entry in read_range(
                     client, shop_id, _moment(since), _moment(until) if until else None
                 ):
-                    line = dataclasses.asdict(entry.event) | {"stream_id": entry.id}
-                    output.write(orjson.dumps(line) + b"\n")
-                    written += 1
+                    for event in entry.events:
+                        line = dataclasses.asdict(event) | {"stream_id": entry.id}
+                        output.write(orjson.dumps(line) + b"\n")
+                    written += len(entry.events)
                     progress.update()
         return written
 

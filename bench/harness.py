@@ -1,0 +1,102 @@
+"""What the benchmarks share: servers in their own processes, wrk, tables and JSON results."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx2
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start_process(args: Sequence[str], env: Mapping[str, str], ready_url: str) -> Any:
+    """Start a server process and wait until `ready_url` answers 2xx."""
+    process = subprocess.Popen(
+        list(args), env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            _, errors = process.communicate()
+            raise RuntimeError(f"{args} exited: {errors.decode()}")
+        try:
+            if httpx2.get(ready_url, timeout=1).is_success:
+                return process
+        except httpx2.TransportError:
+            pass
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{args} did not answer {ready_url}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def stop_process(process: Any) -> None:
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def python_module(module: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", module, *args]
+
+
+def run_wrk(
+    url: str, script: Path, env: Mapping[str, str], connections: int, seconds: int
+) -> dict[str, Any]:
+    """Run wrk (one thread, so the server keeps its own core) and parse its RESULT line."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    completed = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(line for line in completed.stdout.splitlines() if line.startswith("RESULT "))
+    result: dict[str, Any] = json.loads(line.removeprefix("RESULT "))
+    return result
+
+
+def print_table(rows: Sequence[Mapping[str, Any]], title: str) -> None:
+    columns = list(rows[0])
+    widths = [max(len(c), *(len(_cell(row[c])) for row in rows)) for c in columns]
+    print(f"\n{title}")
+    print("  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in rows:
+        cells = (_cell(row[c]).rjust(w) for c, w in zip(columns, widths, strict=True))
+        print("  ".join(cells))
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
+    return str(value)
+
+
+def save_results(name: str, payload: Mapping[str, Any]) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    machine = {"cores": os.cpu_count(), "python": sys.version.split()[0]}
+    path.write_text(json.dumps({"machine": machine, **payload}, indent=2) + "\n")
+    return path
