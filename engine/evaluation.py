@@ -45,7 +45,6 @@ class Evaluation:
             f"tail_share@{CUTOFF}": round(self.tail_share, 4),
             "train_s": round(self.train_s, 2),
             "predict_ms": round(self.predict_ms, 4),
-            "cases": self.cases,
         }
 
 
@@ -68,7 +67,11 @@ def rank_cases(
 
 
 def measure(
-    name: str, ranked: Ranked, cases: NextItemCases, counts: np.ndarray, train_s: float,
+    name: str,
+    ranked: Ranked,
+    cases: NextItemCases,
+    counts: np.ndarray,
+    train_s: float,
     predict_s: float,
 ) -> Evaluation:
     """The figures of lists `ranked` (n_cases, n) against the cases' targets.

@@ -39,7 +39,12 @@ def read_text(path: Path) -> str:
 
 def read_session_lines(path: Path) -> RawSessions:
     """Every non-empty line of a session file as a session of ids."""
-    lines = [line for line in read_text(path).splitlines() if line.strip()]
+    return read_session_lines_from_text(read_text(path))
+
+
+def read_session_lines_from_text(text: str) -> RawSessions:
+    """Every non-empty line of `text` as a session of ids."""
+    lines = [line for line in text.splitlines() if line.strip()]
     lengths = np.fromiter((len(line.split()) for line in lines), np.int64, count=len(lines))
     tokens = np.array(" ".join(lines).split(), dtype=np.str_)
     return RawSessions(tokens, lengths)

@@ -14,10 +14,13 @@ from engine.sessions import Sessions
 
 def scaled_to_row_max(scores: sp.csr_matrix) -> sp.csr_matrix:
     """`scores` (n_rows, n_items) with each row divided by its largest entry."""
-    scores = sp.csr_matrix(scores)
-    row_max = scores.max(axis=1).toarray().ravel()
-    factor = np.divide(1.0, row_max, out=np.zeros_like(row_max), where=row_max > 0)
-    return sp.csr_matrix(sp.diags(factor.astype(np.float32)) @ scores)
+    scores = sp.csr_matrix(scores, dtype=np.float32, copy=True)
+    counts = np.diff(scores.indptr)
+    filled = counts > 0
+    row_max = np.ones(len(counts), dtype=np.float32)
+    row_max[filled] = np.maximum.reduceat(scores.data, scores.indptr[:-1][filled])
+    scores.data /= np.repeat(row_max, counts)
+    return scores
 
 
 class Hybrid(Recommender):
@@ -47,6 +50,13 @@ class Hybrid(Recommender):
     def _reasons(
         self, context: npt.NDArray[np.int32], items: npt.NDArray[np.int32]
     ) -> list[tuple[str, int | None]]:
-        # The reason of the member with the largest weight: the main evidence.
-        lead = self.members[int(np.argmax(self.weights))]
-        return lead._reasons(context, items)
+        """Each item's reason comes from the first member (in order) that has evidence for it."""
+        reasons: list[tuple[str, int | None]] = [("popular", None)] * len(items)
+        for member in self.members:
+            missing = [i for i, (reason, _) in enumerate(reasons) if reason == "popular"]
+            if not missing:
+                break
+            found = member._reasons(context, items[missing])
+            for i, reason in zip(missing, found, strict=True):
+                reasons[i] = reason
+        return reasons

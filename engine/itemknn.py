@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 from implicit.nearest_neighbours import CosineRecommender
+from implicit.utils import ParameterWarning
 
 from engine.context import context_matrix
 from engine.recommender import Recommender
@@ -26,7 +29,11 @@ class ItemCosine(Recommender):
 
     def _fit(self, sessions: Sessions) -> None:
         model = CosineRecommender(K=self.neighbours, num_threads=self.threads)
-        model.fit(sessions.to_csr(self.n_items), show_progress=False)
+        with warnings.catch_warnings():
+            # implicit's CosineRecommender.fit hands its own base class a COO matrix and
+            # then warns about it; the input we pass is CSR.
+            warnings.simplefilter("ignore", ParameterWarning)
+            model.fit(sessions.to_csr(self.n_items), show_progress=False)
         similarity = sp.csr_matrix(model.similarity, dtype=np.float32)
         self._similarity = sp.csr_matrix(similarity - sp.diags(similarity.diagonal()))
 

@@ -33,10 +33,12 @@ class LongTail(Recommender):
     def _fit(self, sessions: Sessions) -> None:
         self.base.fit(sessions, self.n_items)
         share = (self.popularity + 1) / (self.popularity.max(initial=0) + 1)
-        self._boost = (share ** -self.tail_boost).astype(np.float32)
+        self._boost = (share**-self.tail_boost).astype(np.float32)
 
     def _score(self, contexts: Sessions) -> sp.csr_matrix:
-        return sp.csr_matrix(self.base.score(contexts) @ sp.diags(self._boost))
+        scores = sp.csr_matrix(self.base.score(contexts), copy=True)
+        scores.data *= self._boost[scores.indices]
+        return scores
 
     def _reasons(
         self, context: npt.NDArray[np.int32], items: npt.NDArray[np.int32]

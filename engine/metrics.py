@@ -80,4 +80,5 @@ def _first_occurrences(ranked: Ranked) -> npt.NDArray[np.bool_]:
     first[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
     mask = np.empty_like(first)
     np.put_along_axis(mask, order, first, axis=1)
-    return mask & (ranked != NO_ITEM)
+    filled: npt.NDArray[np.bool_] = mask & (ranked != NO_ITEM)
+    return filled

@@ -39,7 +39,9 @@ class NeighbourhoodSettings:
 
 
 SKNN = NeighbourhoodSettings(k=100, click_decay=None, session_decay=None, idf_power=0.0)
-VSKNN = NeighbourhoodSettings(k=100, click_decay=3.0, session_decay=None, idf_power=1.0, length_norm=0.0)
+VSKNN = NeighbourhoodSettings(
+    k=100, click_decay=3.0, session_decay=None, idf_power=1.0, length_norm=0.0
+)
 STAN = NeighbourhoodSettings(k=100, click_decay=2.0, session_decay=20000.0, idf_power=0.0)
 VSTAN = NeighbourhoodSettings(k=100, click_decay=2.0, session_decay=20000.0, idf_power=1.0)
 
@@ -84,7 +86,9 @@ class SessionNeighbourhood(Recommender):
             (weight.ravel()[found], (rows[found], nearest.ravel()[found])),
             shape=similarity.shape,
         )
-        return sp.csr_matrix((neighbours @ self._sessions) @ sp.diags(self._idf))
+        votes = sp.csr_matrix(neighbours @ self._sessions)
+        votes.data *= self._idf[votes.indices]
+        return votes
 
     def _score_by_position(
         self, query: sp.csr_matrix, nearest: np.ndarray, weight: np.ndarray
@@ -123,15 +127,15 @@ class SessionNeighbourhood(Recommender):
             (vote, (pair_context[pair_of_click], item)), shape=(query.shape[0], self.n_items)
         )
 
-    def _reasons(
-        self, context: np.ndarray, items: np.ndarray
-    ) -> list[tuple[str, int | None]]:
-        """"viewed with" the most recent context item that past sessions show beside each item."""
+    def _reasons(self, context: np.ndarray, items: np.ndarray) -> list[tuple[str, int | None]]:
+        """ "viewed with" the most recent context item that past sessions show beside each item."""
         recent_first = list(dict.fromkeys(int(i) for i in context[::-1]))
         if not recent_first:
             return [("popular", None)] * len(items)
         columns = self._by_item[:, recent_first + [int(i) for i in items]]
         together = (columns[:, : len(recent_first)].T @ columns[:, len(recent_first) :]).toarray()
         seen = together > 0
-        lead = np.where(seen.any(axis=0), seen.argmax(axis=0), 0)
-        return [("viewed with", recent_first[i]) for i in lead]
+        return [
+            ("viewed with", recent_first[int(lead)]) if any_seen else ("popular", None)
+            for lead, any_seen in zip(seen.argmax(axis=0), seen.any(axis=0), strict=True)
+        ]

@@ -36,14 +36,15 @@ class SessionPopularity(Recommender):
         )
 
     def _score(self, contexts: Sessions) -> sp.csr_matrix:
-        counts = contexts.select(np.arange(len(contexts))).to_csr(self.n_items)
+        counts = contexts.to_csr(self.n_items)
         counts.data += self._tie_break[counts.indices]
         return counts
 
     def _reasons(
         self, context: npt.NDArray[np.int32], items: npt.NDArray[np.int32]
     ) -> list[tuple[str, int | None]]:
-        return [("viewed again", None)] * len(items)
+        seen = np.isin(items, context)
+        return [("viewed again", None) if s else ("popular", None) for s in seen]
 
 
 class Repeats(Recommender):
@@ -68,4 +69,5 @@ class Repeats(Recommender):
     def _reasons(
         self, context: npt.NDArray[np.int32], items: npt.NDArray[np.int32]
     ) -> list[tuple[str, int | None]]:
-        return [("viewed again", None)] * len(items)
+        seen = np.isin(items, context)
+        return [("viewed again", None) if s else ("popular", None) for s in seen]

@@ -19,13 +19,21 @@ from engine.topk import top_k
 
 
 def item_pairs(
-    sessions: Sessions, n_items: int, max_gap: int, decay: bool, symmetric: bool
+    sessions: Sessions,
+    n_items: int,
+    max_gap: int,
+    decay: bool,
+    symmetric: bool,
+    session_decay: float | None = None,
 ) -> sp.csr_matrix:
     """csr_matrix (n_items, n_items): weight of "j clicked d steps after i" for d <= max_gap.
 
-    Each pair weighs 1/d with `decay`, else 1; with `symmetric` both orders count.
+    Each pair weighs 1/d with `decay`, else 1; with `symmetric` both orders count. With
+    `session_decay`, pairs of older sessions fade: exp(-sessions after it / session_decay).
     """
     positions = sessions.positions()
+    age = np.repeat(len(sessions) - 1 - np.arange(len(sessions)), sessions.lengths)
+    fade = np.ones(len(age)) if session_decay is None else np.exp(-age / session_decay)
     remaining = np.repeat(sessions.lengths, sessions.lengths) - 1 - positions
     rows, cols, weights = [], [], []
     for gap in range(1, max_gap + 1):
@@ -34,7 +42,7 @@ def item_pairs(
             break
         rows.append(sessions.items[first])
         cols.append(sessions.items[first + gap])
-        weights.append(np.full(len(first), 1.0 / gap if decay else 1.0, dtype=np.float32))
+        weights.append((fade[first] / (gap if decay else 1.0)).astype(np.float32))
     if not rows:
         return sp.csr_matrix((n_items, n_items), dtype=np.float32)
     r, c, w = np.concatenate(rows), np.concatenate(cols), np.concatenate(weights)
@@ -61,12 +69,14 @@ def keep_strongest(matrix: sp.csr_matrix, per_row: int) -> sp.csr_matrix:
 class RuleSettings:
     """max_gap: farthest pair distance; keep: rules kept per item (0 = all);
     click_decay: how fast older clicks of the context fade (small = last click only);
-    repeats: whether "i then i again" counts as a rule."""
+    repeats: whether "i then i again" counts as a rule;
+    session_decay: how fast rules of older sessions fade (None = never)."""
 
     max_gap: int = 10
     keep: int = 0
     click_decay: float = 0.5
     repeats: bool = True
+    session_decay: float | None = None
 
 
 class SequentialRules(Recommender):
@@ -79,7 +89,9 @@ class SequentialRules(Recommender):
         self.settings = settings
 
     def _fit(self, sessions: Sessions) -> None:
-        pairs = item_pairs(sessions, self.n_items, self.settings.max_gap, True, False)
+        pairs = item_pairs(
+            sessions, self.n_items, self.settings.max_gap, True, False, self.settings.session_decay
+        )
         self._rules = keep_strongest(self._without_repeats(pairs), self.settings.keep)
 
     def _without_repeats(self, pairs: sp.csr_matrix) -> sp.csr_matrix:
@@ -94,8 +106,11 @@ class SequentialRules(Recommender):
     def _reasons(
         self, context: npt.NDArray[np.int32], items: npt.NDArray[np.int32]
     ) -> list[tuple[str, int | None]]:
-        last = int(context[-1]) if len(context) else None
-        return [("viewed after", last)] * len(items)
+        if not len(context):
+            return [("popular", None)] * len(items)
+        last = int(context[-1])
+        known = self._rules[last, items].toarray().ravel() > 0
+        return [("viewed after", last) if k else ("popular", None) for k in known]
 
 
 class AssociationRules(SequentialRules):
@@ -113,5 +128,7 @@ class AssociationRules(SequentialRules):
     def _reasons(
         self, context: npt.NDArray[np.int32], items: npt.NDArray[np.int32]
     ) -> list[tuple[str, int | None]]:
-        last = int(context[-1]) if len(context) else None
-        return [("viewed with", last)] * len(items)
+        return [
+            ("viewed with" if r == "viewed after" else r, i)
+            for r, i in super()._reasons(context, items)
+        ]

@@ -100,15 +100,20 @@ class Sessions:
     def drop(self, mask: npt.NDArray[np.bool_]) -> Sessions:
         """The same sessions without the events where `mask` (n_events,) is true."""
         keep = ~mask
-        kept_per_session = np.add.reduceat(keep, self.offsets[:-1]) if len(self.items) else []
-        lengths = np.where(self.lengths > 0, kept_per_session, 0)
+        kept_before = np.concatenate([[0], np.cumsum(keep)])
+        lengths = kept_before[self.offsets[1:]] - kept_before[self.offsets[:-1]]
         return Sessions.from_lengths(self.items[keep], lengths)
 
     def to_csr(self, n_items: int, weights: FloatArray | None = None) -> sp.csr_matrix:
-        """csr_matrix (n_sessions, n_items): the sum of `weights` (1 per event by default)."""
+        """csr_matrix (n_sessions, n_items): the sum of `weights` (1 per event by default).
+
+        Events of unknown items (negative indices) are left out.
+        """
         data = np.ones(len(self.items), np.float32) if weights is None else weights
+        known = self.items >= 0
         matrix = sp.csr_matrix(
-            (data, (self.session_ids(), self.items)), shape=(len(self), n_items)
+            (data[known], (self.session_ids()[known], self.items[known])),
+            shape=(len(self), n_items),
         )
         matrix.sum_duplicates()
         return matrix

@@ -19,9 +19,7 @@ def without(scores: sp.csr_matrix, exclude: sp.csr_matrix | None) -> sp.csr_matr
     return kept
 
 
-def top_k(
-    scores: sp.csr_matrix, n: int
-) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
+def top_k(scores: sp.csr_matrix, n: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
     """Items (n_rows, n) int32 and scores (n_rows, n) float32, best first, ties by item.
 
     Rows with fewer than n stored scores are padded with `NO_ITEM` and score 0.

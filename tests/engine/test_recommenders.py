@@ -1,0 +1,67 @@
+"""One contract for every recommender, fitted on the real yoochoose sample."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from engine.longtail import LongTail
+from engine.models import MODELS, served
+from engine.recommender import Recommender
+from engine.sessions import ItemIds, NextItemCases, Sessions
+
+FACTORIES: dict[str, Callable[[], Recommender]] = {
+    **MODELS,
+    "basketlift+tail": lambda: served(tail_boost=0.5),
+    "vsknn+tail": lambda: LongTail(MODELS["vsknn"](), 1.0),
+}
+Data = tuple[ItemIds, Sessions, NextItemCases]
+
+
+@pytest.fixture(scope="module", params=sorted(FACTORIES))
+def fitted(request: pytest.FixtureRequest, yoochoose: Data) -> tuple[Recommender, Data]:
+    item_ids, train, _ = yoochoose
+    return FACTORIES[request.param]().fit(train, len(item_ids)), yoochoose
+
+
+def context(data: Data) -> list[int]:
+    return [int(i) for i in data[2].prefixes[7]]
+
+
+def test_never_empty_even_without_context(fitted: tuple[Recommender, Data]) -> None:
+    model, data = fitted
+    assert len(model.recommend([], n=20)) == 20
+    assert len(model.recommend(context(data), n=20)) == 20
+
+
+def test_exclusions_are_respected(fitted: tuple[Recommender, Data]) -> None:
+    model, data = fitted
+    first = [r.item for r in model.recommend(context(data), n=10)]
+    again = [r.item for r in model.recommend(context(data), n=10, exclude=first)]
+    assert not set(first) & set(again)
+
+
+def test_scores_are_sorted_and_items_distinct(fitted: tuple[Recommender, Data]) -> None:
+    model, data = fitted
+    recs = model.recommend(context(data), n=20)
+    scores = [r.score for r in recs]
+    assert scores == sorted(scores, reverse=True)
+    assert len({r.item for r in recs}) == len(recs)
+
+
+def test_every_result_has_a_reason(fitted: tuple[Recommender, Data]) -> None:
+    model, data = fitted
+    recs = model.recommend(context(data), n=5)
+    assert all(r.describe(data[0]) for r in recs)
+
+
+def test_deterministic_across_fits(fitted: tuple[Recommender, Data]) -> None:
+    model, data = fitted
+    item_ids, train, cases = data
+    name = next(k for k in FACTORIES if FACTORIES[k]().name == model.name)
+    again = FACTORIES[name]().fit(train, len(item_ids))
+    prefixes = cases.prefixes.select(range(50))
+    assert (
+        again.recommend_batch(prefixes, 20).items == model.recommend_batch(prefixes, 20).items
+    ).all()
