@@ -4,7 +4,8 @@ May import `tracker` (to read events); never imports `engine` or `widget`, and n
 reads the environment: everything it needs arrives as arguments.
 
 Inside, lower modules never import higher ones:
-errors, currency -> sufficient -> visitors, inference, srm -> uplift -> contracts -> fees.
+errors, currency -> sufficient -> visitors, evidence, inference, srm -> uplift -> contracts
+-> fees.
 Revenue is counted in integer minor units in the statistics and is Decimal in fees.
 """
 
@@ -18,6 +19,7 @@ from billing.errors import (
     InvalidVisitorRows,
     UnsupportedCurrency,
 )
+from billing.evidence import ArmRow, arm_table
 from billing.fees import FeeComputation, NoShareReason, compute_fee
 from billing.inference import ArmEstimate, Comparison, Difference, StatisticReason
 from billing.srm import SampleRatioCheck
@@ -28,6 +30,7 @@ from billing.visitors import pooled_revenue_cap, summarise_day, summarise_visito
 __all__ = [
     "Arm",
     "ArmEstimate",
+    "ArmRow",
     "ArmStatistics",
     "Basis",
     "BillingError",
@@ -48,6 +51,7 @@ __all__ = [
     "StatisticReason",
     "UnsupportedCurrency",
     "UpliftReport",
+    "arm_table",
     "compute_fee",
     "estimate_uplift",
     "pooled_revenue_cap",

@@ -17,6 +17,7 @@ import orjson
 from billing.contracts import Contract
 from billing.currency import MONEY_PRECISION, minor_unit_exponent, round_half_up
 from billing.errors import IncompatibleStatistics
+from billing.evidence import ArmRow, arm_table
 from billing.inference import StatisticReason
 from billing.sufficient import ExperimentStatistics
 from billing.uplift import GateReason, UpliftReport, estimate_uplift
@@ -34,6 +35,7 @@ class FeeComputation:
 
     contract: Contract
     statistics: ExperimentStatistics
+    arm_table: tuple[ArmRow, ArmRow]
     uplift: UpliftReport
     no_share_reasons: tuple[NoShareReason, ...]
     treated_visitors: int
@@ -72,37 +74,41 @@ def compute_fee(contract: Contract, statistics: ExperimentStatistics) -> FeeComp
     if difference.reason is not None:
         reasons += (difference.reason,)
     treated = statistics.treatment.visitors
-    licence = contract.monthly_licence_fee
-    if reasons:
-        return FeeComputation(
-            contract, statistics, uplift, reasons, treated, None, None, Decimal(0), licence, licence
+    per_visitor = incremental = None
+    share_fee = Decimal(0)
+    if not reasons:
+        on_basis = (
+            difference.lower_bound if contract.basis == "lower_bound" else difference.estimate
         )
-    per_visitor_minor = (
-        difference.lower_bound if contract.basis == "lower_bound" else difference.estimate
+        per_visitor, incremental, share_fee = _share_fee(contract, on_basis, treated)
+    return FeeComputation(
+        contract=contract,
+        statistics=statistics,
+        arm_table=arm_table(statistics),
+        uplift=uplift,
+        no_share_reasons=reasons,
+        treated_visitors=treated,
+        revenue_per_visitor_difference=per_visitor,
+        incremental_revenue=incremental,
+        share_fee=share_fee,
+        licence_fee=contract.monthly_licence_fee,
+        total=contract.monthly_licence_fee + share_fee,
     )
+
+
+def _share_fee(
+    contract: Contract, difference_minor: float, treated_visitors: int
+) -> tuple[Decimal, Decimal, Decimal]:
+    """Per-visitor difference and incremental revenue, both exact, and the rounded share fee."""
     with localcontext(prec=MONEY_PRECISION):
-        per_visitor = Decimal(repr(per_visitor_minor)).scaleb(
-            -minor_unit_exponent(contract.currency)
-        )
-        incremental = treated * per_visitor
+        exponent = minor_unit_exponent(contract.currency)
+        per_visitor = Decimal(repr(difference_minor)).scaleb(-exponent)
+        incremental = treated_visitors * per_visitor
         share = contract.revenue_share_percent / 100 * max(Decimal(0), incremental)
         share = max(share, contract.minimum_fee)
         if contract.fee_cap is not None:
             share = min(share, contract.fee_cap)
-        share_fee = round_half_up(share, contract.currency)
-        total = licence + share_fee
-    return FeeComputation(
-        contract,
-        statistics,
-        uplift,
-        (),
-        treated,
-        per_visitor,
-        incremental,
-        share_fee,
-        licence,
-        total,
-    )
+        return per_visitor, incremental, round_half_up(share, contract.currency)
 
 
 def _check_compatible(contract: Contract, statistics: ExperimentStatistics) -> None:

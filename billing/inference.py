@@ -84,7 +84,7 @@ def ratio_estimate(sums: RatioSums) -> ArmEstimate:
     return ArmEstimate(sums.n, ratio, max(variance, 0.0))
 
 
-def unavailable(reason: StatisticReason) -> Difference:
+def _unavailable(reason: StatisticReason) -> Difference:
     return Difference(0.0, 0.0, 0.0, 0.0, 0.0, 1.0, reason)
 
 
@@ -112,7 +112,7 @@ def welch_compare(treatment: ArmEstimate, holdout: ArmEstimate, confidence: floa
     if reason is None and mean_variance_t + mean_variance_h == 0:
         reason = "zero_variance"
     if reason is not None:
-        return Comparison(treatment, holdout, 0.0, unavailable(reason), unavailable(reason))
+        return Comparison(treatment, holdout, 0.0, _unavailable(reason), _unavailable(reason))
     variance = mean_variance_t + mean_variance_h
     dof = variance**2 / (
         mean_variance_t**2 / (treatment.n - 1) + mean_variance_h**2 / (holdout.n - 1)
@@ -128,11 +128,11 @@ def _relative(
 ) -> Difference:
     # delta method for t / h - 1, treating the arms as independent
     if holdout.mean == 0:
-        return unavailable("zero_baseline")
+        return _unavailable("zero_baseline")
     baseline = holdout.mean
     variance = treatment.variance / treatment.n / baseline**2 + (
         treatment.mean**2 * holdout.variance / holdout.n / baseline**4
     )
     if variance == 0:
-        return unavailable("zero_variance")
+        return _unavailable("zero_variance")
     return _difference(treatment.mean / baseline - 1, math.sqrt(variance), dof, confidence)

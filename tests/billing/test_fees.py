@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from billing import Basis, FeeComputation, IncompatibleStatistics, compute_fee
+from tests.billing.samples import SMALL_GATES, contract, drawn_experiment, drawn_revenue, experiment
+
+LICENCE, MINIMUM, CAP = Decimal("49.00"), Decimal("10.00"), Decimal("500.00")
+
+
+def _fee(treated: list[int], holdout: list[int], basis: Basis = "point") -> FeeComputation:
+    terms = contract(
+        basis=basis, holdout_share=0.5, gates=SMALL_GATES, monthly_licence_fee=LICENCE,
+        minimum_fee=MINIMUM, fee_cap=CAP,
+    )  # fmt: skip
+    return compute_fee(terms, experiment(treated, holdout))
+
+
+def test_golden_fee_on_the_lower_bound() -> None:
+    fee = compute_fee(contract(monthly_licence_fee=LICENCE), drawn_experiment(seed=4))
+    assert (fee.share_fee, fee.total) == (Decimal("1463.08"), Decimal("1512.08"))
+    assert round(fee.uplift.revenue_per_visitor.absolute.lower_bound, 5) == 108.37627
+
+
+def test_fee_matches_scipy_lower_bound() -> None:
+    treated, holdout = drawn_revenue(seed=5)
+    reference = stats.ttest_ind(treated, holdout, equal_var=False, alternative="greater")
+    lower_bound_cents = Decimal(repr(float(reference.confidence_interval(0.95).low)))
+    expected = (Decimal("0.15") * 9000 * lower_bound_cents / 100).quantize(Decimal("0.01"))
+    assert compute_fee(contract(), drawn_experiment(seed=5)).share_fee == expected
+
+
+def test_point_basis_charges_more_than_the_lower_bound() -> None:
+    point = compute_fee(contract(basis="point"), drawn_experiment(seed=4))
+    assert point.share_fee > Decimal("1463.08")
+
+
+def test_no_uplift_charges_the_minimum() -> None:
+    assert _fee([0, 100, 0, 100], [0, 900, 0, 900]).total == LICENCE + MINIMUM
+
+
+def test_large_uplift_is_capped() -> None:
+    assert _fee([0, 10**9, 10**9, 10**9], [0, 0, 100, 0]).total == LICENCE + CAP
+
+
+def test_failed_gate_charges_no_share_and_says_why() -> None:
+    fee = compute_fee(contract(monthly_licence_fee=LICENCE), experiment([0, 900], [0, 500]))
+    assert fee.no_share_reasons == ("below_minimum_visitors", "below_minimum_converting_visitors")
+    assert (fee.share_fee, fee.total, fee.incremental_revenue) == (Decimal(0), LICENCE, None)
+
+
+def test_uncomputable_difference_charges_no_share() -> None:
+    assert _fee([700, 700], [700, 700]).no_share_reasons == ("zero_variance",)
+
+
+def test_statistics_under_another_cap_are_refused() -> None:
+    terms = contract(revenue_per_visitor_cap=Decimal("100.00"))
+    with pytest.raises(IncompatibleStatistics):
+        compute_fee(terms, experiment([0, 500], [0, 500], cap=20000))
+
+
+def test_evidence_serialises_decimals_as_strings() -> None:
+    evidence = json.loads(compute_fee(contract(), drawn_experiment(seed=4)).to_json())
+    assert (evidence["share_fee"], evidence["contract"]["version"]) == ("1463.08", 1)
+    assert evidence["uplift"]["revenue_per_visitor"]["absolute"]["lower_bound"] > 0
+    assert evidence["statistics"]["treatment"]["visitors"] == 9000
+
+
+def test_lower_bound_fee_can_fall_when_a_treated_visitor_spends_more() -> None:
+    # A known limit of the lower-bound basis: one outlier widens the interval more than it
+    # lifts the mean, so monotonicity in revenue holds for the point basis only.
+    treated, holdout = [0] * 60 + [5000] * 40, [0] * 80 + [5000] * 20
+    before = _fee(treated, holdout, basis="lower_bound")
+    after = _fee(treated[:-1] + [1_005_000], holdout, basis="lower_bound")
+    assert before.share_fee > after.share_fee
+
+
+def test_rounding_the_incremental_revenue_first_would_cost_a_cent() -> None:
+    terms = contract(
+        basis="point", revenue_share_percent=Decimal(50), holdout_share=0.5, gates=SMALL_GATES
+    )
+    fee = compute_fee(terms, experiment([2, 5, 5], [3, 2]))
+    # 50% of 0.045 is 0.0225, so 0.02; rounding 0.045 to 0.05 first would bill 0.03
+    assert (fee.incremental_revenue, fee.share_fee) == (Decimal("0.045"), Decimal("0.02"))
+
+
+_arm = st.lists(
+    st.sampled_from([0, 0, 500, 1500, 4000]) | st.integers(0, 10**6), min_size=2, max_size=25
+)
+
+
+def _with_more_revenue(revenue: list[int], data: st.DataObject) -> list[int]:
+    index = data.draw(st.integers(0, len(revenue) - 1))
+    return (
+        revenue[:index] + [revenue[index] + data.draw(st.integers(1, 10**6))] + revenue[index + 1 :]
+    )
+
+
+def _both_computable(*fees: FeeComputation) -> bool:
+    # at zero variance in both arms no share is billed: a gate, where monotonicity pauses
+    return all("zero_variance" not in fee.no_share_reasons for fee in fees)
+
+
+@settings(deadline=None)
+@given(_arm, _arm, st.data())
+def test_more_treated_revenue_never_lowers_the_fee(
+    treated: list[int], holdout: list[int], data: st.DataObject
+) -> None:
+    before, after = _fee(treated, holdout), _fee(_with_more_revenue(treated, data), holdout)
+    assume(_both_computable(before, after))
+    assert after.total >= before.total
+
+
+@settings(deadline=None)
+@given(_arm, _arm, st.data())
+def test_more_holdout_revenue_never_raises_the_fee(
+    treated: list[int], holdout: list[int], data: st.DataObject
+) -> None:
+    before, after = _fee(treated, holdout), _fee(treated, _with_more_revenue(holdout, data))
+    assume(_both_computable(before, after))
+    assert after.total <= before.total
+
+
+@settings(deadline=None)
+@given(_arm, _arm, st.sampled_from(["point", "lower_bound"]))
+def test_share_fee_lies_between_minimum_and_cap(
+    treated: list[int], holdout: list[int], basis: Basis
+) -> None:
+    fee = _fee(treated, holdout, basis)
+    assert MINIMUM <= fee.share_fee <= CAP if fee.charges_share else fee.share_fee == 0
+
+
+@settings(deadline=None)
+@given(_arm, _arm, st.integers(1, 100_000).map(lambda thousandths: Decimal(thousandths) / 1000))
+def test_the_fee_is_rounded_once(treated: list[int], holdout: list[int], share: Decimal) -> None:
+    terms = contract(
+        basis="point", revenue_share_percent=share, holdout_share=0.5, gates=SMALL_GATES
+    )
+    fee = compute_fee(terms, experiment(treated, holdout))
+    assume(fee.charges_share)
+    cents_per_visitor = Fraction(repr(fee.uplift.revenue_per_visitor.absolute.estimate))
+    exact_cents = Fraction(share) / 100 * fee.treated_visitors * max(cents_per_visitor, Fraction(0))
+    assert fee.share_fee == Decimal(math.floor(exact_cents + Fraction(1, 2))) / 100
