@@ -4,7 +4,8 @@
 -- The accepted events of a batch become ONE stream entry {n, events (JSON lines)}:
 -- the cost of a call then stays flat whatever the batch size.
 -- KEYS: 1 shop record, 2 origins, 3 event stream, 4 dead-letter stream,
---       5 site rate, 6 client rate, 7 seen ids (sorted set scored by arrival ms)
+--       5 site rate, 6 client rate, 7 seen ids (sorted set scored by arrival ms),
+--       8 refused origins of this hour (hash origin -> count, for the integration check)
 -- ARGV: 1 site key, 2 origin ('' when none), 3 retention ms, 4 de-duplication window ms,
 --       5 site rate /s, 6 client rate /s, 7 burst s,
 --       8 event ids separated by spaces, 9 their payloads separated by newlines,
@@ -12,7 +13,11 @@
 -- Returns {0, accepted, duplicates} | {1} unknown site key | {2} origin | {3, wait ms}
 
 if redis.call('HGET', KEYS[1], 'site_key') ~= ARGV[1] then return {1} end
-if ARGV[2] ~= '' and redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 0 then return {2} end
+if ARGV[2] ~= '' and redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 0 then
+  redis.call('HINCRBY', KEYS[8], ARGV[2], 1)
+  redis.call('EXPIRE', KEYS[8], 7200)
+  return {2}
+end
 
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)

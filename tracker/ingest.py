@@ -89,7 +89,8 @@ class EventIngestor:
         # No event can be over the limit when the whole body is not.
         if not 0 < batch.body_bytes <= MAX_EVENT_BYTES:
             _check_event_sizes(batch.events)
-        received_at = format_timestamp(now or datetime.now(UTC))
+        received = now or datetime.now(UTC)
+        received_at = format_timestamp(received)
         event_ids: list[str] = []
         payloads: list[bytes] = []
         dead: list[bytes] = []
@@ -109,6 +110,7 @@ class EventIngestor:
             payloads.append(orjson.dumps(event))
         reply = await self._run(
             shop,
+            received,
             [
                 batch.site_key,
                 origin or "",
@@ -133,7 +135,9 @@ class EventIngestor:
             raise RateLimited(f"too many requests; retry after {retry_after} s", retry_after)
         return IngestResult(shop, int(reply[1]), int(reply[2]), tuple(rejected))
 
-    async def _run(self, shop: str, args: list[Any], client: Client) -> list[Any]:
+    async def _run(
+        self, shop: str, received: datetime, args: list[Any], client: Client
+    ) -> list[Any]:
         script_keys = [
             keys.shop_record(shop),
             keys.shop_origins(shop),
@@ -142,6 +146,7 @@ class EventIngestor:
             keys.site_rate(shop),
             keys.client_rate(shop, client.address_hash),
             keys.seen_event_ids(shop),
+            keys.refused_origins(shop, received.strftime("%Y%m%d%H")),
         ]
         try:
             reply: list[Any] = await self._script(script_keys, args)

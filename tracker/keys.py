@@ -44,3 +44,8 @@ def site_rate(shop: str) -> str:
 
 def client_rate(shop: str, client: str) -> str:
     return shop_key(shop, f"rate:client:{client}")
+
+
+def refused_origins(shop: str, hour: str) -> str:
+    """Hash origin -> count of batches refused for their origin in `hour` (YYYYMMDDHH, UTC)."""
+    return shop_key(shop, f"refused-origins:{hour}")

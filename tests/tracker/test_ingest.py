@@ -75,8 +75,11 @@ async def test_unknown_site_key_and_origin(store: Any) -> None:
     ingestor, site_key = await setup(store)
     with pytest.raises(UnknownSiteKey):
         await ingestor.ingest(Batch(site_key + "0", None, []), ORIGIN, BROWSER)
+    now = datetime.now(UTC)
     with pytest.raises(OriginNotAllowed):
-        await ingestor.ingest(Batch(site_key, None, []), "https://evil.example", BROWSER)
+        await ingestor.ingest(Batch(site_key, None, []), "https://evil.example", BROWSER, now)
+    counted = await store.hgetall(keys.refused_origins("acme", now.strftime("%Y%m%d%H")))
+    assert counted == {"https://evil.example": "1"}
 
 
 async def test_rate_limit_per_client_allows_a_burst_then_refuses(store: Any) -> None:
