@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import ORIGIN, make_event
+from tracker.batch import Batch
+from tracker.client import Client
+from tracker.ingest import EventIngestor, RateLimits
+from tracker.shops import ShopRegistry
+from widget import keys
+from widget.live_state import LiveStateUpdater
+
+pytestmark = pytest.mark.anyio
+BROWSER = Client("h", None, "Mozilla/5.0 Firefox/133.0", bot=False)
+ROBOT = Client("r", None, "Googlebot/2.1", bot=True)
+
+
+async def send(store: Any, client: Client, *events: dict[str, Any]) -> None:
+    registry = ShopRegistry(store)
+    shop = await registry.get("acme") if await store.exists("bl:{acme}:shop") else None
+    site_key = shop.site_key if shop else (await registry.create("Acme", (ORIGIN,))).shop.site_key
+    ingestor = EventIngestor(store, 180, RateLimits())
+    await ingestor.ingest(Batch(site_key, None, list(events)), ORIGIN, client)
+
+
+async def test_sessions_keep_their_products_newest_first(store: Any) -> None:
+    await send(
+        store, BROWSER, make_event(product_id="a"), make_event("Product Added", product_id="b")
+    )
+    assert await LiveStateUpdater(store).run_once() == 1
+    assert await store.lrange(keys.session_items("acme", "session-1"), 0, -1) == ["b", "a"]
+
+
+async def test_interest_counts_per_day_and_purchases_per_visitor(store: Any) -> None:
+    order = make_event("Order Completed", order_id="o1", products=[{"product_id": "c"}])
+    await send(
+        store,
+        BROWSER,
+        make_event(product_id="a"),
+        make_event("Product Added", product_id="a"),
+        order,
+    )
+    await LiveStateUpdater(store).run_once()
+    [views_key] = await store.keys("bl:{acme}:views:*")
+    assert await store.zscore(views_key, "a") == 4.0
+    assert await store.zrange(keys.bought("acme", "visitor-1"), 0, -1) == ["c"]
+
+
+async def test_bot_events_change_nothing_and_entries_are_applied_once(store: Any) -> None:
+    await send(store, ROBOT, make_event(product_id="a"))
+    updater = LiveStateUpdater(store)
+    assert await updater.run_once() == 1
+    assert await updater.run_once() == 0
+    assert await store.keys("bl:{acme}:session:*") == []
