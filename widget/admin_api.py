@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from widget.openapi import ADMIN_TOKEN, error, json_body, path_parameter, query
 from widget.responses import ApiError, FastJSONResponse, json_object
 from widget.services import services
 
@@ -111,3 +112,129 @@ routes = [
     Route("/v1/admin/shops/{shop}/origins", add_origin, methods=["POST"]),
     Route("/v1/admin/shops/{shop}/origins", remove_origin, methods=["DELETE"]),
 ]
+
+
+_SHOP = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "site_key": {"type": "string"},
+        "origins": {"type": "array", "items": {"type": "string"}},
+        "created_at": {"type": "string", "format": "date-time"},
+        "secret_key": {"type": "string", "description": "only when created or rotated"},
+    },
+}
+_ADMIN_ERRORS = {
+    "401": error("Missing or wrong admin token"),
+    "403": error("The admin API is disabled (no BASKETLIFT_ADMIN_TOKEN)"),
+}
+_SHOP_PARAMETER = [path_parameter("shop", "the shop's id")]
+
+
+def _operation(summary: str, responses: dict[str, Any]) -> dict[str, Any]:
+    return {"summary": summary, "security": ADMIN_TOKEN, "responses": responses | _ADMIN_ERRORS}
+
+
+paths = {
+    "/v1/admin/shops": {
+        "get": _operation(
+            "List shops",
+            {
+                "200": json_body(
+                    {"type": "object", "properties": {"shops": {"type": "array", "items": _SHOP}}}
+                )
+            },
+        ),
+        "post": _operation(
+            "Create a shop",
+            {
+                "201": json_body(_SHOP, "Created; the secret key is shown this once"),
+                "400": error("Body not JSON"),
+                "409": error("A shop with that id exists"),
+                "422": error("A field is wrong"),
+            },
+        )
+        | {
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["name"],
+                            "properties": {
+                                "name": {"type": "string"},
+                                "id": {"type": "string"},
+                                "origins": {"type": "array", "items": {"type": "string"}},
+                            },
+                        }
+                    }
+                },
+            }
+        },
+    },
+    "/v1/admin/shops/{shop}": {
+        "get": _operation("Show a shop", {"200": json_body(_SHOP), "404": error("No such shop")})
+        | {"parameters": _SHOP_PARAMETER},
+    },
+    "/v1/admin/shops/{shop}/rotate-key": {
+        "post": _operation(
+            "Replace the secret or site key",
+            {
+                "200": json_body(_SHOP),
+                "404": error("No such shop"),
+                "422": error("Bad key name"),
+                "400": error("Body not JSON"),
+            },
+        )
+        | {
+            "parameters": _SHOP_PARAMETER,
+            "requestBody": {
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {"key": {"enum": ["secret", "site"]}},
+                        }
+                    }
+                }
+            },
+        },
+    },
+    "/v1/admin/shops/{shop}/origins": {
+        "post": _operation(
+            "Allow an origin",
+            {
+                "200": json_body(_SHOP),
+                "404": error("No such shop"),
+                "422": error("Bad origin"),
+                "400": error("Body not JSON"),
+            },
+        )
+        | {
+            "parameters": _SHOP_PARAMETER,
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["origin"],
+                            "properties": {"origin": {"type": "string"}},
+                        }
+                    }
+                },
+            },
+        },
+        "delete": _operation(
+            "Stop allowing an origin",
+            {
+                "200": json_body(_SHOP),
+                "404": error("No such shop"),
+                "422": error("Bad origin"),
+            },
+        )
+        | {"parameters": [*_SHOP_PARAMETER, query("origin", "the origin", required=True)]},
+    },
+}

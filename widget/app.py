@@ -19,13 +19,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tracker.errors import InvalidShopField, ShopAlreadyExists, ShopError, UnknownShop
-from widget import admin_api, events_api, health_api
+from widget import admin_api, events_api, health_api, openapi
 from widget.embedded import EmbeddedStore
 from widget.metrics import LatencyMiddleware, Metrics
 from widget.responses import ApiError, error_code, error_response
 from widget.services import Services
 from widget.settings import Settings
 from widget.store import connect
+from widget.version import __version__
 
 _SHOP_ERROR_STATUS = {UnknownShop: 404, ShopAlreadyExists: 409, InvalidShopField: 422}
 
@@ -84,8 +85,16 @@ def create_app(settings: Settings | None = None, store_client: Any | None = None
             _tune_garbage_collector()
             yield
 
+    spec = openapi.document(
+        events_api.paths, admin_api.paths, health_api.paths, openapi.paths, version=__version__
+    )
     return Starlette(
-        routes=[*events_api.routes, *admin_api.routes, *health_api.routes],
+        routes=[
+            *events_api.routes,
+            *admin_api.routes,
+            *health_api.routes,
+            openapi.openapi_route(spec),
+        ],
         middleware=[Middleware(LatencyMiddleware, metrics=metrics)],
         exception_handlers={
             ApiError: _api_error,

@@ -7,10 +7,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tracker import keys
-from tracker.batch import MAX_BODY_BYTES, parse_batch
+from tracker.batch import MAX_BATCH_EVENTS, MAX_BODY_BYTES, parse_batch
 from tracker.client import describe_client
 from tracker.credentials import SITE_KEY_PREFIX, shop_of_key
 from tracker.errors import BatchError, PayloadTooLarge, RateLimited, UnsupportedContentType
+from tracker.schema import EVENT_TYPES
+from widget.openapi import error, json_body, query
 from widget.responses import FastJSONResponse, error_code, error_response
 from widget.services import Services, services
 
@@ -128,3 +130,87 @@ routes = [
     Route("/v1/events", post_events, methods=["POST"]),
     Route("/v1/events", preflight_events, methods=["OPTIONS"]),
 ]
+
+
+_EVENT = {
+    "type": "object",
+    "required": ["event_id", "type", "anonymous_id", "session_id", "timestamp"],
+    "properties": {
+        "event_id": {"type": "string", "format": "uuid", "description": "made by the client"},
+        "type": {"type": "string", "enum": sorted(EVENT_TYPES)},
+        "anonymous_id": {"type": "string", "minLength": 1, "maxLength": 128},
+        "session_id": {"type": "string", "minLength": 1, "maxLength": 128},
+        "timestamp": {"type": "string", "format": "date-time"},
+        "properties": {
+            "type": "object",
+            "description": "Segment e-commerce v2 properties: product_id, price, quantity, "
+            "currency, order_id, total, products[], rec_id, placement, arm, position",
+        },
+        "context": {
+            "type": "object",
+            "properties": {
+                "page": {
+                    "type": "object",
+                    "properties": {"url": {"type": "string"}, "referrer": {"type": "string"}},
+                }
+            },
+        },
+    },
+}
+_BATCH = {
+    "type": "object",
+    "required": ["site_key", "events"],
+    "properties": {
+        "site_key": {"type": "string", "description": "the shop's public key (pk_...)"},
+        "sent_at": {"type": "string", "format": "date-time"},
+        "events": {"type": "array", "maxItems": MAX_BATCH_EVENTS, "items": _EVENT},
+    },
+}
+_ACCEPTED = {
+    "type": "object",
+    "required": ["accepted", "duplicates", "rejected"],
+    "properties": {
+        "accepted": {"type": "integer"},
+        "duplicates": {"type": "integer"},
+        "rejected": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "index": {"type": "integer"},
+                    "field": {"type": "string"},
+                    "reason": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+paths = {
+    "/v1/events": {
+        "post": {
+            "summary": "Send a batch of browsing events",
+            "description": str(post_events.__doc__),
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _BATCH}, "text/plain": {}},
+            },
+            "responses": {
+                "200": json_body(_ACCEPTED, "Stored; invalid events are listed in `rejected`"),
+                "400": error("The body is not a JSON object"),
+                "401": error("Unknown site key"),
+                "403": error("Origin not allowed for the shop"),
+                "413": error("Body over 512 KiB or an event over 32 KiB"),
+                "415": error("Neither application/json nor text/plain"),
+                "422": error("More than 500 events"),
+                "429": error("Rate limited; see Retry-After"),
+                "503": error("The store did not confirm the append"),
+            },
+        },
+        "options": {
+            "summary": "CORS preflight",
+            "description": str(preflight_events.__doc__),
+            "parameters": [query("site_key", "the shop's public key", required=True)],
+            "responses": {"204": {"description": "Allowed"}, "403": error("Not allowed")},
+        },
+    }
+}

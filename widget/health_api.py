@@ -8,6 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from widget.metrics import CONTENT_TYPE
+from widget.openapi import json_body
 from widget.responses import FastJSONResponse
 from widget.services import services
 
@@ -36,3 +37,27 @@ routes = [
     Route("/readyz", readyz, methods=["GET"]),
     Route("/metrics", metrics, methods=["GET"]),
 ]
+
+
+paths = {
+    "/healthz": {
+        "get": {"summary": "The process is up", "responses": {"200": json_body({"type": "object"})}}
+    },
+    "/readyz": {
+        "get": {
+            "summary": "The store answers",
+            "responses": {
+                "200": json_body({"type": "object"}),
+                "503": json_body({"type": "object"}, "The store does not answer"),
+            },
+        }
+    },
+    "/metrics": {
+        "get": {
+            "summary": "Prometheus metrics",
+            "responses": {
+                "200": {"description": "Prometheus text format", "content": {"text/plain": {}}}
+            },
+        }
+    },
+}
