@@ -32,13 +32,14 @@ def free_port() -> int:
 class Server:
     """`python -m widget serve` on a data folder, with nothing else configured."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("BASKETLIFT_")}
         env |= {
             "BASKETLIFT_DATA_DIR": str(data_dir),
             "BASKETLIFT_PORT": str(self.port),
             "BASKETLIFT_ADMIN_TOKEN": ADMIN_TOKEN,
+            **(extra_env or {}),
         }
         self.process = subprocess.Popen(
             [sys.executable, "-m", "widget", "serve"],
