@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from widget.openapi import ADMIN_TOKEN, error, json_body, path_parameter, query
+from widget.openapi import ADMIN_TOKEN, error, json_body, json_request, path_parameter, query
 from widget.responses import ApiError, FastJSONResponse, json_object
 from widget.services import services
 
@@ -136,6 +136,7 @@ def _operation(summary: str, responses: dict[str, Any]) -> dict[str, Any]:
     return {"summary": summary, "security": ADMIN_TOKEN, "responses": responses | _ADMIN_ERRORS}
 
 
+_STRINGS = {"type": "array", "items": {"type": "string"}}
 paths = {
     "/v1/admin/shops": {
         "get": _operation(
@@ -156,22 +157,10 @@ paths = {
             },
         )
         | {
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["name"],
-                            "properties": {
-                                "name": {"type": "string"},
-                                "id": {"type": "string"},
-                                "origins": {"type": "array", "items": {"type": "string"}},
-                            },
-                        }
-                    }
-                },
-            }
+            "requestBody": json_request(
+                {"name": {"type": "string"}, "id": {"type": "string"}, "origins": _STRINGS},
+                required=("name",),
+            )
         },
     },
     "/v1/admin/shops/{shop}": {
@@ -183,23 +172,14 @@ paths = {
             "Replace the secret or site key",
             {
                 "200": json_body(_SHOP),
+                "400": error("Body not JSON"),
                 "404": error("No such shop"),
                 "422": error("Bad key name"),
-                "400": error("Body not JSON"),
             },
         )
         | {
             "parameters": _SHOP_PARAMETER,
-            "requestBody": {
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "properties": {"key": {"enum": ["secret", "site"]}},
-                        }
-                    }
-                }
-            },
+            "requestBody": json_request({"key": {"enum": ["secret", "site"]}}, body_required=False),
         },
     },
     "/v1/admin/shops/{shop}/origins": {
@@ -207,33 +187,18 @@ paths = {
             "Allow an origin",
             {
                 "200": json_body(_SHOP),
+                "400": error("Body not JSON"),
                 "404": error("No such shop"),
                 "422": error("Bad origin"),
-                "400": error("Body not JSON"),
             },
         )
         | {
             "parameters": _SHOP_PARAMETER,
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["origin"],
-                            "properties": {"origin": {"type": "string"}},
-                        }
-                    }
-                },
-            },
+            "requestBody": json_request({"origin": {"type": "string"}}, required=("origin",)),
         },
         "delete": _operation(
             "Stop allowing an origin",
-            {
-                "200": json_body(_SHOP),
-                "404": error("No such shop"),
-                "422": error("Bad origin"),
-            },
+            {"200": json_body(_SHOP), "404": error("No such shop"), "422": error("Bad origin")},
         )
         | {"parameters": [*_SHOP_PARAMETER, query("origin", "the origin", required=True)]},
     },

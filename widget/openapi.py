@@ -28,6 +28,16 @@ def json_body(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def json_request(
+    properties: dict[str, Any], required: tuple[str, ...] = (), body_required: bool = True
+) -> dict[str, Any]:
+    """A JSON request body of an object with these properties."""
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = list(required)
+    return {"required": body_required, "content": {"application/json": {"schema": schema}}}
+
+
 def query(name: str, description: str, required: bool = False, **schema: Any) -> dict[str, Any]:
     return {
         "name": name,
