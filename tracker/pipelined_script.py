@@ -62,7 +62,8 @@ class PipelinedScript:
                 retried = await self._execute([calls[i] for i in missing])
                 for i, reply in zip(missing, retried, strict=True):
                     replies[i] = reply
-        except (redis.exceptions.RedisError, OSError) as error:
+        except Exception as error:
+            # Whatever went wrong, every caller gets an answer: none may wait forever.
             replies = [error] * len(calls)
         for (_, _, future), reply in zip(calls, replies, strict=True):
             if future.done():
@@ -73,12 +74,52 @@ class PipelinedScript:
                 future.set_result(reply)
 
     async def _execute(self, calls: list[_Call]) -> list[Any]:
-        if isinstance(self._redis, RedisCluster):
-            return await self._execute_on_cluster(calls)
-        # One connection, one write of commands packed here: redis-py's general-purpose
-        # encoder costs more than the whole script for a call of twenty-odd arguments.
-        pool = self._redis.connection_pool
-        connection = await pool.get_connection()
+        if not isinstance(self._redis, RedisCluster):
+            pool = self._redis.connection_pool
+            connection = await pool.get_connection()
+            try:
+                return await self._send_on(connection, calls)
+            finally:
+                await pool.release(connection)
+        return await self._execute_on_cluster(calls)
+
+    async def _execute_on_cluster(self, calls: list[_Call]) -> list[Any]:
+        # Each call's keys share one slot (the shop's hash tag): send each node its calls.
+        by_node: dict[str, tuple[Any, list[int]]] = {}
+        for i, (keys, _, _) in enumerate(calls):
+            node = self._redis.get_node_from_key(keys[0])
+            by_node.setdefault(node.name, (node, []))[1].append(i)
+        replies: list[Any] = [None] * len(calls)
+
+        async def on_node(node: Any, indices: list[int]) -> None:
+            connection = node.acquire_connection()
+            try:
+                found = await self._send_on(connection, [calls[i] for i in indices])
+            finally:
+                node.release(connection)
+            for i, reply in zip(indices, found, strict=True):
+                replies[i] = reply
+
+        await asyncio.gather(*(on_node(node, indices) for node, indices in by_node.values()))
+        for i, reply in enumerate(replies):
+            if isinstance(reply, redis.exceptions.ResponseError) and str(reply).startswith(
+                ("MOVED", "ASK")
+            ):
+                # The slot moved and the call did not run: the cluster client follows the
+                # redirection and refreshes its map of slots.
+                keys, args, _ = calls[i]
+                try:
+                    replies[i] = await self._redis.evalsha(self._sha, len(keys), *keys, *args)
+                except redis.exceptions.RedisError as error:
+                    replies[i] = error
+        return replies
+
+    async def _send_on(self, connection: Any, calls: list[_Call]) -> list[Any]:
+        """Send the calls as one write of commands packed here, read one reply each.
+
+        redis-py's general-purpose encoder costs more than the whole script for a call
+        of twenty-odd arguments.
+        """
         try:
             await connection.send_packed_command(
                 b"".join(self._pack(keys, args) for keys, args, _ in calls), check_health=False
@@ -92,16 +133,6 @@ class PipelinedScript:
         except BaseException:
             await connection.disconnect()
             raise
-        finally:
-            await pool.release(connection)
-        return replies
-
-    async def _execute_on_cluster(self, calls: list[_Call]) -> list[Any]:
-        # The cluster client routes each call to its slot's node and follows redirections.
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for keys, args, _ in calls:
-                pipe.evalsha(self._sha, len(keys), *keys, *args)
-            replies: list[Any] = await pipe.execute(raise_on_error=False)
         return replies
 
     def _pack(self, keys: Sequence[Any], args: Sequence[Any]) -> bytes:
