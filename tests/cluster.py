@@ -8,6 +8,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import redis
@@ -67,7 +68,7 @@ def valkey_cluster(folder: Path) -> Iterator[str]:
                 )
             )
         for port in ports:
-            _wait(lambda port=port: redis.Redis(port=port).ping())
+            _wait(partial(redis.Redis(port=port).ping))
         subprocess.run(
             [
                 str(binary.with_name("valkey-cli")),
