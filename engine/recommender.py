@@ -58,13 +58,25 @@ class Recommender(ABC):
 
     def fit(self, sessions: Sessions, n_items: int) -> Self:
         """Learn from `sessions` (item indices < n_items, sessions oldest first)."""
-        self.n_items = n_items
-        self.popularity = np.bincount(sessions.items, minlength=n_items).astype(np.float32)
-        # Most popular first; ties by item index so that the order is deterministic.
-        self._by_popularity = np.lexsort((np.arange(n_items), -self.popularity)).astype(np.int32)
+        self._count_popularity(np.bincount(sessions.items, minlength=n_items))
         self._fit(sessions)
         self._fitted = True
         return self
+
+    def restore(self, popularity: npt.NDArray[np.float32]) -> Self:
+        """Mark as fitted a model whose learned arrays were loaded from an artifact;
+        `popularity` (n_items,) is what `fit` counted, for the fallback."""
+        self._count_popularity(popularity)
+        self._fitted = True
+        return self
+
+    def _count_popularity(self, popularity: npt.ArrayLike) -> None:
+        self.popularity = np.asarray(popularity, dtype=np.float32)
+        self.n_items = len(self.popularity)
+        # Most popular first; ties by item index so that the order is deterministic.
+        self._by_popularity = np.lexsort((np.arange(self.n_items), -self.popularity)).astype(
+            np.int32
+        )
 
     def score(self, contexts: Sessions) -> sp.csr_matrix:
         """csr_matrix (n_contexts, n_items) of positive scores; absent = no evidence."""

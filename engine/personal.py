@@ -1,0 +1,219 @@
+"""Personalised recommenders from `implicit` on visitor x item confidences.
+
+`ImplicitALS` and `ImplicitBPR` factorise the confidences; `SimilarItems` keeps
+implicit's item-item neighbours (cosine, BM25 or TF-IDF). All three fit either on
+sessions (one row per visitor, each event weighing 1) or, with `fit_confidences`, on a
+weighted matrix from `engine.interactions`. A context is a visitor's history (item
+indices): the factor models fold it in against the learned item factors, so a returning
+visitor is served from what they did, known to training or not.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Literal, Self
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from implicit.bpr import BayesianPersonalizedRanking
+from implicit.cpu.als import AlternatingLeastSquares
+from implicit.nearest_neighbours import BM25Recommender, CosineRecommender, TFIDFRecommender
+from implicit.utils import ParameterWarning
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+from engine.evidence import strongest_reasons
+from engine.recommender import Recommender
+from engine.sessions import Sessions
+
+FloatArray = npt.NDArray[np.float32]
+Neighbours = Literal["cosine", "bm25", "tfidf"]
+
+
+class _Weighted(Recommender):
+    """A recommender that can also learn from a weighted visitor x item matrix."""
+
+    _weights: FloatArray | None = None
+
+    def fit_confidences(self, confidences: sp.csr_matrix) -> Self:
+        """Fit on csr_matrix (n_visitors, n_items) of confidences (> 0)."""
+        confidences = sp.csr_matrix(confidences, dtype=np.float32)
+        confidences.sort_indices()
+        rows = Sessions(confidences.indices.astype(np.int32), confidences.indptr.astype(np.int64))
+        self._weights = confidences.data
+        try:
+            return self.fit(rows, confidences.shape[1])
+        finally:
+            self._weights = None
+
+    def _matrix(self, sessions: Sessions) -> sp.csr_matrix:
+        return sp.csr_matrix(sessions.to_csr(self.n_items, self._weights), dtype=np.float32)
+
+
+def dense_to_candidates(scores: FloatArray, keep: int) -> sp.csr_matrix:
+    """csr_matrix (n_rows, n_items) of each row's `keep` best scores of a dense
+    (n_rows, n_items) array, shifted to be > 0 (ranks within a row are kept)."""
+    n_rows, n_items = scores.shape
+    keep = min(keep, n_items)
+    if n_rows == 0 or keep == 0:
+        return sp.csr_matrix((n_rows, n_items), dtype=np.float32)
+    best = np.argpartition(-scores, keep - 1, axis=1)[:, :keep]
+    values = np.take_along_axis(scores, best, axis=1)
+    values = values - values.min(axis=1, keepdims=True) + 1e-3
+    rows = np.repeat(np.arange(n_rows), keep)
+    return sp.csr_matrix((values.ravel(), (rows, best.ravel())), shape=scores.shape)
+
+
+class _Factors(_Weighted):
+    """Scores = visitor factors . item factors; the best `candidates` per context kept."""
+
+    def __init__(
+        self, factors: int, iterations: int, regularization: float, threads: int, seed: int
+    ) -> None:
+        super().__init__()
+        self.factors = factors
+        self.iterations = iterations
+        self.regularization = regularization
+        self.threads = threads
+        self.seed = seed
+        self.candidates = 200
+        self.user_factors = np.zeros((0, 0), dtype=np.float32)
+        self.item_factors = np.zeros((0, 0), dtype=np.float32)
+
+    def _fit(self, sessions: Sessions) -> None:
+        # implicit's own threads do the work; BLAS threads on top only fight for the cores
+        # (and implicit warns about them when it builds a model).
+        with threadpool_limits(1, "blas"):
+            model = self._new_model()
+            model.fit(self._matrix(sessions), show_progress=False)
+        self.user_factors = np.asarray(model.user_factors, dtype=np.float32)
+        self.item_factors = np.asarray(model.item_factors, dtype=np.float32)
+
+    def _new_model(self) -> AlternatingLeastSquares | BayesianPersonalizedRanking:
+        raise NotImplementedError
+
+    def _fold_in(self, history: sp.csr_matrix) -> FloatArray:
+        raise NotImplementedError
+
+    def _score(self, contexts: Sessions) -> sp.csr_matrix:
+        history = contexts.to_csr(self.n_items)
+        known = np.diff(history.indptr) > 0
+        scores = np.zeros((len(contexts), self.n_items), dtype=np.float32)
+        if known.any():
+            scores[known] = self._fold_in(history[known]) @ self.item_factors.T
+        candidates = dense_to_candidates(scores, self.candidates)
+        # Contexts with no known item have no evidence: the popularity fill serves them.
+        return sp.csr_matrix(sp.diags(known.astype(np.float32)) @ candidates)
+
+    def visitor_scores(self, visitors: npt.ArrayLike) -> sp.csr_matrix:
+        """csr_matrix (n_visitors, n_items): candidates of visitors known to training
+        (visitor indices of the fitted matrix), from their learned factors."""
+        rows = np.asarray(visitors, dtype=np.int64)
+        return dense_to_candidates(self.user_factors[rows] @ self.item_factors.T, self.candidates)
+
+
+class ImplicitALS(_Factors):
+    """implicit's ALS (Hu, Koren & Volinsky 2008); `alpha` scales the confidences."""
+
+    name = "als"
+
+    def __init__(
+        self,
+        factors: int = 64,
+        iterations: int = 15,
+        regularization: float = 0.05,
+        alpha: float = 1.0,
+        threads: int = 1,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(factors, iterations, regularization, threads, seed)
+        self.alpha = alpha
+
+    def _new_model(self) -> AlternatingLeastSquares:
+        return AlternatingLeastSquares(
+            factors=self.factors,
+            iterations=self.iterations,
+            regularization=self.regularization,
+            alpha=self.alpha,
+            num_threads=self.threads,
+            random_state=self.seed,
+        )
+
+    def _fold_in(self, history: sp.csr_matrix) -> FloatArray:
+        """The exact ALS user step against the item factors (implicit's recalculate_user)."""
+        with threadpool_limits(1, "blas"):
+            model = self._new_model()
+            model.item_factors = self.item_factors
+            users = model.recalculate_user(np.arange(history.shape[0]), history)
+        return np.asarray(users, dtype=np.float32).reshape(history.shape[0], -1)
+
+
+class ImplicitBPR(_Factors):
+    """implicit's BPR (Rendle et al. 2009); item factors carry a bias as last column."""
+
+    name = "bpr"
+
+    def __init__(
+        self,
+        factors: int = 64,
+        iterations: int = 100,
+        regularization: float = 0.01,
+        learning_rate: float = 0.05,
+        threads: int = 1,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(factors, iterations, regularization, threads, seed)
+        self.learning_rate = learning_rate
+
+    def _new_model(self) -> BayesianPersonalizedRanking:
+        return BayesianPersonalizedRanking(
+            factors=self.factors,
+            iterations=self.iterations,
+            regularization=self.regularization,
+            learning_rate=self.learning_rate,
+            num_threads=self.threads,
+            random_state=self.seed,
+        )
+
+    def _fold_in(self, history: sp.csr_matrix) -> FloatArray:
+        """The mean factor of the history's items (BPR has no closed-form user step);
+        the last column is the bias term, 1 for every visitor as in implicit."""
+        history = sp.csr_matrix(history, dtype=np.float32)
+        history.data[:] = 1.0
+        mean = sp.diags(1.0 / np.diff(history.indptr)) @ history @ self.item_factors
+        users = np.asarray(mean, dtype=np.float32)
+        users[:, -1] = 1.0
+        return users
+
+
+class SimilarItems(_Weighted):
+    """implicit's item-item neighbours over visitors: items like those of the context."""
+
+    def __init__(self, kind: Neighbours = "bm25", neighbours: int = 100, threads: int = 1):
+        super().__init__()
+        self.kind = kind
+        self.neighbours = neighbours
+        self.threads = threads
+        self.name = f"similar_{kind}"
+        self.similarity = sp.csr_matrix((0, 0), dtype=np.float32)
+
+    def _fit(self, sessions: Sessions) -> None:
+        classes = {"cosine": CosineRecommender, "bm25": BM25Recommender, "tfidf": TFIDFRecommender}
+        model = classes[self.kind](K=self.neighbours, num_threads=self.threads)
+        with warnings.catch_warnings():
+            # implicit hands its own base class a COO matrix and then warns about it.
+            warnings.simplefilter("ignore", ParameterWarning)
+            model.fit(self._matrix(sessions), show_progress=False)
+        similarity = sp.csr_matrix(model.similarity, dtype=np.float32)
+        self.similarity = sp.csr_matrix(similarity - sp.diags(similarity.diagonal()))
+        self.similarity.eliminate_zeros()
+
+    def _score(self, contexts: Sessions) -> sp.csr_matrix:
+        history = contexts.to_csr(self.n_items)
+        history.data[:] = 1.0
+        return sp.csr_matrix(history @ self.similarity)
+
+    def _reasons(
+        self, context: npt.NDArray[np.int32], items: npt.NDArray[np.int32]
+    ) -> list[tuple[str, int | None]]:
+        return strongest_reasons(self.similarity, "similar to", context, items)

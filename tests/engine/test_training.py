@@ -1,0 +1,88 @@
+"""Training from a real stream: the OTTO sessions ingested through the tracker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from click.testing import CliRunner
+
+from engine import artifacts, trained
+from engine.errors import EmptyData
+from engine.training import TrainingSettings, shop_folder, train_shop
+from tests.conftest import ORIGIN
+from tests.engine.samples import otto_events
+from tracker.batch import Batch
+from tracker.client import Client
+from tracker.ingest import EventIngestor, RateLimits
+from tracker.shops import ShopRegistry
+from widget.cli.train import train
+
+pytestmark = pytest.mark.anyio
+BROWSER = Client("hash-1", "203.0.113.0", "Mozilla/5.0 Firefox/133.0", bot=False)
+SMALL = TrainingSettings(factors=16, als_iterations=5, bpr_iterations=20)
+
+
+async def ingest_otto(store: Any) -> str:
+    issued = await ShopRegistry(store).create("Otto sample", (ORIGIN,))
+    ingestor = EventIngestor(store, retention_days=180, limits=RateLimits(1e6, 1e6))
+    events = otto_events()
+    for start in range(0, len(events), 200):
+        batch = Batch(issued.shop.site_key, None, events[start : start + 200])
+        result = await ingestor.ingest(batch, ORIGIN, BROWSER)
+        assert not result.rejected
+    return issued.shop.id
+
+
+async def test_train_shop_saves_models_a_server_can_load(store: Any, tmp_path: Path) -> None:
+    shop = await ingest_otto(store)
+    steps: list[tuple[int, int, str]] = []
+    result = await train_shop(store, shop, tmp_path, lambda *s: steps.append(s), SMALL)
+    assert (result.events, result.visitors, result.baskets) == (857, 20, 5)
+    assert steps[-1][0] == steps[-1][1] and [s[0] for s in steps] == sorted(s[0] for s in steps)
+    latest = trained.load_latest(shop_folder(tmp_path, shop))
+    assert latest is not None and latest[0] == result.version
+    models = latest[1]
+    assert trained.load_latest(shop_folder(tmp_path, shop), loaded=result.version) is None
+    orders = [e for e in otto_events() if e["type"] == "Order Completed"]
+    # Five real orders, no pair bought twice: the basket model falls back to bestsellers.
+    assert models.basket.popularity.sum() == sum(len(o["properties"]["products"]) for o in orders)
+    assert len(models.basket.recommend([0], n=3)) == 3
+    for model in (models.als, models.bpr, models.similar):
+        assert len(model.recommend(models.sessions[0].tolist(), n=5)) == 5
+
+
+async def test_loaded_models_recommend_like_the_fitted_ones(store: Any, tmp_path: Path) -> None:
+    shop = await ingest_otto(store)
+    await train_shop(store, shop, tmp_path, settings=SMALL)
+    latest = trained.load_latest(shop_folder(tmp_path, shop))
+    assert latest is not None
+    again = trained.TrainedModels.from_artifact(
+        artifacts.load(shop_folder(tmp_path, shop), latest[0])
+    )
+    contexts = latest[1].sessions
+    for a, b in zip(
+        (latest[1].als, latest[1].bpr, latest[1].basket),
+        (again.als, again.bpr, again.basket),
+        strict=True,
+    ):
+        assert (a.recommend_batch(contexts, 5).items == b.recommend_batch(contexts, 5).items).all()
+
+
+async def test_a_shop_without_events_is_not_trained(store: Any, tmp_path: Path) -> None:
+    with pytest.raises(EmptyData):
+        await train_shop(store, "empty-shop", tmp_path)
+    assert not tmp_path.joinpath("empty-shop").exists()
+
+
+async def test_the_train_command_trains_every_shop(
+    store: Any, clean_store: str, tmp_path: Path
+) -> None:
+    shop = await ingest_otto(store)
+    env = {"BASKETLIFT_REDIS_URL": clean_store, "BASKETLIFT_DATA_DIR": str(tmp_path)}
+    result = await anyio.to_thread.run_sync(lambda: CliRunner().invoke(train, [], env=env))
+    assert result.exit_code == 0, result.output
+    assert f"{shop}: version" in result.stdout
+    assert (tmp_path / "models" / shop / "current").exists()

@@ -1,0 +1,50 @@
+"""`basketlift train`: fit the shops' models on their events and save a new version."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+
+import click
+from tqdm import tqdm
+
+from engine.errors import EmptyData
+from engine.training import TrainingResult, train_shop
+from tracker.shops import ShopRegistry
+from widget.cli.common import load_settings, open_store
+from widget.settings import Settings
+
+
+@click.command()
+@click.option("--shop", "shops", multiple=True, help="Shop id to train (repeatable). Default: all.")
+def train(shops: tuple[str, ...]) -> None:
+    """Train the recommendation models of every shop (or of --shop) from its events."""
+    settings = load_settings()
+    results = asyncio.run(_train(shops, settings))
+    for result in results:
+        click.echo(
+            f"{result.shop}: version {result.version}, {result.events} events, "
+            f"{result.items} items, {result.visitors} visitors, {result.baskets} orders, "
+            f"{result.seconds:.1f} s"
+        )
+
+
+async def _train(shops: tuple[str, ...], settings: Settings) -> list[TrainingResult]:
+    folder = settings.data_dir / "models"
+    results = []
+    async with open_store(settings) as store:
+        chosen = shops or tuple(shop.id for shop in await ShopRegistry(store).list())
+        for shop in chosen:
+            with tqdm(desc=shop, unit="step", file=sys.stderr) as bar:
+
+                def progress(done: int, total: int, step: str, bar: tqdm[Any] = bar) -> None:
+                    bar.total = total
+                    bar.set_postfix_str(step, refresh=False)
+                    bar.update(done - bar.n)
+
+                try:
+                    results.append(await train_shop(store, shop, folder, progress))
+                except EmptyData as error:
+                    click.echo(f"{shop}: skipped, {error}", err=True)
+    return results
