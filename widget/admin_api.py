@@ -14,6 +14,14 @@ from starlette.routing import Route
 from widget.openapi import ADMIN_TOKEN, error, json_body, json_request, path_parameter, query
 from widget.responses import ApiError, FastJSONResponse, json_object
 from widget.services import services
+from widget.shop_config import (
+    MAX_LIMIT,
+    STRATEGIES,
+    InvalidConfig,
+    load_config,
+    parse_config,
+    save_config,
+)
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -104,6 +112,27 @@ async def remove_origin(request: Request) -> Response:
     return FastJSONResponse(shop.as_dict())
 
 
+@admin_only
+async def show_config(request: Request) -> Response:
+    """The shop's widget configuration: holdout share and placements with their rules."""
+    found = services(request)
+    shop = await found.shops.get(request.path_params["shop"])
+    return FastJSONResponse((await load_config(found.redis, shop.id)).as_dict())
+
+
+@admin_only
+async def replace_config(request: Request) -> Response:
+    """Replace the shop's widget configuration; every server uses it within seconds."""
+    found = services(request)
+    shop = await found.shops.get(request.path_params["shop"])
+    try:
+        config = parse_config(await json_object(request))
+    except InvalidConfig as error:
+        raise ApiError(422, "invalid_config", error.reason, error.field) from None
+    await save_config(found.redis, shop.id, config)
+    return FastJSONResponse(config.as_dict())
+
+
 routes = [
     Route("/v1/admin/shops", list_shops, methods=["GET"]),
     Route("/v1/admin/shops", create_shop, methods=["POST"]),
@@ -111,6 +140,8 @@ routes = [
     Route("/v1/admin/shops/{shop}/rotate-key", rotate_key, methods=["POST"]),
     Route("/v1/admin/shops/{shop}/origins", add_origin, methods=["POST"]),
     Route("/v1/admin/shops/{shop}/origins", remove_origin, methods=["DELETE"]),
+    Route("/v1/admin/shops/{shop}/config", show_config, methods=["GET"]),
+    Route("/v1/admin/shops/{shop}/config", replace_config, methods=["PUT"]),
 ]
 
 
@@ -137,6 +168,35 @@ def _operation(summary: str, responses: dict[str, Any]) -> dict[str, Any]:
 
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
+_RULES = {
+    "type": "object",
+    "properties": {
+        "exclude_bought_days": {"type": "integer", "minimum": 0},
+        "include_categories": _STRINGS,
+        "exclude_categories": _STRINGS,
+        "price_band": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+        "boost": _STRINGS,
+        "bury": _STRINGS,
+        "max_per_category": {"type": "integer", "minimum": 1},
+    },
+}
+_CONFIG = {
+    "type": "object",
+    "properties": {
+        "holdout_share": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+        "placements": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "properties": {
+                    "strategy": {"enum": list(STRATEGIES)},
+                    "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+                    "rules": _RULES,
+                },
+            },
+        },
+    },
+}
 paths = {
     "/v1/admin/shops": {
         "get": _operation(
@@ -201,5 +261,25 @@ paths = {
             {"200": json_body(_SHOP), "404": error("No such shop"), "422": error("Bad origin")},
         )
         | {"parameters": [*_SHOP_PARAMETER, query("origin", "the origin", required=True)]},
+    },
+    "/v1/admin/shops/{shop}/config": {
+        "get": _operation(
+            "Show the shop's widget configuration",
+            {"200": json_body(_CONFIG), "404": error("No such shop")},
+        )
+        | {"parameters": _SHOP_PARAMETER},
+        "put": _operation(
+            "Replace the shop's widget configuration",
+            {
+                "200": json_body(_CONFIG),
+                "400": error("Body not JSON"),
+                "404": error("No such shop"),
+                "422": error("A field is wrong"),
+            },
+        )
+        | {
+            "parameters": _SHOP_PARAMETER,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _CONFIG}}},
+        },
     },
 }

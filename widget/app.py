@@ -5,10 +5,11 @@ Run it with `basketlift serve`, or `uvicorn widget.app:create_app --factory`.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from typing import Any
 
 import redis.exceptions
@@ -19,8 +20,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tracker.errors import InvalidShopField, ShopAlreadyExists, ShopError, UnknownShop
-from widget import admin_api, events_api, health_api, openapi
+from widget import (
+    admin_api,
+    catalog_api,
+    events_api,
+    health_api,
+    integration_check,
+    openapi,
+    orders_api,
+    recommendations_api,
+)
 from widget.embedded import EmbeddedStore
+from widget.live_state import LiveStateUpdater
 from widget.metrics import LatencyMiddleware, Metrics
 from widget.responses import ApiError, error_code, error_response
 from widget.services import Services
@@ -49,6 +60,12 @@ async def _http_error(request: Request, error: Exception) -> Response:
 
 async def _store_error(request: Request, error: Exception) -> Response:
     return error_response(503, "store_unavailable", f"the store did not answer: {error}")
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with suppress(asyncio.CancelledError):
+        await task
 
 
 def _tune_garbage_collector() -> None:
@@ -82,15 +99,29 @@ def create_app(settings: Settings | None = None, store_client: Any | None = None
                 client = await connect(url)
                 stack.push_async_callback(client.aclose)
             app.state.services = await Services.build(settings, client, metrics)
+            updater = asyncio.create_task(LiveStateUpdater(client).run())
+            stack.push_async_callback(_cancel, updater)
             _tune_garbage_collector()
             yield
 
     spec = openapi.document(
-        events_api.paths, admin_api.paths, health_api.paths, openapi.paths, version=__version__
+        events_api.paths,
+        recommendations_api.paths,
+        catalog_api.paths,
+        orders_api.paths,
+        integration_check.paths,
+        admin_api.paths,
+        health_api.paths,
+        openapi.paths,
+        version=__version__,
     )
     return Starlette(
         routes=[
             *events_api.routes,
+            *recommendations_api.routes,
+            *catalog_api.routes,
+            *orders_api.routes,
+            *integration_check.routes,
             *admin_api.routes,
             *health_api.routes,
             openapi.openapi_route(spec),

@@ -5,13 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from engine.training import shop_folder
+from tracker import keys as tracker_keys
+from tracker.errors import UnknownShop
 from tracker.ingest import EventIngestor, RateLimits
-from tracker.shops import ShopRegistry
+from tracker.shops import Shop, ShopRegistry
+from widget import keys
+from widget.catalog_index import CatalogIndex, reload_catalog
 from widget.metrics import Metrics
+from widget.recommendation_service import RecommendationService
+from widget.serving_models import EngineModels, NoModels, ShopModels, load_engine_models
 from widget.settings import Settings
-from widget.store import address_hash_secret
+from widget.shop_cache import ShopCache
+from widget.shop_config import ShopConfig, load_config
+from widget.store import deployment_secret
+from widget.trending import load_trending
 
 
 @dataclass(frozen=True)
@@ -22,17 +33,50 @@ class Services:
     ingestor: EventIngestor
     address_secret: bytes
     metrics: Metrics
+    recommendations: RecommendationService
+    shop_records: ShopCache[Shop | None]
+    shop_configs: ShopCache[ShopConfig]
+    catalogs: ShopCache[CatalogIndex]
+    trending: ShopCache[list[str]]
+    models: ShopCache[ShopModels]
 
     @classmethod
     async def build(cls, settings: Settings, redis: Any, metrics: Metrics) -> Services:
         limits = RateLimits(settings.rate_limit_site, settings.rate_limit_client)
+        shops = ShopRegistry(redis)
+
+        async def shop_record(shop: str, previous: Shop | None) -> Shop | None:
+            try:
+                return await shops.get(shop)
+            except UnknownShop:
+                return None
+
+        models_folder = settings.data_dir / "models"
+
+        async def models(shop: str, previous: ShopModels | None) -> ShopModels:
+            loaded = previous if isinstance(previous, EngineModels) else None
+            found = await run_in_threadpool(
+                load_engine_models, shop_folder(models_folder, shop), loaded
+            )
+            return found or NoModels()
+
         return cls(
             settings=settings,
             redis=redis,
-            shops=ShopRegistry(redis),
+            shops=shops,
             ingestor=EventIngestor(redis, settings.event_retention_days, limits),
-            address_secret=await address_hash_secret(redis),
+            address_secret=await deployment_secret(redis, tracker_keys.IP_HASH_SECRET),
             metrics=metrics,
+            recommendations=RecommendationService(
+                redis, await deployment_secret(redis, keys.HOLDOUT_SECRET)
+            ),
+            # Changes to a shop reach every server process within these few seconds.
+            shop_records=ShopCache(shop_record, ttl_s=5),
+            shop_configs=ShopCache(lambda shop, _: load_config(redis, shop), ttl_s=5),
+            catalogs=ShopCache(lambda shop, old: reload_catalog(redis, shop, old), ttl_s=2),
+            trending=ShopCache(lambda shop, _: load_trending(redis, shop), ttl_s=60),
+            # A newly trained version is picked up within this time, with no restart.
+            models=ShopCache(models, ttl_s=30),
         )
 
 

@@ -120,8 +120,8 @@ def parse_config(data: Any) -> ShopConfig:
     if not isinstance(data, dict):
         raise InvalidConfig("", "the configuration must be an object")
     share = data.get("holdout_share", 0.2)
-    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share < 1:
-        raise InvalidConfig("holdout_share", "must be a number from 0 to below 1")
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share < 1:
+        raise InvalidConfig("holdout_share", "must be a number above 0 and below 1")
     placements = dict(DEFAULT_PLACEMENTS)
     raw_placements = data.get("placements", {})
     if not isinstance(raw_placements, dict):

@@ -10,8 +10,6 @@ from redis.asyncio.cluster import RedisCluster
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
-from tracker import keys
-
 _SCHEMES = {"valkey://": "redis://", "valkeys://": "rediss://"}
 _OPTIONS: dict[str, Any] = {
     "decode_responses": True,
@@ -40,7 +38,7 @@ async def connect(url: str) -> Any:
     return RedisCluster.from_url(url, retry=retry, **_OPTIONS)
 
 
-async def address_hash_secret(client: Any) -> bytes:
-    """The key of client-address hashes, created once per store so all processes share it."""
-    await client.set(keys.IP_HASH_SECRET, secrets.token_hex(32), nx=True)
-    return str(await client.get(keys.IP_HASH_SECRET)).encode()
+async def deployment_secret(client: Any, key: str) -> bytes:
+    """A random secret made once per store (the first process wins), shared by all processes."""
+    await client.set(key, secrets.token_hex(32), nx=True)
+    return str(await client.get(key)).encode()

@@ -44,6 +44,7 @@ def test_a_placement_with_rules() -> None:
     ("data", "field"),
     [
         ({"holdout_share": 1}, "holdout_share"),
+        ({"holdout_share": 0}, "holdout_share"),
         ({"holdout_share": True}, "holdout_share"),
         ({"placements": []}, "placements"),
         ({"placements": {"x": {"strategy": "magic"}}}, "placements.x.strategy"),

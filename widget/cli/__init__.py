@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import click
 
+from widget.cli.catalog import catalog
 from widget.cli.evaluate import evaluate
+from widget.cli.evaluate_baskets import baskets
 from widget.cli.events import events
 from widget.cli.serve import serve
 from widget.cli.shop import shop
+from widget.cli.train import train
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,4 +22,7 @@ def main() -> None:
 main.add_command(serve)
 main.add_command(shop)
 main.add_command(events)
+main.add_command(catalog)
+main.add_command(train)
 main.add_command(evaluate)
+evaluate.add_command(baskets)

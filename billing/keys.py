@@ -1,0 +1,67 @@
+"""Redis key names of billing, built only here.
+
+A shop's keys go through `tracker.keys.shop_key`, so they carry the shop in a hash tag and
+every billing script of one shop touches one Cluster slot. `period` is `YYYY-MM`.
+"""
+
+from __future__ import annotations
+
+from tracker.keys import NAMESPACE, shop_key
+
+BILLING_SHOPS = NAMESPACE + "billing:shops"
+SELLER = NAMESPACE + "billing:seller"
+
+_PREFIX = "billing:"
+
+
+def exposures(shop: str) -> str:
+    """Hash anonymous id -> JSON {"arm", "at"}: the first exposure ever, the arm of record."""
+    return shop_key(shop, "exposures")
+
+
+def contracts(shop: str) -> str:
+    """Hash version -> contract JSON; a version is written once."""
+    return shop_key(shop, _PREFIX + "contracts")
+
+
+def buyer(shop: str) -> str:
+    return shop_key(shop, _PREFIX + "buyer")
+
+
+def visitors(shop: str, period: str) -> str:
+    """Hash anonymous id -> the visitor's running totals in the period."""
+    return shop_key(shop, f"{_PREFIX}visitors:{period}")
+
+
+def days(shop: str, period: str) -> str:
+    """Hash `day|arm|sum` -> integer: the period's daily per-arm sums."""
+    return shop_key(shop, f"{_PREFIX}days:{period}")
+
+
+def applied(shop: str, period: str) -> str:
+    """Set of ledger entry ids already applied, so that a replayed entry counts once."""
+    return shop_key(shop, f"{_PREFIX}applied:{period}")
+
+
+def revenue(shop: str, period: str) -> str:
+    """Sorted set of seen visitors by net revenue: the pooled cap and the capped visitors."""
+    return shop_key(shop, f"{_PREFIX}revenue:{period}")
+
+
+def lock(shop: str, period: str) -> str:
+    return shop_key(shop, f"{_PREFIX}lock:{period}")
+
+
+def invoice(shop: str, period: str) -> str:
+    """Hash: `draft` JSON, then `number` and `issue` when finalised, each written once."""
+    return shop_key(shop, f"{_PREFIX}invoice:{period}")
+
+
+def credit_note(shop: str, period: str) -> str:
+    """Hash: `number` and `issue` of the credit note that voids the period's invoice."""
+    return shop_key(shop, f"{_PREFIX}credit-note:{period}")
+
+
+def sequence(shop: str, kind: str) -> str:
+    """The counter of the shop's numbers of one kind of document (gap-free)."""
+    return shop_key(shop, f"{_PREFIX}sequence:{kind}")

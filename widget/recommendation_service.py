@@ -1,0 +1,190 @@
+"""Recommendations for a visitor's placements: holdout, models, fallbacks, rules, display.
+
+For every request: the visitor's arm of record (the first exposure wins, holdout visitors
+get no items, ever); then, per placement, a chain of candidate sources (the placement's
+model first, then trending in the current product's category, trending, the catalogue)
+from which the business rules pick the items. Everything a request reads is in memory
+or one pipelined round trip to the store: no scan of the catalogue or the event log.
+"""
+
+from __future__ import annotations
+
+import secrets
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from billing.holdout import assign_arm, record_exposure
+from widget import keys
+from widget.catalog_index import CatalogIndex
+from widget.rules import Candidate, Situation, select
+from widget.serving_models import ShopModels
+from widget.shop_config import Placement, ShopConfig
+
+Arm = Literal["treatment", "holdout"]
+CANDIDATES = 100
+CONTEXT_LENGTH = 20
+
+
+@dataclass(frozen=True)
+class RecommendationRequest:
+    anonymous_id: str
+    session_id: str
+    placements: tuple[str, ...]
+    product_id: str | None = None
+    cart: tuple[str, ...] = ()
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class Slot:
+    placement: str
+    rec_id: str
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    arm: Arm
+    slots: list[Slot]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "arm": self.arm,
+            "recommendations": [
+                {"placement": s.placement, "rec_id": s.rec_id, "items": s.items} for s in self.slots
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class ShopView:
+    """What the service knows of a shop for one request (all of it already in memory)."""
+
+    config: ShopConfig
+    catalog: CatalogIndex
+    trending: list[str]
+    models: ShopModels
+
+
+def new_rec_id() -> str:
+    return "r_" + secrets.token_hex(10)
+
+
+def _trending_in_category(view: ShopView, product_id: str | None) -> Iterator[Candidate]:
+    index = view.catalog.index_of.get(product_id or "")
+    if index is None:
+        return
+    category = view.catalog.category_id[index]
+    for product in view.trending:
+        found = view.catalog.index_of.get(product)
+        if found is not None and view.catalog.category_id[found] == category:
+            yield Candidate(product, 0.0, "popular in this category")
+
+
+def _catalogue(view: ShopView, start_key: str, reason: str) -> Iterator[Candidate]:
+    # The whole catalogue as a last resort, from a place that varies by visitor so that
+    # catalogue depth gets seen; the rules stop the walk once the placement is full.
+    ids = view.catalog.product_ids
+    if not len(ids):
+        return
+    start = zlib.crc32(start_key.encode()) % len(ids)
+    for offset in range(len(ids)):
+        yield Candidate(str(ids[(start + offset) % len(ids)]), 0.0, reason)
+
+
+def _trending(view: ShopView) -> Iterator[Candidate]:
+    return (Candidate(product, 0.0, "trending") for product in view.trending)
+
+
+def candidate_chain(
+    placement: Placement, view: ShopView, request: RecommendationRequest, session: Sequence[str]
+) -> Iterable[Candidate]:
+    """The placement's sources in order of preference; consumed lazily by the rules."""
+    models = view.models
+    context = list(session)
+    if request.product_id is not None and (not context or context[-1] != request.product_id):
+        context.append(request.product_id)
+    strategy = placement.strategy
+    if strategy == "basket":
+        yield from models.with_cart(list(request.cart), CANDIDATES)
+    elif strategy == "personal":
+        yield from models.for_visitor(request.anonymous_id, CANDIDATES)
+    elif strategy == "longtail":
+        yield from models.deep_after_session(context, CANDIDATES)
+        yield from _catalogue(view, request.session_id, "from deeper in the catalogue")
+    if strategy in ("session", "basket", "personal") and context:
+        yield from models.after_session(context, CANDIDATES)
+    yield from _trending_in_category(view, request.product_id)
+    yield from _trending(view)
+    yield from _catalogue(view, request.session_id, "from the catalogue")
+
+
+class RecommendationService:
+    """Answers recommendation requests of every shop; `redis` is a redis.asyncio client."""
+
+    def __init__(self, redis: Any, holdout_secret: bytes) -> None:
+        self._redis = redis
+        self._secret = holdout_secret
+
+    async def recommend(
+        self, shop: str, view: ShopView, request: RecommendationRequest
+    ) -> Recommendations:
+        now = datetime.now(UTC)
+        assigned = assign_arm(self._secret, shop, request.anonymous_id, view.config.holdout_share)
+        arm: Arm = await record_exposure(self._redis, shop, request.anonymous_id, assigned, now)
+        placements = [self._placement(view.config, name) for name in request.placements]
+        session, bought = await self._visitor(shop, request, placements, now)
+        if arm == "holdout":
+            return Recommendations(arm, [Slot(p.name, new_rec_id()) for p in placements])
+        slots = []
+        for placement in placements:
+            situation = Situation(
+                request.product_id,
+                frozenset(request.cart),
+                frozenset(bought.get(placement.rules.exclude_bought_days, ())),
+            )
+            limit = request.limit or placement.limit
+            chosen = select(
+                candidate_chain(placement, view, request, session),
+                limit,
+                situation,
+                placement.rules,
+                view.catalog,
+            )
+            items = [
+                view.catalog.display(view.catalog.index_of[c.product_id]) | {"reason": c.reason}
+                for c in chosen
+            ]
+            slots.append(Slot(placement.name, new_rec_id(), items))
+        return Recommendations(arm, slots)
+
+    @staticmethod
+    def _placement(config: ShopConfig, name: str) -> Placement:
+        return config.placements[name]
+
+    async def _visitor(
+        self,
+        shop: str,
+        request: RecommendationRequest,
+        placements: list[Placement],
+        now: datetime,
+    ) -> tuple[list[str], dict[int, list[str]]]:
+        """The session's recent products (oldest first) and recent purchases by window."""
+        windows = sorted({p.rules.exclude_bought_days for p in placements})
+        hour = now.strftime("%Y%m%d%H")
+        now_ms = int(now.timestamp() * 1000)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.lrange(keys.session_items(shop, request.session_id), 0, CONTEXT_LENGTH - 1)
+            for days in windows:
+                since = now_ms - int(timedelta(days=days).total_seconds() * 1000)
+                pipe.zrangebyscore(keys.bought(shop, request.anonymous_id), since, "+inf")
+            for placement in placements:
+                pipe.hincrby(keys.placement_requests(shop, hour), placement.name, 1)
+            pipe.expire(keys.placement_requests(shop, hour), 7200)
+            replies = await pipe.execute()
+        session = list(reversed(replies[0]))
+        bought = {days: replies[1 + i] for i, days in enumerate(windows)}
+        return session, bought

@@ -1,0 +1,142 @@
+"""The trained models of a shop as the recommendations service asks them, by product ids.
+
+`NoModels` answers nothing (a shop before its first training: fallbacks serve it);
+`EngineModels` adapts the engine's recommenders, which work on item indices, and
+`load_engine_models` builds them from the newest artifact that `basketlift train` saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from engine import trained
+from engine.longtail import LongTail
+from engine.models import served
+from engine.personal import _Factors
+from engine.recommender import Recommender
+from engine.sessions import UNKNOWN, ItemIds
+from widget.rules import Candidate
+
+
+class ShopModels(Protocol):
+    def after_session(self, session: Sequence[str], n: int) -> list[Candidate]:
+        """Next products for a session's products (oldest first)."""
+        ...
+
+    def deep_after_session(self, session: Sequence[str], n: int) -> list[Candidate]:
+        """Like `after_session`, re-ranked towards the catalogue's long tail."""
+        ...
+
+    def with_cart(self, cart: Sequence[str], n: int) -> list[Candidate]:
+        """Products bought together with the cart's products."""
+        ...
+
+    def for_visitor(self, anonymous_id: str, n: int) -> list[Candidate]:
+        """Products for a returning visitor, from their history."""
+        ...
+
+
+class NoModels:
+    """A shop with no trained model yet."""
+
+    def after_session(self, session: Sequence[str], n: int) -> list[Candidate]:
+        return []
+
+    def deep_after_session(self, session: Sequence[str], n: int) -> list[Candidate]:
+        return []
+
+    def with_cart(self, cart: Sequence[str], n: int) -> list[Candidate]:
+        return []
+
+    def for_visitor(self, anonymous_id: str, n: int) -> list[Candidate]:
+        return []
+
+
+def _recommend(
+    model: Recommender, item_ids: ItemIds, products: Sequence[str], n: int
+) -> list[Candidate]:
+    indices = item_ids.index(np.asarray(products, dtype=np.str_))
+    context = [int(i) for i in indices if i != UNKNOWN]
+    if not context:
+        return []
+    found = model.recommend(context, n, exclude=context)
+    return [
+        Candidate(item_ids.external([r.item])[0], r.score, r.describe(item_ids))
+        for r in found
+        if r.score > 0
+    ]
+
+
+@dataclass(frozen=True)
+class EngineModels(NoModels):
+    """A shop's fitted engine models over one item-id map; absent models answer nothing."""
+
+    item_ids: ItemIds
+    version: str = ""
+    session: Recommender | None = None
+    long_tail: Recommender | None = None
+    basket: Recommender | None = None
+    similar: Recommender | None = None
+    visitor_ids: ItemIds | None = None
+    personal: _Factors | None = None
+
+    def after_session(self, session: Sequence[str], n: int) -> list[Candidate]:
+        found = _recommend(self.session, self.item_ids, session, n) if self.session else []
+        if not found and self.similar is not None:
+            # Products the session model never saw browsed may still have look-alikes.
+            found = _recommend(self.similar, self.item_ids, session[-1:], n)
+        return found
+
+    def for_visitor(self, anonymous_id: str, n: int) -> list[Candidate]:
+        if self.personal is None or self.visitor_ids is None:
+            return []
+        [visitor] = self.visitor_ids.index(np.asarray([anonymous_id], dtype=np.str_))
+        if visitor == UNKNOWN:
+            return []
+        row = self.personal.visitor_scores([visitor]).getrow(0)
+        best = np.argsort(-row.data, kind="stable")[:n]
+        return [
+            Candidate(
+                self.item_ids.external([row.indices[i]])[0], float(row.data[i]), "picked for you"
+            )
+            for i in best
+        ]
+
+    def deep_after_session(self, session: Sequence[str], n: int) -> list[Candidate]:
+        return _recommend(self.long_tail, self.item_ids, session, n) if self.long_tail else []
+
+    def with_cart(self, cart: Sequence[str], n: int) -> list[Candidate]:
+        return _recommend(self.basket, self.item_ids, cart, n) if self.basket else []
+
+
+# The long-tail placement is for discovery: a strong boost (on diginetica, tail share
+# +133% for 26% fewer hits: see bench/engine_longtail.py) is what it is for.
+DISCOVERY_TAIL_BOOST = 1.0
+
+
+def load_engine_models(folder: Path, loaded: EngineModels | None) -> EngineModels | None:
+    """The models of the newest artifact in `folder` if newer than `loaded`, else `loaded`.
+
+    Session models are fitted here from the artifact's sessions (seconds): run this off
+    the event loop.
+    """
+    found = trained.load_latest(folder, loaded.version if loaded else None)
+    if found is None:
+        return loaded
+    version, models = found
+    discovery = LongTail(served(), DISCOVERY_TAIL_BOOST).fit(models.sessions, len(models.item_ids))
+    return EngineModels(
+        item_ids=models.item_ids,
+        version=version,
+        session=discovery.base,
+        long_tail=discovery,
+        basket=models.basket,
+        similar=models.similar,
+        visitor_ids=models.visitor_ids,
+        personal=models.als,
+    )
