@@ -15,11 +15,8 @@ TOP = 1000
 async def load_trending(redis: Any, shop: str, now: datetime | None = None) -> list[str]:
     """The `TOP` product ids of most interest lately, most first."""
     today = now or datetime.now(UTC)
-    weights = {
-        keys.daily_views(shop, (today - timedelta(days=back)).strftime("%Y%m%d")): DAILY_DECAY
-        ** back
-        for back in range(DAYS)
-    }
+    days = ((today - timedelta(days=back)).strftime("%Y%m%d") for back in range(DAYS))
+    weights = {keys.daily_views(shop, day): DAILY_DECAY**back for back, day in enumerate(days)}
     target = keys.trending(shop)
     async with redis.pipeline(transaction=False) as pipe:
         pipe.zunionstore(target, weights)
