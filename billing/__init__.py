@@ -4,24 +4,40 @@ May import `tracker` (to read events); never imports `engine` or `widget`, and n
 reads the environment: everything it needs arrives as arguments.
 
 Inside, lower modules never import higher ones:
-errors, currency -> sufficient -> visitors, evidence, inference, srm -> uplift -> contracts
--> fees.
+errors, currency, periods, keys -> sufficient -> visitors, evidence, inference, srm -> uplift
+-> contracts -> fees (the pure core);
+holdout, ledger -> day_statistics, period_lock -> recompute (the store's measurements);
+contract_store, parties -> invoices -> invoice_store, documents -> exports, invoice_pdf.
 Revenue is counted in integer minor units in the statistics and is Decimal in fees.
 """
 
 from __future__ import annotations
 
 from billing.contracts import Basis, Contract
+from billing.day_statistics import daily_statistics, period_statistics
 from billing.errors import (
     BillingError,
+    ContractVersionConflict,
     IncompatibleStatistics,
     InvalidContract,
+    InvalidLedgerEntry,
+    InvalidPeriod,
     InvalidVisitorRows,
+    InvoiceNotIssued,
+    MissingSeller,
+    NoContractInForce,
+    NotExposed,
+    PeriodNotOver,
+    UnknownInvoice,
     UnsupportedCurrency,
 )
 from billing.evidence import ArmRow, arm_table
 from billing.fees import FeeComputation, NoShareReason, compute_fee
+from billing.holdout import assign_arm, record_exposure
 from billing.inference import ArmEstimate, Comparison, Difference, StatisticReason
+from billing.invoices import Invoice
+from billing.ledger import LedgerOutcome, record_order, record_refund, record_visit
+from billing.periods import Period, billing_day
 from billing.srm import SampleRatioCheck
 from billing.sufficient import Arm, ArmStatistics, ExperimentStatistics, RatioSums, SampleMean
 from billing.uplift import GateReason, SampleGates, UpliftReport, estimate_uplift
@@ -36,25 +52,45 @@ __all__ = [
     "BillingError",
     "Comparison",
     "Contract",
+    "ContractVersionConflict",
     "Difference",
     "ExperimentStatistics",
     "FeeComputation",
     "GateReason",
     "IncompatibleStatistics",
     "InvalidContract",
+    "InvalidLedgerEntry",
+    "InvalidPeriod",
     "InvalidVisitorRows",
+    "Invoice",
+    "InvoiceNotIssued",
+    "LedgerOutcome",
+    "MissingSeller",
+    "NoContractInForce",
     "NoShareReason",
+    "NotExposed",
+    "Period",
+    "PeriodNotOver",
     "RatioSums",
     "SampleGates",
     "SampleMean",
     "SampleRatioCheck",
     "StatisticReason",
+    "UnknownInvoice",
     "UnsupportedCurrency",
     "UpliftReport",
     "arm_table",
+    "assign_arm",
+    "billing_day",
     "compute_fee",
+    "daily_statistics",
     "estimate_uplift",
+    "period_statistics",
     "pooled_revenue_cap",
+    "record_exposure",
+    "record_order",
+    "record_refund",
+    "record_visit",
     "summarise_day",
     "summarise_visitors",
 ]

@@ -6,10 +6,11 @@ Raises `InvalidContract` (a field out of range) and `UnsupportedCurrency`, both
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Literal, get_args
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from billing.currency import is_whole_minor_units, minor_unit_exponent
@@ -17,6 +18,8 @@ from billing.errors import InvalidContract
 from billing.uplift import SampleGates
 
 Basis = Literal["lower_bound", "point"]
+
+_MONEY_FIELDS = ("fee_cap", "minimum_fee", "monthly_licence_fee", "revenue_per_visitor_cap")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,7 +66,7 @@ class Contract:
             "holdout_share",
             f"must be within 0 and 1, got {self.holdout_share}",
         )
-        for name in ("fee_cap", "minimum_fee", "monthly_licence_fee", "revenue_per_visitor_cap"):
+        for name in _MONEY_FIELDS:
             self._check_money(name)
         if self.fee_cap is not None:
             _check(self.fee_cap >= self.minimum_fee, "fee_cap", "must not be below minimum_fee")
@@ -74,6 +77,33 @@ class Contract:
         except (ZoneInfoNotFoundError, ValueError):
             raise InvalidContract("billing_time_zone", "is not a known IANA zone") from None
         self._check_gates()
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: money as strings, so no amount passes through a float."""
+        data = dataclasses.asdict(self)
+        for name, value in data.items():
+            if isinstance(value, Decimal):
+                data[name] = str(value)
+        data["effective_from"] = self.effective_from.isoformat()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Contract:
+        """The inverse of `as_dict`; a field that is unknown or malformed raises InvalidContract."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        for name in data.keys() - known:
+            raise InvalidContract(name, "is not a contract field")
+        terms = dict(data)
+        try:
+            terms["effective_from"] = datetime.date.fromisoformat(data["effective_from"])
+            for name in _MONEY_FIELDS + ("revenue_share_percent",):
+                if terms.get(name) is not None:
+                    terms[name] = Decimal(terms[name])
+            if "gates" in terms:
+                terms["gates"] = SampleGates(**terms["gates"])
+            return cls(**terms)
+        except (KeyError, TypeError, ValueError, InvalidOperation) as error:
+            raise InvalidContract("contract", f"is malformed: {error!r}") from None
 
     @property
     def revenue_cap_minor(self) -> int | None:

@@ -49,3 +49,10 @@ def is_whole_minor_units(amount: Decimal, currency: str) -> bool:
 def round_half_up(amount: Decimal, currency: str) -> Decimal:
     with localcontext(prec=MONEY_PRECISION):
         return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
+
+
+def decimal_as_string(value: object) -> str:
+    """orjson's `default` for money: Decimals as strings, so no amount passes through a float."""
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

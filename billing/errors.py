@@ -7,7 +7,16 @@ BillingError
 ├── InvalidContract              (a contract field is out of range; `field`, `reason`)
 ├── UnsupportedCurrency          (no known ISO 4217 minor unit for the code)
 ├── InvalidVisitorRows           (per-visitor arrays disagree in length or hold bad values)
-└── IncompatibleStatistics       (sums of different currencies or revenue caps combined)
+├── IncompatibleStatistics       (sums of different currencies or revenue caps combined)
+├── InvalidPeriod                (not a `YYYY-MM` month)
+├── InvalidLedgerEntry           (a ledger entry with a negative or oversized amount)
+├── NotExposed                   (a visitor counted as seen has no arm of record)
+├── ContractVersionConflict      (a contract version that is not the next, or goes back in time)
+├── NoContractInForce            (no contract version covers the period)
+├── PeriodNotOver                (an invoice asked for a month that has not ended)
+├── UnknownInvoice               (no invoice for that shop and period)
+├── InvoiceNotIssued             (a draft cannot be voided)
+└── MissingSeller                (no seller details to put on an issued invoice)
 """
 
 from __future__ import annotations
@@ -40,3 +49,60 @@ class IncompatibleStatistics(BillingError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class InvalidPeriod(BillingError):
+    def __init__(self, text: str) -> None:
+        super().__init__(f"period must be a month as YYYY-MM, got {text!r}")
+        self.text = text
+
+
+class InvalidLedgerEntry(BillingError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class NotExposed(BillingError):
+    def __init__(self, shop: str, anonymous_id: str) -> None:
+        super().__init__(f"visitor {anonymous_id!r} of shop {shop!r} has no exposure of record")
+        self.shop = shop
+        self.anonymous_id = anonymous_id
+
+
+class ContractVersionConflict(BillingError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class NoContractInForce(BillingError):
+    def __init__(self, shop: str, period: str) -> None:
+        super().__init__(f"shop {shop!r} has no contract in force for {period}")
+        self.shop = shop
+        self.period = period
+
+
+class PeriodNotOver(BillingError):
+    def __init__(self, period: str) -> None:
+        super().__init__(f"period {period} has not ended in the contract's time zone")
+        self.period = period
+
+
+class UnknownInvoice(BillingError):
+    def __init__(self, shop: str, period: str) -> None:
+        super().__init__(f"shop {shop!r} has no invoice for {period}")
+        self.shop = shop
+        self.period = period
+
+
+class InvoiceNotIssued(BillingError):
+    def __init__(self, shop: str, period: str) -> None:
+        super().__init__(f"the invoice of shop {shop!r} for {period} is a draft, not issued")
+        self.shop = shop
+        self.period = period
+
+
+class MissingSeller(BillingError):
+    def __init__(self) -> None:
+        super().__init__("no seller details: set them with `basketlift invoice seller`")

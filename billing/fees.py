@@ -4,6 +4,14 @@ Money is Decimal end to end: the revenue-per-visitor difference leaves the stati
 the Decimal of its float's shortest repr, and the share fee is rounded half-up once, to the
 currency's minor unit. Licence, minimum and cap lie on that grid already (the contract
 checks), so the total is exact.
+
+Monotonicity. On the `point` basis more treated revenue never lowers the fee and more holdout
+revenue never raises it. The `lower_bound` basis (the default) lacks that property: one
+treated visitor who spends far more widens the interval more than it lifts the mean, so the
+fee can fall. The per-visitor revenue cap bounds this: the statistics billed from are
+capped (the contract's cap, or the pooled 99.9th percentile fixed once at the period's
+lock), so any one visitor moves the capped mean by at most cap / treated visitors and the
+variance by a bounded amount, and spending above the cap changes nothing at all.
 """
 
 from __future__ import annotations
@@ -15,7 +23,12 @@ from typing import Literal
 import orjson
 
 from billing.contracts import Contract
-from billing.currency import MONEY_PRECISION, minor_unit_exponent, round_half_up
+from billing.currency import (
+    MONEY_PRECISION,
+    decimal_as_string,
+    minor_unit_exponent,
+    round_half_up,
+)
 from billing.errors import IncompatibleStatistics
 from billing.evidence import ArmRow, arm_table
 from billing.inference import StatisticReason
@@ -51,13 +64,7 @@ class FeeComputation:
 
     def to_json(self) -> bytes:
         """UTF-8 JSON; Decimals as strings so that no amount passes through a float."""
-        return orjson.dumps(self, default=_decimal_as_string)
-
-
-def _decimal_as_string(value: object) -> str:
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+        return orjson.dumps(self, default=decimal_as_string)
 
 
 def compute_fee(contract: Contract, statistics: ExperimentStatistics) -> FeeComputation:

@@ -145,3 +145,13 @@ class ExperimentStatistics:
 
     def arm(self, arm: Arm) -> ArmStatistics:
         return self.treatment if arm == "treatment" else self.holdout
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ExperimentStatistics:
+        """From `dataclasses.asdict` (or its JSON), as an invoice's evidence stores it."""
+        return cls(
+            currency=data["currency"],
+            revenue_cap_minor=data["revenue_cap_minor"],
+            treatment=ArmStatistics(**data["treatment"]),
+            holdout=ArmStatistics(**data["holdout"]),
+        )

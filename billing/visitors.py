@@ -7,6 +7,8 @@ cannot overflow, Python ints otherwise.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -122,7 +124,26 @@ def summarise_day(
     )
 
 
-def pooled_revenue_cap(*net_revenue_minor: ArrayLike, percentile: float = 99.9) -> int | None:
+POOLED_CAP_PERCENTILE = 99.9
+
+
+def percentile_fraction(percentile: float) -> Fraction:
+    """The percentile as an exact fraction of one: 99.9 -> 999/1000 (its decimal, not its float)."""
+    return Fraction(repr(percentile)) / 100
+
+
+def percentile_rank(count: int, percentile: float) -> int:
+    """The rank (0-based, ascending) of numpy's "higher" percentile, in exact arithmetic.
+
+    The store's period lock picks the same rank from a sorted set, so both agree exactly.
+    """
+    fraction = percentile_fraction(percentile)
+    return -(-(count - 1) * fraction.numerator // fraction.denominator)
+
+
+def pooled_revenue_cap(
+    *net_revenue_minor: ArrayLike, percentile: float = POOLED_CAP_PERCENTILE
+) -> int | None:
     """The period's cap when the contract sets none: an observed value at the percentile.
 
     Pooled over both arms so that the cap does not depend on the treatment; None when there
@@ -132,5 +153,6 @@ def pooled_revenue_cap(*net_revenue_minor: ArrayLike, percentile: float = 99.9) 
     pooled = np.concatenate(columns) if columns else np.empty(0, dtype=np.int64)
     if pooled.size == 0:
         return None
-    cap = int(np.percentile(pooled, percentile, method="higher"))
+    rank = percentile_rank(pooled.size, percentile)
+    cap = int(np.partition(pooled, rank)[rank])
     return cap if cap > 0 else None

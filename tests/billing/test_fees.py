@@ -83,6 +83,17 @@ def test_lower_bound_fee_can_fall_when_a_treated_visitor_spends_more() -> None:
     assert before.share_fee > after.share_fee
 
 
+def test_the_revenue_cap_restores_monotonicity_for_the_outlier() -> None:
+    treated, holdout = [0] * 60 + [5000] * 40, [0] * 80 + [5000] * 20
+    terms = contract(
+        holdout_share=0.5, gates=SMALL_GATES, minimum_fee=MINIMUM, fee_cap=CAP,
+        revenue_per_visitor_cap=Decimal("100.00"),
+    )  # fmt: skip
+    before = compute_fee(terms, experiment(treated, holdout, cap=10000))
+    after = compute_fee(terms, experiment(treated[:-1] + [1_005_000], holdout, cap=10000))
+    assert (before.share_fee, after.share_fee) == (Decimal("71.20"), Decimal("76.57"))
+
+
 def test_rounding_the_incremental_revenue_first_would_cost_a_cent() -> None:
     terms = contract(
         basis="point", revenue_share_percent=Decimal(50), holdout_share=0.5, gates=SMALL_GATES

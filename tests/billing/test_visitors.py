@@ -16,6 +16,7 @@ from billing import (
     summarise_day,
     summarise_visitors,
 )
+from billing.visitors import percentile_rank
 
 ROWS: dict[str, ArrayLike] = {
     "orders": [0, 1, 2, 0, 1],
@@ -127,3 +128,10 @@ def test_row_order_does_not_matter(
     shuffled = list(rows)
     rng.shuffle(shuffled)
     assert _summarise(shuffled) == _summarise(rows)
+
+
+@pytest.mark.parametrize("percentile", [99.9, 99.0, 50.0])
+def test_percentile_rank_is_numpys_higher_rank_in_exact_arithmetic(percentile: float) -> None:
+    for count in range(1, 3000, 7):
+        expected = np.percentile(np.arange(count), percentile, method="higher")
+        assert percentile_rank(count, percentile) == int(expected)

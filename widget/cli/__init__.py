@@ -8,6 +8,7 @@ from widget.cli.catalog import catalog
 from widget.cli.evaluate import evaluate
 from widget.cli.evaluate_baskets import baskets
 from widget.cli.events import events
+from widget.cli.invoice import invoice
 from widget.cli.serve import serve
 from widget.cli.shop import shop
 from widget.cli.train import train
@@ -24,5 +25,6 @@ main.add_command(shop)
 main.add_command(events)
 main.add_command(catalog)
 main.add_command(train)
+main.add_command(invoice)
 main.add_command(evaluate)
 evaluate.add_command(baskets)

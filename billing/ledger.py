@@ -1,0 +1,145 @@
+"""The visitor ledger: per (period, visitor) running totals and exact daily per-arm sums.
+
+The unit is the visitor, intent to treat: a visitor seen (exposed) in a billing period
+contributes one row, their totals within the period, to the day they were first seen in it,
+in the arm of their first exposure ever. `ledger.lua` keeps the rows and the day sums in
+step atomically, so a period is the exact sum of its days whatever the order of entries.
+Entries with an `entry_id` count once however often they are replayed (a stream consumer
+that restarts); nothing changes once the period is locked for invoicing.
+
+The stream consumer calls `record_visit`, `record_order` and `record_refund`; days are
+calendar days in the contract's time zone (`billing.periods.billing_day`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any, Literal
+
+from billing import keys
+from billing.errors import InvalidLedgerEntry, NotExposed
+from billing.periods import Period
+
+LedgerOutcome = Literal["applied", "duplicate", "locked"]
+
+_SCRIPT = files("billing").joinpath("ledger.lua").read_text()
+_MAX_AMOUNT = 2**40
+
+
+async def record_visit(
+    redis: Any,
+    shop: str,
+    anonymous_id: str,
+    day: datetime.date,
+    *,
+    exposed: bool = False,
+    page_views: int = 0,
+    recommendation_clicks: int = 0,
+    entry_id: str | None = None,
+) -> LedgerOutcome:
+    """Count page views and recommendation clicks; `exposed` makes the visitor seen that day.
+
+    Being seen is idempotent; counts need an `entry_id` (e.g. the event id) to be so.
+    """
+    if (page_views or recommendation_clicks) and entry_id is None:
+        raise InvalidLedgerEntry("counts need an entry_id so that a replay counts once")
+    return await _apply(
+        redis, shop, anonymous_id, day, entry_id, exposed, 0, 0, page_views, recommendation_clicks
+    )
+
+
+async def record_order(
+    redis: Any,
+    shop: str,
+    anonymous_id: str,
+    day: datetime.date,
+    net_revenue_minor: int,
+    *,
+    entry_id: str,
+) -> LedgerOutcome:
+    """One order of record on `day`, net revenue in minor units; `entry_id` is the order id."""
+    if net_revenue_minor < 0:
+        raise InvalidLedgerEntry(f"net revenue must not be negative, got {net_revenue_minor}")
+    return await _apply(redis, shop, anonymous_id, day, entry_id, False, 1, net_revenue_minor)
+
+
+async def record_refund(
+    redis: Any,
+    shop: str,
+    anonymous_id: str,
+    order_day: datetime.date,
+    amount_minor: int,
+    *,
+    entry_id: str,
+) -> LedgerOutcome:
+    """A refund deducted from the period of its order; after that period's lock, ignored."""
+    if amount_minor <= 0:
+        raise InvalidLedgerEntry(f"a refund must be a positive amount, got {amount_minor}")
+    return await _apply(redis, shop, anonymous_id, order_day, entry_id, False, 0, -amount_minor)
+
+
+async def _apply(
+    redis: Any,
+    shop: str,
+    anonymous_id: str,
+    day: datetime.date,
+    entry_id: str | None,
+    exposed: bool,
+    orders: int,
+    revenue: int,
+    page_views: int = 0,
+    clicks: int = 0,
+) -> LedgerOutcome:
+    for name, value in (("page_views", page_views), ("recommendation_clicks", clicks)):
+        if not 0 <= value < _MAX_AMOUNT:
+            raise InvalidLedgerEntry(f"{name} must be within 0 and 2^40, got {value}")
+    if not -_MAX_AMOUNT < revenue < _MAX_AMOUNT:
+        raise InvalidLedgerEntry(f"amount must be below 2^40 minor units, got {abs(revenue)}")
+    period = str(Period.of(day))
+    script_keys = [
+        keys.exposures(shop),
+        keys.visitors(shop, period),
+        keys.days(shop, period),
+        keys.applied(shop, period),
+        keys.lock(shop, period),
+        keys.revenue(shop, period),
+    ]
+    arguments = [anonymous_id, entry_id or "", day.isoformat(), int(exposed), orders, revenue]
+    outcome = await redis.register_script(_SCRIPT)(
+        keys=script_keys, args=[*arguments, page_views, clicks]
+    )
+    if outcome == "unexposed":
+        raise NotExposed(shop, anonymous_id)
+    if outcome == "out_of_range":
+        raise InvalidLedgerEntry(f"visitor {anonymous_id!r}'s totals would leave their range")
+    result: LedgerOutcome = outcome
+    return result
+
+
+@dataclass(frozen=True)
+class VisitorRow:
+    """A visitor's running totals in a period, as `ledger.lua` keeps them."""
+
+    seen_day: datetime.date | None
+    orders: int
+    revenue: int
+    page_views: int
+    recommendation_clicks: int
+
+    @classmethod
+    def parse(cls, text: str) -> VisitorRow:
+        day, orders, revenue, page_views, clicks = text.split("|")
+        return cls(
+            datetime.date.fromisoformat(day) if day else None,
+            int(orders),
+            int(revenue),
+            int(page_views),
+            int(clicks),
+        )
+
+    @property
+    def counted_revenue(self) -> int:
+        """Net revenue as the sums count it: a refund seen before its order counts as 0."""
+        return max(self.revenue, 0)

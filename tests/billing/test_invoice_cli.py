@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from tests.billing.ledger_samples import october_ledger
+from tests.billing.samples import contract
+from widget.cli.invoice import invoice
+from widget.store import connect
+
+CLI = "from widget.cli.invoice import invoice; invoice()"
+
+
+def _commands(group: click.Group) -> Iterator[tuple[str, ...]]:
+    yield ()
+    for name in group.commands:
+        yield (name,)
+
+
+@pytest.mark.parametrize("path", list(_commands(invoice)), ids=" ".join)
+def test_every_command_has_help(path: tuple[str, ...]) -> None:
+    assert CliRunner().invoke(invoice, [*path, "--help"]).exit_code == 0
+    command = invoice.commands[path[0]] if path else invoice
+    assert command.help, f"invoice {' '.join(path)} has no help text"
+
+
+def _ledger(url: str, *shops: str) -> None:
+    async def fill() -> None:
+        client = await connect(url)
+        for shop in shops:
+            await october_ledger(client, shop, treated=40, holdout=40)
+        await client.aclose()
+
+    asyncio.run(fill())
+
+
+def run(url: str, *args: str) -> Any:
+    result = CliRunner().invoke(invoice, list(args), env={"BASKETLIFT_REDIS_URL": url})
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_run_finalize_void_and_export(clean_store: str, tmp_path: Path) -> None:
+    _ledger(clean_store, "a", "b")
+    drafted = json.loads(run(clean_store, "run", "--period", "2026-10").output)
+    assert [found["status"] for found in drafted["invoices"]] == ["draft", "draft"]
+    issued = json.loads(run(clean_store, "finalize", "--period", "2026-10").output)
+    assert [found["number"] for found in issued["invoices"]] == ["INV-a-000001", "INV-b-000001"]
+    run(clean_store, "void", "--period", "2026-10", "--shop", "b", "--reason", "duplicate")
+    rows = list(
+        csv.DictReader(io.StringIO(run(clean_store, "export", "--period", "2026-10").stdout))
+    )
+    assert [row["document_number"] for row in rows] == [
+        "INV-a-000001",
+        "INV-b-000001",
+        "CN-b-000001",
+    ]
+    run(clean_store, "export", "--period", "2026-10", "--format", "pdf", "--output", str(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "CN-b-000001.pdf",
+        "INV-a-000001.pdf",
+        "INV-b-000001.pdf",
+    ]
+    assert (tmp_path / "INV-a-000001.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_check_recomputes_the_ledger(clean_store: str) -> None:
+    _ledger(clean_store, "a")
+    report = json.loads(run(clean_store, "check", "--period", "2026-10", "--shop", "a").output)
+    assert report["matches"] and report["days"] == 28
+
+
+def test_contract_seller_and_bad_input(clean_store: str, tmp_path: Path) -> None:
+    terms = tmp_path / "contract.json"
+    terms.write_text(json.dumps(contract(shop="z").as_dict()))
+    assert "version 1 of z" in run(clean_store, "add-contract", str(terms)).output
+    env = {"BASKETLIFT_REDIS_URL": clean_store}
+    again = CliRunner().invoke(invoice, ["add-contract", str(terms)], env=env)
+    assert again.exit_code == 1 and "not at version 0" in again.output
+    bad = CliRunner().invoke(invoice, ["run", "--period", "2026-13"], env=env)
+    assert bad.exit_code == 2 and "YYYY-MM" in bad.output
+
+
+def test_racing_processes_make_one_invoice_and_one_number(clean_store: str) -> None:
+    _ledger(clean_store, "a")
+    env = {"BASKETLIFT_REDIS_URL": clean_store, "PATH": ""}
+    for command in ("run", "finalize"):
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", CLI, command, "--period", "2026-10"],
+                env=env,
+                stdout=subprocess.PIPE,
+            )
+            for _ in range(2)
+        ]
+        outputs = [json.loads(process.communicate(timeout=60)[0]) for process in processes]
+        assert all(process.returncode == 0 for process in processes)
+        assert len({json.dumps(output["invoices"]) for output in outputs}) == 1
+    assert outputs[0]["invoices"][0]["number"] == "INV-a-000001"

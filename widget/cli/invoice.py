@@ -1,0 +1,214 @@
+"""`basketlift invoice`: contracts, period runs, issuing, voiding, exports and ledger checks."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import orjson
+
+from billing import BillingError, Contract
+from billing.contract_store import add_contract, contract_in_force
+from billing.documents import Document, documents
+from billing.exports import file_name, to_csv, to_json
+from billing.invoice_pdf import render_pdf
+from billing.invoice_store import finalize, period_invoices, run_period, void
+from billing.invoices import Invoice
+from billing.parties import Party, set_buyer, set_seller
+from billing.period_lock import period_lock
+from billing.periods import Period
+from billing.recompute import check_ledger
+from widget.cli.common import echo_json, load_settings, open_store
+
+T = TypeVar("T")
+
+
+def _run(operation: Callable[[Any], Awaitable[T]]) -> T:
+    async def run() -> T:
+        async with open_store(load_settings()) as client:
+            return await operation(client)
+
+    try:
+        return asyncio.run(run())
+    except BillingError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def _period(context: click.Context, parameter: click.Parameter, value: str) -> Period:
+    try:
+        return Period.parse(value)
+    except BillingError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+period_option = click.option(
+    "--period", required=True, callback=_period, help="The billing month, as YYYY-MM."
+)
+shops_option = click.option(
+    "--shop", "shops", multiple=True, help="Only this shop; repeatable. Default: every billed shop."
+)
+
+
+def _summary(invoice: Invoice) -> dict[str, Any]:
+    draft = invoice.draft
+    return {
+        "shop": draft.shop,
+        "period": draft.period,
+        "status": invoice.status,
+        "number": invoice.issue.number if invoice.issue else None,
+        "credit_note": invoice.credit_note.number if invoice.credit_note else None,
+        "total": str(draft.total),
+        "currency": draft.currency,
+    }
+
+
+@click.group()
+def invoice() -> None:
+    """Bill shops a share of their measured uplift: contracts, invoices, exports."""
+
+
+@invoice.command("add-contract")
+@click.argument("contract_file", type=click.File("rb"))
+def add_contract_command(contract_file: Any) -> None:
+    """Store the next version of a shop's contract from a JSON file ("-" for stdin)."""
+    contract = _parse_contract(contract_file.read())
+    _run(lambda client: add_contract(client, contract))
+    click.echo(f"contract version {contract.version} of {contract.shop} stored")
+
+
+def _parse_contract(body: bytes) -> Contract:
+    try:
+        return Contract.from_dict(orjson.loads(body))
+    except orjson.JSONDecodeError as error:
+        raise click.ClickException(f"the contract is not valid JSON: {error}") from None
+    except BillingError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@invoice.command("seller")
+@click.option("--name", required=True, help="The seller's legal name.")
+@click.option("--address", multiple=True, help="One line of the address; repeatable.")
+@click.option("--tax-id", help="The seller's VAT or tax id.")
+def seller(name: str, address: tuple[str, ...], tax_id: str | None) -> None:
+    """Set the seller shown on every invoice issued from now on."""
+    _run(lambda client: set_seller(client, Party(name, address, tax_id)))
+
+
+@invoice.command("buyer")
+@click.option("--shop", required=True, help="The shop billed.")
+@click.option("--name", required=True, help="The buyer's legal name.")
+@click.option("--address", multiple=True, help="One line of the address; repeatable.")
+@click.option("--tax-id", help="The buyer's VAT or tax id.")
+def buyer(shop: str, name: str, address: tuple[str, ...], tax_id: str | None) -> None:
+    """Set a shop's billing details, shown on its invoices issued from now on."""
+    _run(lambda client: set_buyer(client, shop, Party(name, address, tax_id)))
+
+
+@invoice.command("run")
+@period_option
+@shops_option
+def run(period: Period, shops: tuple[str, ...]) -> None:
+    """Lock the period and draft its invoices; running again changes nothing."""
+    drafted, skipped = _run(lambda client: run_period(client, period, _now(), list(shops) or None))
+    echo_json({"invoices": [_summary(found) for found in drafted], "no_contract": skipped})
+
+
+@invoice.command("finalize")
+@period_option
+@shops_option
+def finalize_command(period: Period, shops: tuple[str, ...]) -> None:
+    """Number and freeze the period's drafts; issued invoices never change."""
+
+    async def issue(client: Any) -> list[Invoice]:
+        drafts = await period_invoices(client, period, list(shops) or None)
+        return [await finalize(client, found.draft.shop, period, _now()) for found in drafts]
+
+    echo_json({"invoices": [_summary(found) for found in _run(issue)]})
+
+
+@invoice.command("void")
+@period_option
+@click.option("--shop", required=True, help="The shop whose invoice is voided.")
+@click.option("--reason", required=True, help="Why, printed on the credit note.")
+def void_command(period: Period, shop: str, reason: str) -> None:
+    """Cancel an issued invoice with a credit note of its full amount."""
+    echo_json(_summary(_run(lambda client: void(client, shop, period, reason, _now()))))
+
+
+@invoice.command("export")
+@period_option
+@shops_option
+@click.option(
+    "--format",
+    "export_format",
+    type=click.Choice(["csv", "json", "pdf"]),
+    default="csv",
+    show_default=True,
+    help="CSV and JSON list every document; PDF writes one file each.",
+)
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write into; CSV and JSON go to stdout without it. Default for PDF: '.'.",
+)
+def export(period: Period, shops: tuple[str, ...], export_format: str, output: Path | None) -> None:
+    """Export the period's invoices and credit notes for finance."""
+    found = documents(_run(lambda client: period_invoices(client, period, list(shops) or None)))
+    if export_format == "pdf":
+        _write_pdfs(found, output or Path("."))
+        return
+    body = to_csv(found).encode() if export_format == "csv" else to_json(found)
+    if output is None:
+        sys.stdout.buffer.write(body)
+        return
+    output.mkdir(parents=True, exist_ok=True)
+    target = output / f"invoices-{period}.{export_format}"
+    target.write_bytes(body)
+    click.echo(f"{len(found)} documents written to {target}", err=True)
+
+
+def _write_pdfs(found: list[Document], output: Path) -> None:
+    output.mkdir(parents=True, exist_ok=True)
+    for document in found:
+        (output / file_name(document, "pdf")).write_bytes(render_pdf(document))
+    click.echo(f"{len(found)} PDF documents written to {output}", err=True)
+
+
+@invoice.command("check")
+@period_option
+@click.option("--shop", required=True, help="The shop whose ledger is checked.")
+def check(period: Period, shop: str) -> None:
+    """Recompute the period's daily statistics from the raw visitor rows and compare."""
+
+    async def compare(client: Any) -> dict[str, Any]:
+        contract = await contract_in_force(client, shop, period)
+        lock = await period_lock(client, shop, period)
+        cap = lock.revenue_cap_minor if lock else contract.revenue_cap_minor
+        result = await check_ledger(client, shop, period, contract.currency, cap)
+        pooled_differs = (
+            lock is not None
+            and lock.cap_source == "pooled"
+            and lock.revenue_cap_minor != result.pooled_cap_minor
+        )
+        return {
+            "matches": result.matches and not pooled_differs,
+            "days": len(result.stored),
+            "differing_days": [day.isoformat() for day in result.differing_days],
+            "revenue_cap_minor": cap,
+            "cap_source": lock.cap_source if lock else None,
+            "recomputed_pooled_cap_minor": result.pooled_cap_minor,
+        }
+
+    report = _run(compare)
+    echo_json(report)
+    if not report["matches"]:
+        raise SystemExit(1)
