@@ -3,6 +3,7 @@
 `/v1/events` reads the body and answers 204: what Starlette and uvicorn cost alone.
 `/json/v1/events` also parses the body as JSON and answers a JSON object, as the real
 endpoint must: what any JSON endpoint costs before it validates or stores anything.
+`/v1/recommendations` answers a fixed body of eight items, for bench/recommend.py.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ async def parse_and_answer(request: Request) -> Response:
     return Response(orjson.dumps(body), media_type="application/json")
 
 
+async def recommendations(request: Request) -> Response:
+    items = [{"product_id": str(i), "title": f"Item {i}", "price": "9.99"} for i in range(8)]
+    body = {"arm": "treatment", "recommendations": [{"placement": "product", "items": items}]}
+    return Response(orjson.dumps(body), media_type="application/json")
+
+
 async def healthz(request: Request) -> Response:
     return Response(status_code=204)
 
@@ -33,6 +40,7 @@ app = Starlette(
     routes=[
         Route("/v1/events", accept, methods=["POST"]),
         Route("/json/v1/events", parse_and_answer, methods=["POST"]),
+        Route("/v1/recommendations", recommendations),
         Route("/healthz", healthz),
     ]
 )

@@ -1,5 +1,7 @@
 -- wrk script: POST (to the URL given to wrk) with BENCH_BATCH events a request, every event id new,
 -- so that the server appends every event (no duplicates) and the count can be checked.
+dofile(debug.getinfo(1, "S").source:match("@(.*/)") .. "wrk_result.lua")
+
 local site_key = os.getenv("BENCH_SITE_KEY")
 local batch = tonumber(os.getenv("BENCH_BATCH"))
 local sequence = 0
@@ -35,14 +37,4 @@ function request()
   wrk.body = '{"site_key":"' .. site_key .. '","sent_at":"2026-11-23T10:00:00.100Z","events":['
     .. table.concat(events, ",") .. ']}'
   return wrk.format()
-end
-
-function done(summary, latency, requests)
-  local errors = summary.errors
-  io.write(string.format(
-    'RESULT {"requests":%d,"duration_us":%d,"non_2xx":%d,"socket_errors":%d,' ..
-    '"p50_us":%d,"p99_us":%d}\n',
-    summary.requests, summary.duration, errors.status,
-    errors.connect + errors.read + errors.write + errors.timeout,
-    latency:percentile(50), latency:percentile(99)))
 end

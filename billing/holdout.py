@@ -37,11 +37,23 @@ async def record_exposure(
     redis: Any, shop: str, anonymous_id: str, arm: Arm, at: datetime.datetime
 ) -> Arm:
     """Record the visitor's first exposure; returns the arm of record (the first one wins)."""
-    record = orjson.dumps({"arm": arm, "at": at.isoformat()})
+    async with redis.pipeline(transaction=False) as pipe:
+        queue_exposure(pipe, shop, anonymous_id, arm, at)
+        return arm_of_record(await pipe.execute())
+
+
+def queue_exposure(
+    pipe: Any, shop: str, anonymous_id: str, arm: Arm, at: datetime.datetime
+) -> None:
+    """Queue on a pipeline what `record_exposure` does, so that it shares a round trip;
+    `arm_of_record` reads the answer from the pipeline's first two replies."""
     key = keys.exposures(shop)
-    if await redis.hsetnx(key, anonymous_id, record):
-        return arm
-    return exposure_arm(await redis.hget(key, anonymous_id))
+    pipe.hsetnx(key, anonymous_id, orjson.dumps({"arm": arm, "at": at.isoformat()}))
+    pipe.hget(key, anonymous_id)
+
+
+def arm_of_record(replies: list[Any]) -> Arm:
+    return exposure_arm(replies[1])
 
 
 def exposure_arm(record: str | bytes) -> Arm:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from billing.holdout import assign_arm, record_exposure
+from billing.holdout import arm_of_record, assign_arm, queue_exposure
 from widget import keys
 from widget.catalog_index import CatalogIndex
 from widget.rules import Candidate, Situation, select
@@ -134,9 +134,8 @@ class RecommendationService:
     ) -> Recommendations:
         now = datetime.now(UTC)
         assigned = assign_arm(self._secret, shop, request.anonymous_id, view.config.holdout_share)
-        arm: Arm = await record_exposure(self._redis, shop, request.anonymous_id, assigned, now)
         placements = [self._placement(view.config, name) for name in request.placements]
-        session, bought = await self._visitor(shop, request, placements, now)
+        arm, session, bought = await self._visitor(shop, request, assigned, placements, now)
         if arm == "holdout":
             return Recommendations(arm, [Slot(p.name, new_rec_id()) for p in placements])
         slots = []
@@ -169,14 +168,17 @@ class RecommendationService:
         self,
         shop: str,
         request: RecommendationRequest,
+        assigned: Arm,
         placements: list[Placement],
         now: datetime,
-    ) -> tuple[list[str], dict[int, list[str]]]:
-        """The session's recent products (oldest first) and recent purchases by window."""
+    ) -> tuple[Arm, list[str], dict[int, list[str]]]:
+        """In one round trip: the arm of record (the first exposure wins), the session's
+        recent products (oldest first) and the visitor's recent purchases by window."""
         windows = sorted({p.rules.exclude_bought_days for p in placements})
         hour = now.strftime("%Y%m%d%H")
         now_ms = int(now.timestamp() * 1000)
         async with self._redis.pipeline(transaction=False) as pipe:
+            queue_exposure(pipe, shop, request.anonymous_id, assigned, now)
             pipe.lrange(keys.session_items(shop, request.session_id), 0, CONTEXT_LENGTH - 1)
             for days in windows:
                 since = now_ms - int(timedelta(days=days).total_seconds() * 1000)
@@ -185,6 +187,6 @@ class RecommendationService:
                 pipe.hincrby(keys.placement_requests(shop, hour), placement.name, 1)
             pipe.expire(keys.placement_requests(shop, hour), 7200)
             replies = await pipe.execute()
-        session = list(reversed(replies[0]))
-        bought = {days: replies[1 + i] for i, days in enumerate(windows)}
-        return session, bought
+        session = list(reversed(replies[2]))
+        bought = {days: replies[3 + i] for i, days in enumerate(windows)}
+        return arm_of_record(replies), session, bought

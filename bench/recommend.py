@@ -1,0 +1,231 @@
+"""Recommendation benchmark: `GET /v1/recommendations` on a real uvicorn server.
+
+The shop is built from the diginetica data in ../shared/data: its 43,097 training items
+are the catalogue (real ids; the published split has no titles, prices or categories, so
+those display fields are made up here), the most recent training sessions are sent
+through the real tracker and trained on with `basketlift train`, and real test-session
+prefixes are sent as a visitor's views before they are queried. wrk, in its own process,
+then asks for the product placement of those visitors over 50 connections; the same
+load goes to a bare Starlette endpoint answering a fixed JSON body (the ceiling).
+
+    python -m bench.recommend [--train-sessions 30000] [--visitors 2000] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import numpy as np
+import orjson
+import redis
+
+from bench.harness import (
+    cpu_seconds,
+    free_port,
+    print_table,
+    python_module,
+    run_wrk,
+    save_results,
+    start_process,
+    stop_process,
+)
+from engine.files import RawSessions, read_session_lines
+from widget.embedded import socket_path
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "diginetica"
+SCRIPT = Path(__file__).resolve().parent / "recommend.lua"
+ADMIN_TOKEN = "bench-admin-token-0123456789"
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+ORIGIN = "https://shop.example"
+
+
+def sessions(raw: RawSessions) -> list[list[str]]:
+    bounds = np.concatenate([[0], np.cumsum(raw.lengths)])
+    return [raw.tokens[a:b].tolist() for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def catalogue(item_ids: list[str]) -> bytes:
+    """NDJSON products for real item ids, with made-up display fields."""
+    return b"".join(
+        orjson.dumps(
+            {
+                "product_id": item,
+                "title": f"Diginetica item {item}",
+                "url": f"{ORIGIN}/p/{item}",
+                "image_url": f"{ORIGIN}/img/{item}.jpg",
+                "price": f"{1 + int(item) % 199}.99",
+                "currency": "EUR",
+                "in_stock": True,
+            }
+        )
+        + b"\n"
+        for item in item_ids
+    )
+
+
+def views(session_id: str, items: list[str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "event_id": str(uuid.uuid4()),
+            "type": "Product Viewed",
+            "anonymous_id": session_id,
+            "session_id": session_id,
+            "timestamp": "2026-11-23T10:00:00.000Z",
+            "properties": {"product_id": item},
+        }
+        for item in items
+    ]
+
+
+def send_views(http: httpx2.Client, site_key: str, visits: dict[str, list[str]]) -> int:
+    events = [event for sid, items in visits.items() for event in views(sid, items)]
+    for start in range(0, len(events), 500):
+        body = {"site_key": site_key, "events": events[start : start + 500]}
+        response = http.post("/v1/events", json=body, headers={"User-Agent": BROWSER})
+        response.raise_for_status()
+    return len(events)
+
+
+def setup_shop(base: str, data_dir: Path, train_sessions: int, visitors: int) -> dict[str, Any]:
+    """Catalogue, trained models and visitors in session; returns the shop and its paths."""
+    http = httpx2.Client(base_url=base, timeout=120, headers={"Origin": ORIGIN})
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    shop = http.post(
+        "/v1/admin/shops", json={"name": "Bench", "id": "bench", "origins": [ORIGIN]}, headers=admin
+    ).json()
+    http.put("/v1/admin/shops/bench/config", json={"holdout_share": 0.01}, headers=admin)
+    train = sessions(read_session_lines(DATA / "train.txt.gz"))
+    items = sorted({item for session in train for item in session})
+    started = time.perf_counter()
+    upload = http.put(
+        "/v1/catalog",
+        content=catalogue(items),
+        headers={
+            "Authorization": f"Bearer {shop['secret_key']}",
+            "Content-Type": "application/x-ndjson",
+        },
+    ).json()
+    print(f"catalogue: {upload['upserted']} products in {time.perf_counter() - started:.1f} s")
+    recent = {f"train-{i}": s for i, s in enumerate(train[-train_sessions:])}
+    started = time.perf_counter()
+    sent = send_views(http, shop["site_key"], recent)
+    print(f"training events: {sent} sent in {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    subprocess.run(
+        python_module("widget", "train", "--shop", "bench"),
+        env={k: v for k, v in os.environ.items() if not k.startswith("BASKETLIFT_")}
+        | {"BASKETLIFT_DATA_DIR": str(data_dir)},
+        check=True,
+    )
+    print(f"training: {time.perf_counter() - started:.1f} s")
+    test = sessions(read_session_lines(DATA / "test.txt.gz"))[:visitors]
+    prefixes = {f"visit-{i}": case[:-1] for i, case in enumerate(test)}
+    send_views(http, shop["site_key"], prefixes)
+    paths = [
+        f"/v1/recommendations?site_key={shop['site_key']}&anonymous_id={sid}&session_id={sid}"
+        f"&placement=product&product_id={prefix[-1]}&limit=8"
+        for sid, prefix in prefixes.items()
+    ]
+    wait_until_served(http, paths[-1])
+    return {"shop": shop, "paths": paths}
+
+
+def wait_until_served(http: httpx2.Client, path: str, seconds: float = 120) -> None:
+    """Until the server has loaded the trained models and the last visitor's session."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        slot = http.get(path).json()["recommendations"][0]
+        if slot["items"] and slot["items"][0]["reason"].startswith("viewed"):
+            return
+        time.sleep(0.5)
+    raise SystemExit("the server never served the trained models")
+
+
+def measure(url: str, paths_file: Path, seconds: int, pid: int) -> dict[str, Any]:
+    before = cpu_seconds(pid)
+    wrk = run_wrk(url, SCRIPT, {"BENCH_PATHS": str(paths_file)}, 50, seconds)
+    used = cpu_seconds(pid) - before
+    return {
+        "req/s": wrk["requests"] / (wrk["duration_us"] / 1e6),
+        "p50 ms": wrk["p50_us"] / 1000,
+        "p99 ms": wrk["p99_us"] / 1000,
+        "cpu us/req": 1e6 * used / wrk["requests"],
+        "errors": wrk["non_2xx"] + wrk["socket_errors"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train-sessions", type=int, default=30_000)
+    parser.add_argument("--visitors", type=int, default=2_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    data_dir = Path(tempfile.mkdtemp(prefix="basketlift-bench-"))
+    port, bare_port = free_port(), free_port()
+    server = start_process(
+        python_module("widget", "serve"),
+        {
+            "BASKETLIFT_DATA_DIR": str(data_dir),
+            "BASKETLIFT_PORT": str(port),
+            "BASKETLIFT_ADMIN_TOKEN": ADMIN_TOKEN,
+            "BASKETLIFT_REDIS_URL": "",
+            "BASKETLIFT_RATE_LIMIT_SITE": "1e9",
+            "BASKETLIFT_RATE_LIMIT_CLIENT": "1e9",
+            "BASKETLIFT_LOG_LEVEL": "warning",
+        },
+        f"http://127.0.0.1:{port}/readyz",
+    )
+    bare = start_process(
+        python_module(
+            "uvicorn",
+            "bench.bare_app:app",
+            "--port",
+            str(bare_port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ),
+        {},
+        f"http://127.0.0.1:{bare_port}/healthz",
+    )
+    try:
+        shop = setup_shop(f"http://127.0.0.1:{port}", data_dir, args.train_sessions, args.visitors)
+        paths_file = data_dir / "paths.txt"
+        paths_file.write_text("\n".join(shop["paths"]) + "\n")
+        ours = measure(f"http://127.0.0.1:{port}", paths_file, args.seconds, server.pid)
+        ceiling = measure(f"http://127.0.0.1:{bare_port}", paths_file, args.seconds, bare.pid)
+        store = redis.Redis(unix_socket_path=str(socket_path(data_dir)))
+        products = store.hlen("bl:{bench}:catalog")
+        store.close()
+    finally:
+        stop_process(server)
+        stop_process(bare)
+    rows = [{"endpoint": "GET /v1/recommendations", **ours}, {"endpoint": "bare JSON", **ceiling}]
+    ratio = 100 * ours["req/s"] / ceiling["req/s"]
+    print_table(rows, f"{products} products, {args.visitors} visitors, 50 connections")
+    print(f"{ratio:.1f}% of the bare endpoint's requests/s")
+    path = save_results(
+        "recommend",
+        {
+            "products": products,
+            "visitors": args.visitors,
+            "train_sessions": args.train_sessions,
+            "connections": 50,
+            "seconds": args.seconds,
+            "rows": rows,
+            "percent_of_bare": ratio,
+        },
+    )
+    print(f"saved {path}")
+
+
+if __name__ == "__main__":
+    main()
