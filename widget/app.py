@@ -30,6 +30,7 @@ from widget import (
     openapi,
     orders_api,
     recommendations_api,
+    static_api,
 )
 from widget.embedded import EmbeddedStore
 from widget.live_state import LiveStateUpdater
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, store_client: Any | None = None
         orders_api.paths,
         integration_check.paths,
         invoices_api.paths,
+        static_api.paths,
         admin_api.paths,
         health_api.paths,
         openapi.paths,
@@ -125,6 +127,7 @@ def create_app(settings: Settings | None = None, store_client: Any | None = None
             *orders_api.routes,
             *integration_check.routes,
             *invoices_api.routes,
+            *static_api.routes(),
             *admin_api.routes,
             *health_api.routes,
             openapi.openapi_route(spec),
