@@ -1,5 +1,5 @@
 """The long-tail trade-off curve of the served model: HR@20, MRR@20 and tail share@20
-for each value of the one knob, `tail_boost`.
+for each value of the one knob, `tail_boost` (engine/longtail.py).
 
     .venv/bin/python bench/engine_longtail.py [DATA_DIR]
 
@@ -10,34 +10,48 @@ curve is printed beside it. Writes bench/results/engine_longtail.json.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import orjson
 
-from engine import evaluate, files, served, validation_split
+from engine import Evaluation, files, served, validation_split
+from engine.evaluation import measure, rank_cases
+from engine.longtail import LongTail
 from engine.sessions import NextItemCases, Sessions
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "data" / "diginetica"
-BOOSTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0)
+BOOSTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 
 
 def curve(
     split: str, train: Sessions, n_items: int, cases: NextItemCases
 ) -> list[dict[str, object]]:
+    """One row per boost; the served model is fitted once and only its boost changes."""
+    fitted = LongTail(served(), 0.0).fit(train, n_items)
     rows: list[dict[str, object]] = []
+    base: Evaluation | None = None
     for boost in BOOSTS:
-        result = evaluate(served(boost), train, n_items, cases)
-        base = rows[0] if rows else None
-        row: dict[str, object] = {"split": split, "tail_boost": boost, **result.as_record()}
-        if base is not None:
-            row["hr_change"] = round(result.hr / float(base["hr@20"]) - 1, 4)  # type: ignore[arg-type]
-            row["tail_change"] = round(result.tail_share / float(base["tail_share@20"]) - 1, 4)  # type: ignore[arg-type]
+        model = fitted.retuned(boost)
+        started = time.perf_counter()
+        ranked = rank_cases(model, cases)
+        result = measure(
+            model.name, ranked, cases, model.popularity, 0.0, time.perf_counter() - started
+        )
+        base = base or result
+        row: dict[str, object] = {
+            "split": split,
+            "tail_boost": boost,
+            **result.as_record(),
+            "hr_change": round(result.hr / base.hr - 1, 4),
+            "tail_change": round(result.tail_share / base.tail_share - 1, 4),
+        }
         rows.append(row)
         print(
             f"{split:>10} boost={boost:<5} hr@20={row['hr@20']:<7} mrr@20={row['mrr@20']:<7} "
-            f"tail_share@20={row['tail_share@20']:<7} hr_change={row.get('hr_change', 0):<8} "
-            f"tail_change={row.get('tail_change', 0)}",
+            f"tail_share@20={row['tail_share@20']:<7} hr_change={row['hr_change']:<8} "
+            f"tail_change={row['tail_change']}",
             flush=True,
         )
     return rows

@@ -2,8 +2,8 @@
 
 May import `tracker` (to read events); never imports `billing` or `widget`, and never
 reads the environment: everything it needs arrives as arguments. Inside, the direction
-is sessions/files -> context/topk -> recommender -> models (neighbourhood, rules,
-popularity, itemknn, hybrid, longtail) -> registry (models.py) -> evaluation.
+is sessions/files -> context/topk/values -> recommender -> models (neighbourhood, rules,
+popularity, itemknn, hybrid, reranker, longtail) -> registry (models.py) -> evaluation.
 """
 
 from engine.errors import EmptyData, EngineError, NotFitted, UnknownModel

@@ -27,19 +27,15 @@ def context_matrix(contexts: Sessions, n_items: int, decay: float | None) -> sp.
     weights = recency_weights(contexts, decay)
     rows = contexts.session_ids()
     known = (contexts.items >= 0) & (weights > 0)
-    # Each (row, item) keeps its latest click: max() over duplicates, not their sum.
-    matrix = sp.coo_matrix(
-        (weights[known], (rows[known], contexts.items[known])), shape=(len(contexts), n_items)
-    )
-    return _max_dedup(matrix)
-
-
-def _max_dedup(matrix: sp.coo_matrix) -> sp.csr_matrix:
-    key = matrix.row.astype(np.int64) * matrix.shape[1] + matrix.col
-    order = np.lexsort((-matrix.data, key))
+    key = rows[known] * n_items + contexts.items[known]
+    # Each (row, item) keeps its latest click, the heaviest: max() over repeats, not sum().
+    order = np.lexsort((-weights[known], key))
     first = np.ones(len(order), dtype=bool)
     first[1:] = key[order][1:] != key[order][:-1]
     chosen = order[first]
+    indptr = np.zeros(len(contexts) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows[known][chosen], minlength=len(contexts)), out=indptr[1:])
     return sp.csr_matrix(
-        (matrix.data[chosen], (matrix.row[chosen], matrix.col[chosen])), shape=matrix.shape
+        (weights[known][chosen], contexts.items[known][chosen], indptr),
+        shape=(len(contexts), n_items),
     )

@@ -1,18 +1,25 @@
 """Long-tail re-ranking: one knob trades a little accuracy for depth in the catalogue.
 
-score'(j) = score(j) * (share(j))^-tail_boost, where share(j) is the item's share of the
-training views relative to the most viewed item ((count + 1) / (max + 1), in (0, 1]).
-tail_boost = 0 leaves the ranking as it is; larger values lift rarely viewed items among
-the items the base model has evidence for. Popular fill-ins are not boosted, so the knob
-never promotes items without evidence.
+score'(j) = score(j) * (1 + tail_boost) when j is a tail item (outside the 20% most viewed
+training items, the head that tail share@20 and the merchant dashboard count), else
+score(j). The head/tail split follows popularity-aware re-ranking (Abdollahpouri et al.,
+FLAIRS 2019): only swaps across the boundary change the tail share, so reordering inside
+the head, where a smooth popularity penalty spends accuracy, is left alone.
+tail_boost = 0 leaves the ranking as it is; larger values lift tail items among the items
+the base model has evidence for. Popular fill-ins are not boosted, so the knob never
+promotes items without evidence. bench/engine_longtail.py prints the trade-off curve on
+validation and test (on diginetica, tail_boost 1.5: +46% tail share for -3.3% HR@20).
 """
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from engine.metrics import head_items
 from engine.recommender import Recommender
 from engine.sessions import Sessions
 
@@ -20,7 +27,7 @@ DEFAULT_TAIL_BOOST = 0.0
 
 
 class LongTail(Recommender):
-    """A recommender's scores, multiplied by a boost that grows as items get rarer."""
+    """A recommender's scores, multiplied by 1 + tail_boost for items outside the head."""
 
     def __init__(self, base: Recommender, tail_boost: float = DEFAULT_TAIL_BOOST) -> None:
         super().__init__()
@@ -32,8 +39,19 @@ class LongTail(Recommender):
 
     def _fit(self, sessions: Sessions) -> None:
         self.base.fit(sessions, self.n_items)
-        share = (self.popularity + 1) / (self.popularity.max(initial=0) + 1)
-        self._boost = (share**-self.tail_boost).astype(np.float32)
+        self._boost = self._boosts(self.tail_boost)
+
+    def retuned(self, tail_boost: float) -> LongTail:
+        """A fitted copy with another `tail_boost`, sharing this one's fitted base."""
+        other = copy.copy(self)
+        other.tail_boost = tail_boost
+        other.name = f"{self.base.name}+tail{tail_boost:g}"
+        other._boost = self._boosts(tail_boost)
+        return other
+
+    def _boosts(self, tail_boost: float) -> npt.NDArray[np.float32]:
+        """The factor (n_items,) of each item: 1 in the head, 1 + tail_boost in the tail."""
+        return np.where(head_items(self.popularity), 1.0, 1.0 + tail_boost).astype(np.float32)
 
     def _score(self, contexts: Sessions) -> sp.csr_matrix:
         scores = sp.csr_matrix(self.base.score(contexts), copy=True)

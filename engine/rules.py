@@ -94,6 +94,11 @@ class SequentialRules(Recommender):
         )
         self._rules = keep_strongest(self._without_repeats(pairs), self.settings.keep)
 
+    @property
+    def pairs(self) -> sp.csr_matrix:
+        """csr_matrix (n_items, n_items): the weight of each rule "i -> j" (row i)."""
+        return self._rules
+
     def _without_repeats(self, pairs: sp.csr_matrix) -> sp.csr_matrix:
         if self.settings.repeats:
             return pairs
