@@ -23,6 +23,7 @@ from tracker.errors import InvalidShopField, ShopAlreadyExists, ShopError, Unkno
 from widget import (
     admin_api,
     catalog_api,
+    dashboard,
     events_api,
     health_api,
     integration_check,
@@ -32,6 +33,7 @@ from widget import (
     recommendations_api,
     static_api,
 )
+from widget.billing_consumer import ledger_updater
 from widget.embedded import EmbeddedStore
 from widget.live_state import LiveStateUpdater
 from widget.metrics import LatencyMiddleware, Metrics
@@ -64,10 +66,16 @@ async def _store_error(request: Request, error: Exception) -> Response:
     return error_response(503, "store_unavailable", f"the store did not answer: {error}")
 
 
-async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with suppress(asyncio.CancelledError):
-        await task
+async def _stop(stop: asyncio.Event, consumers: list[asyncio.Task[None]]) -> None:
+    # Let each consumer finish its round: cancelling one mid-command would leave its
+    # store connection half closed. Cancel only what does not stop in time.
+    stop.set()
+    _, late = await asyncio.wait(consumers, timeout=10)
+    for task in late:
+        task.cancel()
+    for task in late:
+        with suppress(asyncio.CancelledError):
+            await task
 
 
 def _tune_garbage_collector() -> None:
@@ -101,8 +109,12 @@ def create_app(settings: Settings | None = None, store_client: Any | None = None
                 client = await connect(url)
                 stack.push_async_callback(client.aclose)
             app.state.services = await Services.build(settings, client, metrics)
-            updater = asyncio.create_task(LiveStateUpdater(client).run())
-            stack.push_async_callback(_cancel, updater)
+            stop = asyncio.Event()
+            consumers = [
+                asyncio.create_task(consumer.run(stop))
+                for consumer in (LiveStateUpdater(client), ledger_updater(client))
+            ]
+            stack.push_async_callback(_stop, stop, consumers)
             _tune_garbage_collector()
             yield
 
@@ -128,6 +140,7 @@ def create_app(settings: Settings | None = None, store_client: Any | None = None
             *integration_check.routes,
             *invoices_api.routes,
             *static_api.routes(),
+            *dashboard.routes,
             *admin_api.routes,
             *health_api.routes,
             openapi.openapi_route(spec),

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tracker import keys as tracker_keys
+from tracker.consumer_loop import consume_until
 from tracker.reader import StreamEntry, StreamReader, stream_id
 from tracker.schema import Event
 from widget import keys
@@ -78,17 +79,9 @@ class LiveStateUpdater:
                 applied += len(entries)
         return applied
 
-    async def run(self) -> None:
-        while True:
-            try:
-                if not await self.run_once():
-                    await asyncio.sleep(self._idle_s)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # Entries stay pending and are reclaimed; keep the server serving.
-                log.exception("live state update failed; retrying")
-                await asyncio.sleep(self._idle_s * 4)
+    async def run(self, stop: asyncio.Event) -> None:
+        """Apply new events until `stop` is set."""
+        await consume_until(stop, self.run_once, self._idle_s, log)
 
     async def _reader(self, shop: str) -> StreamReader:
         reader = self._readers.get(shop)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import click
 
+from widget.cli.billing import billing
 from widget.cli.catalog import catalog
 from widget.cli.evaluate import evaluate
 from widget.cli.evaluate_baskets import baskets
 from widget.cli.events import events
 from widget.cli.invoice import invoice
+from widget.cli.operator import operator
 from widget.cli.serve import serve
 from widget.cli.shop import shop
 from widget.cli.train import train
@@ -26,5 +28,7 @@ main.add_command(events)
 main.add_command(catalog)
 main.add_command(train)
 main.add_command(invoice)
+main.add_command(billing)
+main.add_command(operator)
 main.add_command(evaluate)
 evaluate.add_command(baskets)

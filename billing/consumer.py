@@ -1,0 +1,220 @@
+"""The ledger's stream consumer: every shop's events and orders of record, into the ledger.
+
+`LedgerUpdater` is one consumer of the consumer group `billing` over each shop's event
+stream and order log. Entries are acknowledged only once applied; what a dead consumer
+left pending is reclaimed; a replay counts once because every counting ledger entry
+carries its `entry_id`. An entry that can never apply (a locked period, an invalid amount,
+an order that cannot join an arm) is logged with its reason and acknowledged: nothing is
+dropped silently. What counts how is `billing.contributions`, shared with the recompute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+import os
+import socket
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from billing import keys
+from billing.client_orders import record_client_order
+from billing.contract_store import contract_versions
+from billing.contracts import Contract
+from billing.contributions import (
+    Contribution,
+    OrderOfRecord,
+    RefundOfRecord,
+    event_contributions,
+    exposure_time,
+    order_contributions,
+    order_skip_reason,
+    refund_contribution,
+    terms_at,
+)
+from billing.errors import BillingError
+from billing.ledger import LedgerOutcome, record_order, record_refund, record_visit
+from billing.order_log import OrderLogEntry, OrderLogKeys, OrderLogReader, order_of_record
+from tracker import keys as tracker_keys
+from tracker.consumer_loop import consume_until
+from tracker.reader import StreamEntry, StreamReader
+
+BILLING_GROUP = "billing"
+log = logging.getLogger(__name__)
+
+_Exposures = dict[str, datetime.datetime | None]
+
+
+async def apply_contribution(redis: Any, shop: str, contribution: Contribution) -> LedgerOutcome:
+    """Write one contribution; `locked` (the period is invoiced) is final and logged."""
+    c = contribution
+    entry_id = c.entry_id if c.counts else None
+    if c.kind == "visit":
+        outcome = await record_visit(
+            redis,
+            shop,
+            c.anonymous_id,
+            c.day,
+            exposed=c.exposed,
+            page_views=c.page_views,
+            recommendation_clicks=c.recommendation_clicks,
+            entry_id=entry_id,
+        )
+    elif c.kind == "order":
+        outcome = await record_order(
+            redis, shop, c.anonymous_id, c.day, c.amount_minor, entry_id=c.entry_id
+        )
+    elif c.kind == "refund":
+        outcome = await record_refund(
+            redis, shop, c.anonymous_id, c.day, c.amount_minor, entry_id=c.entry_id
+        )
+    else:
+        first = await record_client_order(redis, shop, c)
+        outcome = "applied" if first else "duplicate"
+    if outcome == "locked":
+        log.warning("shop %s: %s not counted, the period of %s is locked", shop, c.entry_id, c.day)
+    return outcome
+
+
+async def exposures_of(redis: Any, shop: str, visitors: Iterable[str]) -> _Exposures:
+    """Each visitor's moment of first exposure, None for none."""
+    wanted = sorted(set(visitors))
+    if not wanted:
+        return {}
+    records = await redis.hmget(keys.exposures(shop), wanted)
+    return {visitor: exposure_time(record) for visitor, record in zip(wanted, records, strict=True)}
+
+
+class LedgerUpdater:
+    """Applies every shop's new events and orders to the ledger, until stopped.
+
+    `settle_ms`: entries younger than this wait, so that an exposure being written while
+    its visitor's event arrives is in the store when the event is judged (as the
+    recompute, run later, will see it).
+    """
+
+    def __init__(
+        self,
+        redis: Any,
+        order_log: OrderLogKeys,
+        *,
+        consumer: str | None = None,
+        group: str = BILLING_GROUP,
+        idle_s: float = 1.0,
+        reclaim_after_ms: int = 60_000,
+        settle_ms: int = 2_000,
+    ) -> None:
+        self._redis = redis
+        self._order_log = order_log
+        self._consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
+        self._group = group
+        self._idle_s = idle_s
+        self._reclaim_after_ms = reclaim_after_ms
+        self._settle_ms = settle_ms
+        self._event_readers: dict[str, StreamReader] = {}
+        self._order_readers: dict[str, OrderLogReader] = {}
+
+    async def run_once(self, count: int = 500) -> int:
+        """Apply what is waiting (and what dead consumers left); the number of entries."""
+        applied = 0
+        for shop in sorted(await self._redis.smembers(tracker_keys.SHOPS_INDEX)):
+            events = await self._event_reader(shop)
+            entries = await events.reclaim(self._reclaim_after_ms, count)
+            entries += await events.read(count)
+            if entries:
+                await self._settle(int(entry.id.split("-")[0]) for entry in entries)
+                await self.apply_events(shop, entries)
+                await events.ack([entry.id for entry in entries])
+            orders = await self._order_reader(shop)
+            logged = await orders.reclaim(self._reclaim_after_ms, count)
+            logged += await orders.read(count)
+            if logged:
+                await self._settle(entry.received_ms for entry in logged)
+                await self.apply_orders(shop, logged)
+                await orders.ack([entry.id for entry in logged])
+            applied += len(entries) + len(logged)
+        return applied
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Apply new events and orders until `stop` is set."""
+        await consume_until(stop, self.run_once, self._idle_s, log)
+
+    async def apply_events(self, shop: str, entries: Sequence[StreamEntry]) -> None:
+        """Apply a batch of stream entries (already delivered to this consumer)."""
+        events = [event for entry in entries for event in entry.events if not event.bot]
+        contracts = await contract_versions(self._redis, shop)
+        exposures = await exposures_of(self._redis, shop, (e.anonymous_id for e in events))
+        for event in events:
+            at = datetime.datetime.fromisoformat(event.received_at)
+            found = event_contributions(
+                event, exposures[event.anonymous_id], terms_at(contracts, at)
+            )
+            for contribution in found:
+                await self._apply(shop, contribution)
+
+    async def apply_orders(self, shop: str, entries: Sequence[OrderLogEntry]) -> None:
+        """Apply a batch of order log entries (already delivered to this consumer)."""
+        contracts = await contract_versions(self._redis, shop)
+        for entry in entries:
+            try:
+                found = await self._logged(shop, entry, contracts)
+            except (LookupError, ValueError, ArithmeticError) as error:
+                # A malformed entry would fail forever and hold up every entry after it.
+                log.error("shop %s: order log entry %s not counted: %r", shop, entry.id, error)
+                continue
+            for contribution in found:
+                await self._apply(shop, contribution)
+
+    async def _logged(
+        self, shop: str, entry: OrderLogEntry, contracts: list[Contract]
+    ) -> tuple[Contribution, ...]:
+        if entry.kind == "order":
+            return await self._order(shop, OrderOfRecord.from_json(entry.body), contracts)
+        if entry.kind != "refund":
+            raise ValueError(f"unknown kind {entry.kind!r}")
+        refund = RefundOfRecord.from_json(entry.body)
+        order = await order_of_record(self._redis, self._order_log, shop, refund.order_id)
+        contribution = refund_contribution(refund, order, terms_at(contracts, order.placed_at))
+        return () if contribution is None else (contribution,)
+
+    async def _order(
+        self, shop: str, order: OrderOfRecord, contracts: list[Contract]
+    ) -> tuple[Contribution, ...]:
+        terms = terms_at(contracts, order.placed_at)
+        reason = order_skip_reason(order, terms)
+        if reason or order.anonymous_id is None:
+            log.warning("shop %s: order %s not counted: %s", shop, order.order_id, reason)
+            return ()
+        exposures = await exposures_of(self._redis, shop, [order.anonymous_id])
+        return order_contributions(order, exposures[order.anonymous_id], terms)
+
+    async def _apply(self, shop: str, contribution: Contribution) -> None:
+        try:
+            await apply_contribution(self._redis, shop, contribution)
+        except BillingError as error:
+            # Invalid for good: retrying cannot help, so it is logged and passed.
+            log.error("shop %s: %s not counted: %s", shop, contribution.entry_id, error)
+
+    async def _settle(self, received_ms: Iterable[int]) -> None:
+        wait_ms = max(received_ms) + self._settle_ms - time.time() * 1000
+        if wait_ms > 0:
+            await asyncio.sleep(wait_ms / 1000)
+
+    async def _event_reader(self, shop: str) -> StreamReader:
+        reader = self._event_readers.get(shop)
+        if reader is None:
+            reader = StreamReader(self._redis, shop, self._group, self._consumer)
+            await reader.ensure_group("0")  # billing needs every event ever kept
+            self._event_readers[shop] = reader
+        return reader
+
+    async def _order_reader(self, shop: str) -> OrderLogReader:
+        reader = self._order_readers.get(shop)
+        if reader is None:
+            stream = self._order_log.log(shop)
+            reader = OrderLogReader(self._redis, stream, self._group, self._consumer)
+            await reader.ensure_group("0")
+            self._order_readers[shop] = reader
+        return reader
