@@ -12,7 +12,8 @@ def routed_operations(settings: Settings) -> set[tuple[str, str]]:
     return {
         (route.path, method.lower())
         for route in app.routes
-        if isinstance(route, Route)
+        # HTML pages of the dashboard are not part of the API.
+        if isinstance(route, Route) and not route.path.startswith("/dashboard/")
         for method in route.methods or ()
         if method != "HEAD"
     }

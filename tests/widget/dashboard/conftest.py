@@ -1,0 +1,74 @@
+"""A full app with the dashboard, two shops with their teams, an operator, and a login helper."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from billing.invoice_store import finalize, run_period
+from billing.periods import Period
+from tests.billing.ledger_samples import AFTER_OCTOBER, october_ledger
+from tests.conftest import admin_headers
+from widget.app import create_app
+from widget.dashboard.accounts import Accounts, Role
+from widget.settings import Settings
+from widget.store import connect
+
+PASSWORD = "correct horse battery"
+SHOPS = ("shop-a", "shop-b")
+TEAM: dict[str, tuple[str, Role]] = {
+    "admin@a.example": ("shop-a", "admin"),
+    "analyst@a.example": ("shop-a", "analyst"),
+    "finance@a.example": ("shop-a", "finance"),
+    "admin@b.example": ("shop-b", "admin"),
+}
+OPERATOR = "operator@basketlift.example"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def dashboard_app(settings: Settings) -> Starlette:
+    return create_app(settings)
+
+
+async def seed_accounts(url: str) -> None:
+    """Both shops' teams, the operator, and issued October invoices of both shops."""
+    store = await connect(url)
+    accounts = Accounts(store)
+    for email, (shop, role) in TEAM.items():
+        await accounts.add_member(shop, await accounts.create_user(email, PASSWORD), role)
+    await accounts.create_user(OPERATOR, PASSWORD, operator=True)
+    for shop in SHOPS:
+        await october_ledger(store, shop, treated=40, holdout=40)
+    await run_period(store, Period(2026, 10), AFTER_OCTOBER)
+    for shop in SHOPS:
+        await finalize(store, shop, Period(2026, 10), AFTER_OCTOBER)
+    await store.aclose()
+
+
+@pytest.fixture
+def web(settings: Settings) -> Iterator[TestClient]:
+    """A browser-like client over HTTPS (the session cookie is Secure), with two shops."""
+    with TestClient(dashboard_app(settings), base_url="https://testserver") as client:
+        for shop in SHOPS:
+            body = {"name": shop.title(), "id": shop, "origins": ["https://shop.example"]}
+            assert client.post("/v1/admin/shops", json=body, headers=admin_headers()).is_success
+        asyncio.run(seed_accounts(settings.redis_url or ""))
+        yield client
+
+
+def csrf_of(html: str) -> str:
+    found = _CSRF.search(html)
+    assert found, "no CSRF token in the page"
+    return found[1]
+
+
+def log_in(client: TestClient, email: str, password: str = PASSWORD) -> Any:
+    token = csrf_of(client.get("/dashboard/login").text)
+    form = {"email": email, "password": password, "csrf_token": token}
+    return client.post("/dashboard/login", data=form, follow_redirects=False)

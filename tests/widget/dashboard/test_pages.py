@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.conftest import admin_headers
+from tests.widget.dashboard.conftest import log_in
+
+PAGES = {
+    "uplift": "/dashboard/shops/shop-a/uplift?period=2026-10",
+    "integration": "/dashboard/shops/shop-a/integration",
+    "catalogue": "/dashboard/shops/shop-a/catalogue",
+    "invoices": "/dashboard/shops/shop-a/invoices",
+    "invoice": "/dashboard/shops/shop-a/invoices/2026-10",
+    "team": "/dashboard/shops/shop-a/team",
+}
+
+
+def test_the_uplift_page_has_the_arms_the_chart_and_the_fee(web: TestClient) -> None:
+    log_in(web, "admin@a.example")
+    page = web.get(PAGES["uplift"])
+    assert page.headers["content-security-policy"].startswith("default-src 'none'")
+    for text in ("Treatment", "Holdout", "Sample-ratio check", "<svg", "Total so far", "EUR"):
+        assert text in page.text, text
+
+
+def test_the_integration_page_fills_in_the_site_key(web: TestClient) -> None:
+    log_in(web, "admin@a.example")
+    site_key = web.get("/v1/admin/shops/shop-a", headers=admin_headers()).json()["site_key"]
+    page = web.get(PAGES["integration"]).text
+    assert site_key in page and "No event arrived in the last hour" in page
+
+
+def test_invoices_download_as_csv_and_pdf(web: TestClient) -> None:
+    log_in(web, "finance@a.example")
+    csv = web.get("/dashboard/shops/shop-a/invoices/2026-10.csv")
+    assert csv.headers["content-type"].startswith("text/csv") and "INV-shop-a-000001" in csv.text
+    pdf = web.get("/dashboard/shops/shop-a/invoices/2026-10.pdf")
+    assert pdf.content.startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_each_page_is_served_within_300_ms(web: TestClient, name: str) -> None:
+    log_in(web, "admin@a.example")
+    web.get(PAGES[name])
+    started = time.perf_counter()
+    assert web.get(PAGES[name]).status_code == 200
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    print(f"{name}: {elapsed_ms:.1f} ms")
+    assert elapsed_ms < 300

@@ -1,0 +1,39 @@
+"""The merchant dashboard: server-rendered pages over accounts, billing and the catalogue.
+
+Import direction: keys, passwords -> accounts -> login, sessions -> rendering, charts,
+uplift -> access -> account_pages, shop_pages, invoice_pages -> this module's `routes`.
+It may import `billing`, `engine` (artifacts only) and `widget` modules below the app;
+nothing outside this package imports it but `widget.app`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from widget.dashboard import account_pages, invoice_pages, shop_pages
+
+STATIC = Path(__file__).resolve().parent.parent / "static" / "dashboard"
+_SHOP = "/dashboard/shops/{shop}"
+_BOTH = ["GET", "POST"]
+# `{period}.csv` and `.pdf` come before `{period}`, which would match them too.
+
+routes: list[BaseRoute] = [
+    Route("/dashboard/", account_pages.index, methods=["GET"]),
+    Route("/dashboard/login", account_pages.login, methods=_BOTH),
+    Route("/dashboard/logout", account_pages.logout, methods=["POST"]),
+    Route("/dashboard/invitations/{token}", account_pages.invitation, methods=_BOTH),
+    Route(f"{_SHOP}/uplift", shop_pages.uplift, methods=["GET"]),
+    Route(f"{_SHOP}/integration", shop_pages.integration, methods=["GET"]),
+    Route(f"{_SHOP}/catalogue", shop_pages.catalogue, methods=["GET"]),
+    Route(f"{_SHOP}/team", shop_pages.team, methods=_BOTH),
+    Route(f"{_SHOP}/invoices", invoice_pages.invoice_list, methods=["GET"]),
+    Route(f"{_SHOP}/invoices/{{period}}.csv", invoice_pages.invoice_csv, methods=["GET"]),
+    Route(f"{_SHOP}/invoices/{{period}}.pdf", invoice_pages.invoice_pdf, methods=["GET"]),
+    Route(f"{_SHOP}/invoices/{{period}}", invoice_pages.invoice_view, methods=["GET"]),
+    Mount("/dashboard/static", StaticFiles(directory=STATIC), name="dashboard-static"),
+]
+
+__all__ = ["routes"]

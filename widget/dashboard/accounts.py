@@ -1,0 +1,169 @@
+"""Users, their roles in shops, and invitations, in the store.
+
+A user is an email and a password hash; an operator sees every shop as its admin. Any
+other user sees a shop only through a role that the shop's member hash gives them:
+`admin` (everything, and invites), `analyst` (uplift, integration, catalogue) or
+`finance` (uplift and invoices). Invitations carry a single-use token that is deleted
+as it is read (GETDEL), so two acceptances of one link cannot both succeed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, get_args
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+
+from widget.dashboard import keys
+from widget.dashboard.passwords import check_strength, hash_password, verify_password
+
+Role = Literal["admin", "analyst", "finance"]
+ROLES: tuple[Role, ...] = get_args(Role)
+INVITATION_TTL_S = 7 * 24 * 3600
+
+
+class AccountError(Exception):
+    """A change to accounts that cannot be made; the message says why, for the form."""
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    email: str
+    password_hash: str
+    operator: bool
+
+
+@dataclass(frozen=True)
+class Invitation:
+    shop: str
+    role: Role
+    email: str
+    invited_by: str
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    local, at, domain = email.partition("@")
+    if not at or not local or "." not in domain or len(email) > 254 or " " in email:
+        raise AccountError("enter an email address such as name@example.com")
+    return email
+
+
+def parse_role(value: str) -> Role:
+    for role in ROLES:
+        if value == role:
+            return role
+    raise AccountError(f"the role must be one of {', '.join(ROLES)}")
+
+
+class Accounts:
+    """Users, memberships and invitations; `redis` is a redis.asyncio client decoding."""
+
+    def __init__(self, redis: Any) -> None:
+        self._redis = redis
+
+    async def create_user(self, email: str, password: str, operator: bool = False) -> User:
+        email = normalise_email(email)
+        try:
+            check_strength(password)
+        except ValueError as weak:
+            raise AccountError(str(weak)) from None
+        user_id = secrets.token_hex(8)
+        if not await self._redis.hsetnx(keys.EMAILS, email, user_id):
+            raise AccountError(f"an account for {email} exists already")
+        password_hash = await run_in_threadpool(hash_password, password)
+        await self._redis.hset(
+            keys.user(user_id),
+            mapping={
+                "email": email,
+                "password": password_hash,
+                "operator": int(operator),
+                "created_at": datetime.now(UTC).isoformat(),
+            },
+        )
+        if operator:
+            await self._redis.sadd(keys.OPERATORS, user_id)
+        return User(user_id, email, password_hash, operator)
+
+    async def get(self, user_id: str) -> User | None:
+        stored = await self._redis.hgetall(keys.user(user_id))
+        if not stored:
+            return None
+        return User(user_id, stored["email"], stored["password"], stored["operator"] == "1")
+
+    async def by_email(self, email: str) -> User | None:
+        user_id = await self._redis.hget(keys.EMAILS, email.strip().lower())
+        return None if user_id is None else await self.get(user_id)
+
+    async def role(self, user: User, shop: str) -> Role | None:
+        """The user's role in the shop: admin for an operator; None for no access."""
+        if user.operator:
+            return "admin"
+        found = await self._redis.hget(keys.members(shop), user.id)
+        return None if found is None else parse_role(found)
+
+    async def shops(self, user: User) -> list[str]:
+        """Shops the user has a role in (the index, confirmed by each shop's members)."""
+        listed = sorted(await self._redis.hkeys(keys.user_shops(user.id)))
+        return [shop for shop in listed if await self.role(user, shop) is not None]
+
+    async def add_member(self, shop: str, user: User, role: Role) -> None:
+        await self._redis.hset(keys.members(shop), user.id, role)
+        await self._redis.hset(keys.user_shops(user.id), shop, role)
+
+    async def remove_member(self, shop: str, user_id: str) -> None:
+        await self._redis.hdel(keys.members(shop), user_id)
+        await self._redis.hdel(keys.user_shops(user_id), shop)
+
+    async def members(self, shop: str) -> list[tuple[User, Role]]:
+        found = []
+        for user_id, role in sorted((await self._redis.hgetall(keys.members(shop))).items()):
+            user = await self.get(user_id)
+            if user is not None:
+                found.append((user, parse_role(role)))
+        return sorted(found, key=lambda member: member[0].email)
+
+    async def invite(self, invitation: Invitation) -> str:
+        """Store the invitation; returns its token, to be sent in a link and never stored."""
+        token = secrets.token_urlsafe(32)
+        body = orjson.dumps(vars(invitation))
+        await self._redis.set(keys.invitation(token), body, ex=INVITATION_TTL_S)
+        return token
+
+    async def peek_invitation(self, token: str) -> Invitation | None:
+        return _invitation(await self._redis.get(keys.invitation(token)))
+
+    async def accept(self, token: str, password: str) -> User:
+        """Use the invitation (once): the invited email joins the shop, created if new.
+
+        An existing account proves itself with its password before the token is spent.
+        """
+        invitation = await self.peek_invitation(token)
+        if invitation is None:
+            raise AccountError("this invitation was used already, or it has expired")
+        user = await self.by_email(invitation.email)
+        if user is not None:
+            if not await run_in_threadpool(verify_password, password, user.password_hash):
+                raise AccountError("enter the password of your existing account")
+        else:
+            try:
+                check_strength(password)
+            except ValueError as weak:
+                raise AccountError(str(weak)) from None
+        if await self._redis.getdel(keys.invitation(token)) is None:
+            raise AccountError("this invitation was used already, or it has expired")
+        if user is None:
+            user = await self.create_user(invitation.email, password)
+        await self.add_member(invitation.shop, user, invitation.role)
+        return user
+
+
+def _invitation(stored: str | bytes | None) -> Invitation | None:
+    if stored is None:
+        return None
+    data = orjson.loads(stored)
+    return Invitation(data["shop"], parse_role(data["role"]), data["email"], data["invited_by"])

@@ -1,0 +1,56 @@
+"""Redis key names of the dashboard's accounts, built only here (see tracker.keys).
+
+Users, sessions and invitations are global (`bl:users:...`): a user may belong to several
+shops. Who belongs to a shop, and in which role, is a key of that shop: the one source
+of truth for every access check. Secrets (session ids, invitation tokens) appear in keys
+only as SHA-256 digests, so a copy of the store grants no session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from tracker.keys import NAMESPACE, shop_key
+
+USERS = NAMESPACE + "users:"
+EMAILS = USERS + "by-email"
+OPERATORS = USERS + "operators"
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def user(user_id: str) -> str:
+    """Hash: email, password (a KDF hash), operator (0/1), created_at."""
+    return f"{USERS}{user_id}"
+
+
+def user_shops(user_id: str) -> str:
+    """Hash shop -> role: an index for listing a user's shops, never for access checks."""
+    return f"{USERS}{user_id}:shops"
+
+
+def session(session_id: str) -> str:
+    """Hash: user, csrf, created_at; expires when idle."""
+    return f"{USERS}sessions:{digest(session_id)}"
+
+
+def invitation(token: str) -> str:
+    """JSON of the invitation: shop, role, email, invited_by; read and deleted at once."""
+    return f"{USERS}invitations:{digest(token)}"
+
+
+def failed_logins(email: str) -> str:
+    """Counter of failed logins for an email address; its lifetime is the lock-out window."""
+    return f"{USERS}failed-logins:{digest(email)}"
+
+
+def login_attempts(client: str) -> str:
+    """Counter of login attempts from one client address in the current window."""
+    return f"{USERS}login-attempts:{digest(client)}"
+
+
+def members(shop: str) -> str:
+    """Hash user id -> role: who may see the shop's dashboard, and as what."""
+    return shop_key(shop, "dashboard:members")

@@ -1,0 +1,140 @@
+"""A shop's pages: uplift, integration, catalogue and models, and its team."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from billing import BillingError, Period
+from engine.artifacts import METADATA, current_version
+from engine.training import shop_folder
+from widget import catalog_keys
+from widget.catalog_store import CatalogStore
+from widget.dashboard.access import ShopView, form, shop_page
+from widget.dashboard.accounts import (
+    AccountError,
+    Accounts,
+    Invitation,
+    normalise_email,
+    parse_role,
+)
+from widget.dashboard.charts import interval_chart
+from widget.dashboard.rendering import page
+from widget.dashboard.uplift import difference_rows, reason_text, recent_periods, uplift_figures
+from widget.integration_check import WINDOW, observe, run_checks
+from widget.services import services
+from widget.shop_config import load_config
+from widget.static_api import STATIC_DIR, SnippetFiles
+
+BENCH_RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results" / "engine_sessions.json"
+SAMPLE_PRODUCTS = 10
+
+
+@shop_page("uplift")
+async def uplift(request: Request, view: ShopView) -> Response:
+    redis = services(request).redis
+    today = datetime.datetime.now(datetime.UTC).date()
+    try:
+        period = Period.parse(request.query_params.get("period") or str(Period.of(today)))
+    except BillingError:
+        period = Period.of(today)
+    config = await load_config(redis, view.shop.id)
+    figures = await uplift_figures(redis, view.shop.id, period, config.holdout_share)
+    unit = f" ({figures.currency_label})" if figures.currency_label else ""
+    chart = interval_chart(
+        figures.cumulative,
+        f"Cumulative difference in revenue per visitor{unit}, {period}",
+        "Treatment minus holdout, summed from the first day of the period to each day, "
+        f"with its {figures.report.confidence_level:.0%} confidence interval as a band. "
+        "The same figures are in the table below the chart.",
+    )
+    return page(
+        "uplift.html",
+        **view.context(
+            figures=figures,
+            rows=difference_rows(figures),
+            reason_text=reason_text,
+            periods=recent_periods(today),
+            period=period,
+            chart=chart,
+        ),
+    )
+
+
+@shop_page("integration")
+async def integration(request: Request, view: ShopView) -> Response:
+    now = datetime.datetime.now(datetime.UTC)
+    checks = run_checks(await observe(services(request).redis, view.shop.id, now))
+    try:
+        loader = str(request.base_url) + "js/loader.js"
+        snippet: str | None = SnippetFiles.load(STATIC_DIR / "js").tag(view.shop.site_key, loader)
+    except (OSError, ValueError, KeyError):
+        snippet = None
+    return page(
+        "integration.html",
+        **view.context(checks=checks, window=WINDOW, now=now, snippet=snippet),
+    )
+
+
+def _model_metadata(models_dir: Path, shop: str) -> tuple[str | None, dict[str, Any]]:
+    folder = shop_folder(models_dir, shop)
+    version = current_version(folder)
+    if version is None:
+        return None, {}
+    try:
+        return version, orjson.loads((folder / version / METADATA).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return version, {}
+
+
+def _offline_metrics() -> dict[str, Any] | None:
+    try:
+        found: dict[str, Any] = orjson.loads(BENCH_RESULTS.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    return found
+
+
+@shop_page("catalogue")
+async def catalogue(request: Request, view: ShopView) -> Response:
+    found = services(request)
+    count = await found.redis.hlen(catalog_keys.catalog(view.shop.id))
+    products, _ = await CatalogStore(found.redis, view.shop.id).page(None, SAMPLE_PRODUCTS)
+    version, metadata = _model_metadata(found.settings.data_dir / "models", view.shop.id)
+    return page(
+        "catalogue.html",
+        **view.context(
+            product_count=count,
+            products=products,
+            version=version,
+            metadata=metadata,
+            offline=_offline_metrics(),
+        ),
+    )
+
+
+@shop_page("team")
+async def team(request: Request, view: ShopView) -> Response:
+    accounts = Accounts(services(request).redis)
+    link = error = None
+    status = 200
+    if request.method == "POST":
+        fields = await form(request)
+        try:
+            invited = Invitation(
+                view.shop.id,
+                parse_role(fields.get("role", "")),
+                normalise_email(fields.get("email", "")),
+                view.viewer.user.email,
+            )
+            token = await accounts.invite(invited)
+            link = f"{request.base_url}dashboard/invitations/{token}"
+        except AccountError as problem:
+            error, status = str(problem), 422
+    members = await accounts.members(view.shop.id)
+    return page("team.html", status=status, **view.context(members=members, link=link, error=error))
