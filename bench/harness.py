@@ -60,6 +60,40 @@ def python_module(module: str, *args: str) -> list[str]:
     return [sys.executable, "-m", module, *args]
 
 
+def start_basketlift(data_dir: Path, port: int, admin_token: str) -> Any:
+    """`basketlift serve` on its own embedded store, with rate limits out of the way."""
+    return start_process(
+        python_module("widget", "serve"),
+        {
+            "BASKETLIFT_DATA_DIR": str(data_dir),
+            "BASKETLIFT_PORT": str(port),
+            "BASKETLIFT_ADMIN_TOKEN": admin_token,
+            "BASKETLIFT_REDIS_URL": "",
+            "BASKETLIFT_RATE_LIMIT_SITE": "1e9",
+            "BASKETLIFT_RATE_LIMIT_CLIENT": "1e9",
+            "BASKETLIFT_LOG_LEVEL": "warning",
+        },
+        f"http://127.0.0.1:{port}/readyz",
+    )
+
+
+def start_bare(port: int) -> Any:
+    """The framework's ceilings (bench/bare_app.py) on uvicorn, configured like the server."""
+    return start_process(
+        python_module(
+            "uvicorn",
+            "bench.bare_app:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ),
+        {},
+        f"http://127.0.0.1:{port}/healthz",
+    )
+
+
 def run_wrk(
     url: str, script: Path, env: Mapping[str, str], connections: int, seconds: int
 ) -> dict[str, Any]:

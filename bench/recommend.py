@@ -34,7 +34,8 @@ from bench.harness import (
     python_module,
     run_wrk,
     save_results,
-    start_process,
+    start_bare,
+    start_basketlift,
     stop_process,
 )
 from engine.files import RawSessions, read_session_lines
@@ -170,32 +171,8 @@ def main() -> None:
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="basketlift-bench-"))
     port, bare_port = free_port(), free_port()
-    server = start_process(
-        python_module("widget", "serve"),
-        {
-            "BASKETLIFT_DATA_DIR": str(data_dir),
-            "BASKETLIFT_PORT": str(port),
-            "BASKETLIFT_ADMIN_TOKEN": ADMIN_TOKEN,
-            "BASKETLIFT_REDIS_URL": "",
-            "BASKETLIFT_RATE_LIMIT_SITE": "1e9",
-            "BASKETLIFT_RATE_LIMIT_CLIENT": "1e9",
-            "BASKETLIFT_LOG_LEVEL": "warning",
-        },
-        f"http://127.0.0.1:{port}/readyz",
-    )
-    bare = start_process(
-        python_module(
-            "uvicorn",
-            "bench.bare_app:app",
-            "--port",
-            str(bare_port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ),
-        {},
-        f"http://127.0.0.1:{bare_port}/healthz",
-    )
+    server = start_basketlift(data_dir, port, ADMIN_TOKEN)
+    bare = start_bare(bare_port)
     try:
         shop = setup_shop(f"http://127.0.0.1:{port}", data_dir, args.train_sessions, args.visitors)
         paths_file = data_dir / "paths.txt"

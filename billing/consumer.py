@@ -36,7 +36,13 @@ from billing.contributions import (
 )
 from billing.errors import BillingError
 from billing.ledger import LedgerOutcome, record_order, record_refund, record_visit
-from billing.order_log import OrderLogEntry, OrderLogKeys, OrderLogReader, order_of_record
+from billing.order_log import (
+    OrderLogEntry,
+    OrderLogKeys,
+    OrderLogReader,
+    order_log_reader,
+    order_of_record,
+)
 from tracker import keys as tracker_keys
 from tracker.consumer_loop import consume_until
 from tracker.reader import StreamEntry, StreamReader
@@ -214,7 +220,7 @@ class LedgerUpdater:
         reader = self._order_readers.get(shop)
         if reader is None:
             stream = self._order_log.log(shop)
-            reader = OrderLogReader(self._redis, stream, self._group, self._consumer)
+            reader = order_log_reader(self._redis, stream, self._group, self._consumer)
             await reader.ensure_group("0")
             self._order_readers[shop] = reader
         return reader

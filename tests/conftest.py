@@ -16,6 +16,7 @@ import pytest
 import redis
 from starlette.testclient import TestClient
 
+from tests.cluster import valkey_cluster
 from widget.app import create_app
 from widget.embedded import EmbeddedStore
 from widget.settings import Settings
@@ -108,3 +109,19 @@ def make_event(event_type: str = "Product Viewed", **properties: Any) -> dict[st
         "properties": properties,
         "context": {"page": {"url": "https://shop.example/p/85123A", "referrer": ""}},
     }
+
+
+@pytest.fixture(scope="module")
+def cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real three-node Valkey cluster for the tests of one module."""
+    with valkey_cluster(tmp_path_factory.mktemp("cluster")) as url:
+        yield url
+
+
+@pytest.fixture
+async def cluster(cluster_url: str) -> AsyncIterator[Any]:
+    """A cluster client on an emptied cluster."""
+    client = await connect(cluster_url)
+    await client.flushall()
+    yield client
+    await client.aclose()

@@ -8,15 +8,17 @@ by time, for exports and recomputation.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import redis.exceptions
 
 from tracker import keys
 from tracker.schema import Event
+
+E = TypeVar("E")
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,8 @@ class StreamEntry:
     events: tuple[Event, ...]
 
 
-def _entries(raw: list[Any]) -> list[StreamEntry]:
+def stream_entries(raw: list[Any]) -> list[StreamEntry]:
+    """Parse raw entries of an event stream."""
     return [
         StreamEntry(
             entry_id,
@@ -43,12 +46,21 @@ def stream_id(moment: datetime) -> str:
     return f"{int(moment.timestamp() * 1000)}-0"
 
 
-class StreamReader:
-    """One consumer of a consumer group over a shop's events; `redis` is redis.asyncio."""
+class GroupReader(Generic[E]):
+    """One consumer of a consumer group over any stream; `parse` turns raw entries into
+    values. `redis` is a redis.asyncio client."""
 
-    def __init__(self, redis: Any, shop: str, group: str, consumer: str) -> None:
+    def __init__(
+        self,
+        redis: Any,
+        stream: str,
+        group: str,
+        consumer: str,
+        parse: Callable[[list[Any]], list[E]],
+    ) -> None:
         self._redis = redis
-        self._stream = keys.event_stream(shop)
+        self._stream = stream
+        self._parse = parse
         self.group = group
         self.consumer = consumer
 
@@ -60,28 +72,28 @@ class StreamReader:
             if "BUSYGROUP" not in str(error):
                 raise
 
-    async def read(self, count: int = 500, block_ms: int | None = None) -> list[StreamEntry]:
+    async def read(self, count: int = 500, block_ms: int | None = None) -> list[E]:
         """Entries never delivered to this group, now owned by this consumer until acked."""
         reply = await self._redis.xreadgroup(
             self.group, self.consumer, {self._stream: ">"}, count=count, block=block_ms
         )
-        return _entries(reply[0][1]) if reply else []
+        return self._parse(reply[0][1]) if reply else []
 
-    async def pending(self, count: int = 500) -> list[StreamEntry]:
+    async def pending(self, count: int = 500) -> list[E]:
         """Entries delivered to this consumer and not acknowledged (after a restart)."""
         reply = await self._redis.xreadgroup(
             self.group, self.consumer, {self._stream: "0"}, count=count
         )
-        return _entries(reply[0][1]) if reply else []
+        return self._parse(reply[0][1]) if reply else []
 
     async def ack(self, entry_ids: list[str]) -> int:
         if not entry_ids:
             return 0
         return int(await self._redis.xack(self._stream, self.group, *entry_ids))
 
-    async def reclaim(self, min_idle_ms: int, count: int = 500) -> list[StreamEntry]:
+    async def reclaim(self, min_idle_ms: int, count: int = 500) -> list[E]:
         """Take over entries pending for longer than `min_idle_ms` in any consumer."""
-        claimed: list[StreamEntry] = []
+        claimed: list[E] = []
         cursor = "0-0"
         while True:
             reply = await self._redis.xautoclaim(
@@ -91,29 +103,48 @@ class StreamReader:
             # Entries trimmed away while pending can never be processed: drop them.
             if deleted:
                 await self.ack(list(deleted))
-            claimed += _entries([entry for entry in entries if entry[1]])
+            claimed += self._parse([entry for entry in entries if entry[1]])
             if cursor == "0-0" or len(claimed) >= count:
                 return claimed
 
 
-async def read_range(
+class StreamReader(GroupReader[StreamEntry]):
+    """One consumer of a consumer group over a shop's events."""
+
+    def __init__(self, redis: Any, shop: str, group: str, consumer: str) -> None:
+        super().__init__(redis, keys.event_stream(shop), group, consumer, stream_entries)
+
+
+async def read_stream(
+    redis: Any,
+    stream: str,
+    parse: Callable[[list[Any]], list[E]],
+    start: str = "-",
+    end: str = "+",
+    page_size: int = 1000,
+) -> AsyncIterator[E]:
+    """Every entry of `stream` from `start` to `end` (XRANGE bounds), a page at a time."""
+    while True:
+        page = await redis.xrange(stream, min=start, max=end, count=page_size)
+        for entry in parse(page):
+            yield entry
+        if len(page) < page_size:
+            return
+        start = "(" + page[-1][0]
+
+
+def read_range(
     redis: Any,
     shop: str,
     since: datetime,
     until: datetime | None = None,
     page_size: int = 1000,
 ) -> AsyncIterator[StreamEntry]:
-    """Every event received in [since, until), oldest first, fetched a page at a time."""
-    stream = keys.event_stream(shop)
-    start = stream_id(since)
+    """Every batch of events received in [since, until), oldest first."""
     end = f"({stream_id(until)}" if until else "+"
-    while True:
-        page = await redis.xrange(stream, min=start, max=end, count=page_size)
-        for entry in _entries(page):
-            yield entry
-        if len(page) < page_size:
-            return
-        start = "(" + page[-1][0]
+    return read_stream(
+        redis, keys.event_stream(shop), stream_entries, stream_id(since), end, page_size
+    )
 
 
 async def stream_length(redis: Any, shop: str) -> int:

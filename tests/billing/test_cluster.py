@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -11,25 +10,9 @@ from billing.invoice_store import finalize, run_period, void
 from billing.periods import Period
 from billing.recompute import check_ledger
 from tests.billing.ledger_samples import AFTER_OCTOBER, october_ledger
-from tests.cluster import valkey_cluster
-from widget.store import connect
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 OCTOBER = Period(2026, 10)
-
-
-@pytest.fixture(scope="module")
-def cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with valkey_cluster(tmp_path_factory.mktemp("cluster")) as url:
-        yield url
-
-
-@pytest.fixture
-async def cluster(cluster_url: str) -> AsyncIterator[Any]:
-    client = await connect(cluster_url)
-    await client.flushall()
-    yield client
-    await client.aclose()
 
 
 async def test_ledger_invoices_and_credit_notes_on_a_cluster(cluster: Any) -> None:

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from billing.client_orders import client_orders_per_day
 from billing.consumer import LedgerUpdater
 from billing.day_statistics import period_statistics
-from billing.order_log import OrderLogReader
+from billing.order_log import order_log_reader
 from billing.period_lock import lock_period
 from billing.rebuild import rebuild_period
 from billing.sufficient import ArmStatistics
@@ -65,7 +65,7 @@ async def test_a_restart_with_pending_entries_counts_nothing_twice(
     shop_traffic(client, shop)
     events = StreamReader(store, SHOP, GROUP, "dead")
     await events.ensure_group()
-    orders = OrderLogReader(store, orders_keys.order_log(SHOP), GROUP, "dead")
+    orders = order_log_reader(store, orders_keys.order_log(SHOP), GROUP, "dead")
     await orders.ensure_group()
     delivered, logged = await events.read(), await orders.read()
     # The dead consumer applied all its orders and half its events, and acknowledged nothing.

@@ -2,37 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 from redis.asyncio.cluster import RedisCluster
 
-from tests.cluster import valkey_cluster
 from tests.conftest import ORIGIN, make_event
 from tracker.batch import Batch
 from tracker.client import Client
 from tracker.ingest import EventIngestor, RateLimits
 from tracker.reader import StreamReader
 from tracker.shops import ShopRegistry
-from widget.store import connect
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 BROWSER = Client("h", None, "Mozilla/5.0", bot=False)
-
-
-@pytest.fixture(scope="module")
-def cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with valkey_cluster(tmp_path_factory.mktemp("cluster")) as url:
-        yield url
-
-
-@pytest.fixture
-async def cluster(cluster_url: str) -> AsyncIterator[Any]:
-    client = await connect(cluster_url)
-    await client.flushall()
-    yield client
-    await client.aclose()
 
 
 async def test_the_url_of_a_cluster_gives_a_cluster_client(cluster: Any) -> None:
