@@ -51,30 +51,43 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def stop_process(process: Any) -> None:
-    process.terminate()
-    process.wait(timeout=30)
+def stop_process(*processes: Any) -> None:
+    """Stop the processes, the last first (a server last: it owns the embedded store)."""
+    for process in reversed(processes):
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def python_module(module: str, *args: str) -> list[str]:
     return [sys.executable, "-m", module, *args]
 
 
-def start_basketlift(data_dir: Path, port: int, admin_token: str) -> Any:
-    """`basketlift serve` on its own embedded store, with rate limits out of the way."""
-    return start_process(
-        python_module("widget", "serve"),
-        {
-            "BASKETLIFT_DATA_DIR": str(data_dir),
-            "BASKETLIFT_PORT": str(port),
-            "BASKETLIFT_ADMIN_TOKEN": admin_token,
-            "BASKETLIFT_REDIS_URL": "",
-            "BASKETLIFT_RATE_LIMIT_SITE": "1e9",
-            "BASKETLIFT_RATE_LIMIT_CLIENT": "1e9",
-            "BASKETLIFT_LOG_LEVEL": "warning",
-        },
-        f"http://127.0.0.1:{port}/readyz",
+def start_basketlift(
+    data_dir: Path, port: int, admin_token: str, consumers: bool = True
+) -> list[Any]:
+    """`basketlift serve` on its own embedded store, rate limits out of the way, and
+    `basketlift consume` beside it (BASKETLIFT_CONSUMERS=separate) unless `consumers` is
+    false, so that the HTTP worker measured only serves; returns the processes."""
+    env = {
+        "BASKETLIFT_DATA_DIR": str(data_dir),
+        "BASKETLIFT_PORT": str(port),
+        "BASKETLIFT_ADMIN_TOKEN": admin_token,
+        "BASKETLIFT_REDIS_URL": "",
+        "BASKETLIFT_RATE_LIMIT_SITE": "1e9",
+        "BASKETLIFT_RATE_LIMIT_CLIENT": "1e9",
+        "BASKETLIFT_LOG_LEVEL": "warning",
+        "BASKETLIFT_CONSUMERS": "separate",
+    }
+    server = start_process(python_module("widget", "serve"), env, f"http://127.0.0.1:{port}/readyz")
+    if not consumers:
+        return [server]
+    consumer = subprocess.Popen(
+        python_module("widget", "consume"),
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
+    return [server, consumer]
 
 
 def start_bare(port: int) -> Any:

@@ -93,11 +93,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10, help="Duration of each wrk run.")
     parser.add_argument("--connections", type=int, default=32, help="Concurrent connections.")
+    parser.add_argument(
+        "--consumers",
+        choices=["separate", "off"],
+        default="separate",
+        help="Run the stream consumers in their own process (as a deployment does), or not at "
+        "all (the HTTP worker's capacity alone; on 2 cores they compete with it).",
+    )
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="basketlift-bench-"))
     port, bare_port = free_port(), free_port()
-    server = start_basketlift(data_dir, port, ADMIN_TOKEN)
+    processes = start_basketlift(data_dir, port, ADMIN_TOKEN, args.consumers == "separate")
+    server = processes[0]
     bare = start_bare(bare_port)
     rows: list[dict[str, Any]] = []
     try:
@@ -147,15 +155,17 @@ def main() -> None:
         store.close()
         xadd_rate = xadd_ceiling(socket_path(data_dir))
     finally:
-        stop_process(server)
+        stop_process(*processes)
         stop_process(bare)
     for row in rows:
         row["% of XADD"] = 100 * row["events/s"] / xadd_rate
-    print_table(rows, f"POST /v1/events, {args.connections} connections, {args.seconds} s a run")
+    title = f"POST /v1/events, {args.connections} connections, {args.seconds} s a run"
+    print_table(rows, f"{title}, consumers {args.consumers}")
     print(f"store ceiling: {xadd_rate:,.0f} pipelined XADD/s from one client")
     path = save_results(
-        "ingest",
+        f"ingest-consumers-{args.consumers}",
         {
+            "consumers": args.consumers,
             "connections": args.connections,
             "seconds": args.seconds,
             "xadd_per_s": xadd_rate,

@@ -171,7 +171,8 @@ def main() -> None:
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="basketlift-bench-"))
     port, bare_port = free_port(), free_port()
-    server = start_basketlift(data_dir, port, ADMIN_TOKEN)
+    processes = start_basketlift(data_dir, port, ADMIN_TOKEN)
+    server = processes[0]
     bare = start_bare(bare_port)
     try:
         shop = setup_shop(f"http://127.0.0.1:{port}", data_dir, args.train_sessions, args.visitors)
@@ -183,7 +184,7 @@ def main() -> None:
         products = store.hlen("bl:{bench}:catalog")
         store.close()
     finally:
-        stop_process(server)
+        stop_process(*processes)
         stop_process(bare)
     rows = [{"endpoint": "GET /v1/recommendations", **ours}, {"endpoint": "bare JSON", **ceiling}]
     ratio = 100 * ours["req/s"] / ceiling["req/s"]

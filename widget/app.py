@@ -5,11 +5,10 @@ Run it with `basketlift serve`, or `uvicorn widget.app:create_app --factory`.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import os
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import redis.exceptions
@@ -33,9 +32,8 @@ from widget import (
     recommendations_api,
     static_api,
 )
-from widget.billing_consumer import ledger_updater
+from widget.consumers import start_consumers
 from widget.embedded import EmbeddedStore
-from widget.live_state import LiveStateUpdater
 from widget.metrics import LatencyMiddleware, Metrics
 from widget.responses import ApiError, error_code, error_response
 from widget.services import Services
@@ -64,18 +62,6 @@ async def _http_error(request: Request, error: Exception) -> Response:
 
 async def _store_error(request: Request, error: Exception) -> Response:
     return error_response(503, "store_unavailable", f"the store did not answer: {error}")
-
-
-async def _stop(stop: asyncio.Event, consumers: list[asyncio.Task[None]]) -> None:
-    # Let each consumer finish its round: cancelling one mid-command would leave its
-    # store connection half closed. Cancel only what does not stop in time.
-    stop.set()
-    _, late = await asyncio.wait(consumers, timeout=10)
-    for task in late:
-        task.cancel()
-    for task in late:
-        with suppress(asyncio.CancelledError):
-            await task
 
 
 def _tune_garbage_collector() -> None:
@@ -109,12 +95,8 @@ def create_app(settings: Settings | None = None, store_client: Any | None = None
                 client = await connect(url)
                 stack.push_async_callback(client.aclose)
             app.state.services = await Services.build(settings, client, metrics)
-            stop = asyncio.Event()
-            consumers = [
-                asyncio.create_task(consumer.run(stop))
-                for consumer in (LiveStateUpdater(client), ledger_updater(client))
-            ]
-            stack.push_async_callback(_stop, stop, consumers)
+            if settings.consumers == "in-process":
+                stack.push_async_callback(start_consumers(client))
             _tune_garbage_collector()
             yield
 

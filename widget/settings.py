@@ -58,6 +58,12 @@ def _parse_token(raw: str) -> str | None:
     return raw
 
 
+def _parse_consumers(raw: str) -> str:
+    if raw not in ("in-process", "separate"):
+        raise ValueError("must be in-process or separate")
+    return raw
+
+
 def _parse_log_level(raw: str) -> str:
     level = raw.lower()
     if level not in {"critical", "error", "warning", "info", "debug"}:
@@ -114,6 +120,12 @@ VARIABLES: tuple[Variable, ...] = (
         _parse_positive_float,
         "Event requests per second allowed per client address (bursts of 10 seconds' worth).",
     ),
+    Variable(
+        "CONSUMERS",
+        "in-process",
+        _parse_consumers,
+        "in-process: the server runs the stream consumers; separate: `basketlift consume` does.",
+    ),
     Variable("LOG_LEVEL", "info", _parse_log_level, "Log level of the server."),
 )
 
@@ -131,6 +143,7 @@ class Settings:
     event_retention_days: int = 180
     rate_limit_site: float = 200.0
     rate_limit_client: float = 5.0
+    consumers: str = "in-process"
     log_level: str = "info"
 
     @classmethod

@@ -11,7 +11,7 @@ from widget.cli.evaluate_baskets import baskets
 from widget.cli.events import events
 from widget.cli.invoice import invoice
 from widget.cli.operator import operator
-from widget.cli.serve import serve
+from widget.cli.serve import consume, serve
 from widget.cli.shop import shop
 from widget.cli.train import train
 
@@ -23,6 +23,7 @@ def main() -> None:
 
 
 main.add_command(serve)
+main.add_command(consume)
 main.add_command(shop)
 main.add_command(events)
 main.add_command(catalog)

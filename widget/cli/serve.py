@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 
 import click
 import uvicorn
 
-from widget.cli.common import load_settings
+from widget.cli.common import load_settings, open_store
+from widget.consumers import start_consumers
 from widget.embedded import EmbeddedStore, EmbeddedStoreError
 
 
@@ -46,3 +49,24 @@ def serve(host: str | None, port: int | None, workers: int | None, access_log: b
     finally:
         if store is not None:
             store.stop()
+
+
+@click.command()
+def consume() -> None:
+    """Run the stream consumers (live state, billing ledger) until interrupted.
+
+    For deployments with BASKETLIFT_CONSUMERS=separate; run as many as you like: the
+    consumer groups share the work, and a stopped one's entries are taken over.
+    """
+    settings = load_settings()
+
+    async def run() -> None:
+        async with open_store(settings) as client:
+            stopped = asyncio.Event()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                asyncio.get_running_loop().add_signal_handler(sig, stopped.set)
+            stop_consumers = start_consumers(client)
+            await stopped.wait()
+            await stop_consumers()
+
+    asyncio.run(run())

@@ -1,0 +1,41 @@
+"""The stream consumers a deployment runs: live state for recommendations, and the ledger.
+
+By default the server runs them in its own event loop. With
+`BASKETLIFT_CONSUMERS=separate` it does not, and `basketlift consume` runs them as a
+process of their own (any number of them: consumer groups share the work), so that the
+HTTP workers' cores serve requests only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from typing import Any
+
+from widget.billing_consumer import ledger_updater
+from widget.live_state import LiveStateUpdater
+
+Stopper = Callable[[], Awaitable[None]]
+
+
+def start_consumers(redis: Any) -> Stopper:
+    """Start every consumer as a task of the running loop; returns what stops them."""
+    stop = asyncio.Event()
+    tasks = [
+        asyncio.create_task(consumer.run(stop))
+        for consumer in (LiveStateUpdater(redis), ledger_updater(redis))
+    ]
+
+    async def stop_consumers() -> None:
+        # Let each consumer finish its round: cancelling one mid-command would leave its
+        # store connection half closed. Cancel only what does not stop in time.
+        stop.set()
+        _, late = await asyncio.wait(tasks, timeout=10)
+        for task in late:
+            task.cancel()
+        for task in late:
+            with suppress(asyncio.CancelledError):
+                await task
+
+    return stop_consumers
