@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from billing.invoice_store import finalize, run_period
@@ -32,10 +31,6 @@ OPERATOR = "operator@basketlift.example"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def dashboard_app(settings: Settings) -> Starlette:
-    return create_app(settings)
-
-
 async def seed_accounts(url: str) -> None:
     """Both shops' teams, the operator, and issued October invoices of both shops."""
     store = await connect(url)
@@ -54,7 +49,7 @@ async def seed_accounts(url: str) -> None:
 @pytest.fixture
 def web(settings: Settings) -> Iterator[TestClient]:
     """A browser-like client over HTTPS (the session cookie is Secure), with two shops."""
-    with TestClient(dashboard_app(settings), base_url="https://testserver") as client:
+    with TestClient(create_app(settings), base_url="https://testserver") as client:
         for shop in SHOPS:
             body = {"name": shop.title(), "id": shop, "origins": ["https://shop.example"]}
             assert client.post("/v1/admin/shops", json=body, headers=admin_headers()).is_success

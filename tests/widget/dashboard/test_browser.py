@@ -41,7 +41,7 @@ def server(tmp_path: Path) -> Iterator[str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BASKETLIFT_")}
     env |= {"BASKETLIFT_DATA_DIR": str(tmp_path / "data"), "BASKETLIFT_ADMIN_TOKEN": ADMIN_TOKEN}
-    command = [sys.executable, "-m", "uvicorn", "tests.widget.dashboard.served_app:create"]
+    command = [sys.executable, "-m", "uvicorn", "widget.app:create_app"]
     process = subprocess.Popen(
         [*command, "--factory", "--port", str(port), "--log-level", "warning"],
         env=env,
