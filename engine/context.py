@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 
 from engine.sessions import Sessions
@@ -39,3 +40,15 @@ def context_matrix(contexts: Sessions, n_items: int, decay: float | None) -> sp.
         (weights[known][chosen], contexts.items[known][chosen], indptr),
         shape=(len(contexts), n_items),
     )
+
+
+def context_weights(
+    context: npt.NDArray[np.int32], decay: float | None
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
+    """One context's row of `context_matrix`: its distinct known items (sorted) and the
+    weight of each one's most recent click."""
+    weights = recency_weights(Sessions.from_lengths(context, [len(context)]), decay)
+    recent_first, weights = context[::-1], weights[::-1]
+    known = (recent_first >= 0) & (weights > 0)
+    items, first = np.unique(recent_first[known], return_index=True)
+    return items.astype(np.int32), weights[known][first]

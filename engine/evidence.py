@@ -6,6 +6,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from engine.rows import row_values
+
 
 def strongest_reasons(
     evidence: sp.csr_matrix,
@@ -18,7 +20,7 @@ def strongest_reasons(
     known = np.unique(context[context >= 0])
     if len(known) == 0 or len(items) == 0:
         return [("popular", None)] * len(items)
-    found = evidence[known][:, items].toarray()
+    found = np.vstack([row_values(evidence, int(k), items) for k in known])
     strongest = known[found.argmax(axis=0)]
     return [
         (reason, int(b)) if e > 0 else ("popular", None)

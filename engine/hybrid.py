@@ -9,6 +9,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from engine.recommender import Recommender
+from engine.rows import FloatVector, scaled_to_max
 from engine.sessions import Sessions
 
 
@@ -46,6 +47,17 @@ class Hybrid(Recommender):
             if weight:
                 total = total + weight * scaled_to_row_max(member.score(contexts))
         return sp.csr_matrix(total)
+
+    def _score_one(self, context: npt.NDArray[np.int32]) -> FloatVector:
+        return self.blend_one([member.score_one(context) for member in self.members])
+
+    def blend_one(self, parts: Sequence[FloatVector]) -> FloatVector:
+        """The hybrid's scores (n_items,) from its members' scores of one context."""
+        total = np.zeros(self.n_items, dtype=np.float32)
+        for part, weight in zip(parts, self.weights, strict=True):
+            if weight:
+                total += np.float32(weight) * scaled_to_max(part)
+        return total
 
     def _reasons(
         self, context: npt.NDArray[np.int32], items: npt.NDArray[np.int32]

@@ -21,6 +21,7 @@ import scipy.sparse as sp
 
 from engine.metrics import head_items
 from engine.recommender import Recommender
+from engine.rows import FloatVector
 from engine.sessions import Sessions
 
 DEFAULT_TAIL_BOOST = 0.0
@@ -57,6 +58,9 @@ class LongTail(Recommender):
         scores = sp.csr_matrix(self.base.score(contexts), copy=True)
         scores.data *= self._boost[scores.indices]
         return scores
+
+    def _score_one(self, context: npt.NDArray[np.int32]) -> FloatVector:
+        return self.base.score_one(context) * self._boost
 
     def _reasons(
         self, context: npt.NDArray[np.int32], items: npt.NDArray[np.int32]

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from engine.context import context_matrix
+from engine.context import context_matrix, context_weights
 from engine.recommender import Recommender
+from engine.rows import FloatVector, best_entries, weighted_row_sum
 from engine.sessions import Sessions
 from engine.topk import top_k
 
@@ -88,6 +89,18 @@ class SessionNeighbourhood(Recommender):
         )
         votes = sp.csr_matrix(neighbours @ self._sessions)
         votes.data *= self._idf[votes.indices]
+        return votes
+
+    def _score_one(self, context: np.ndarray) -> FloatVector:
+        s = self.settings
+        if s.neighbour_decay is not None:
+            return super()._score_one(context)
+        items, weights = context_weights(context, s.click_decay)
+        similarity = weighted_row_sum(self._item_sessions, items, weights)
+        similar = np.flatnonzero(similarity > 0)
+        nearest = similar[best_entries(similarity[similar], similar, s.k)]
+        votes = weighted_row_sum(self._sessions, nearest, similarity[nearest])
+        votes *= self._idf
         return votes
 
     def _score_by_position(

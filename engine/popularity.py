@@ -6,8 +6,9 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from engine.context import context_matrix
+from engine.context import context_matrix, context_weights
 from engine.recommender import Recommender
+from engine.rows import FloatVector
 from engine.sessions import Sessions
 
 
@@ -65,6 +66,12 @@ class Repeats(Recommender):
 
     def _score(self, contexts: Sessions) -> sp.csr_matrix:
         return context_matrix(contexts, self.n_items, self.click_decay)
+
+    def _score_one(self, context: npt.NDArray[np.int32]) -> FloatVector:
+        scores = np.zeros(self.n_items, dtype=np.float32)
+        items, weights = context_weights(context, self.click_decay)
+        scores[items] = weights
+        return scores
 
     def _reasons(
         self, context: npt.NDArray[np.int32], items: npt.NDArray[np.int32]

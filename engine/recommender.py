@@ -18,6 +18,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from engine.errors import NotFitted
+from engine.rows import FloatVector, best_entries
 from engine.sessions import ItemIds, Sessions
 from engine.topk import NO_ITEM, top_k, without
 
@@ -96,23 +97,47 @@ class Recommender(ABC):
         self._fill(items, exclude)
         return Ranking(items, scores)
 
+    def score_one(self, context: Sequence[int] | npt.NDArray[np.int32]) -> FloatVector:
+        """The scores (n_items,) float32 of one context (item indices in click order), the
+        row `score` gives for it; 0 = no evidence. A fresh array the caller may change."""
+        if not self._fitted:
+            raise NotFitted(f"{self.name} must be fitted before it recommends")
+        return self._score_one(np.asarray(context, dtype=np.int32))
+
     def recommend(
         self, context: Sequence[int], n: int = 20, exclude: Iterable[int] = ()
     ) -> list[Recommendation]:
-        """The n best items after `context` (item indices in click order), with reasons."""
+        """The n best items after `context` (item indices in click order), with reasons.
+
+        The same ranking as `recommend_batch` gives for this one context, computed on one
+        row with numpy (the serving path: no sparse matrix is built per call)."""
+        indices = np.asarray(context, dtype=np.int32)
+        scores = self.score_one(indices)
         blocked = np.fromiter(exclude, dtype=np.int64)
-        mask = sp.csr_matrix(
-            (np.ones(len(blocked)), (np.zeros(len(blocked), dtype=np.int64), blocked)),
-            shape=(1, self.n_items),
-        )
-        ranking = self.recommend_batch(Sessions.from_lists([list(context)]), n, mask)
-        found = ranking.items[0] != NO_ITEM
-        items, scores = ranking.items[0][found], ranking.scores[0][found]
-        reasons = self._reasons(np.asarray(context, dtype=np.int32), items)
+        scores[blocked[(blocked >= 0) & (blocked < self.n_items)]] = 0
+        evidence = np.flatnonzero(scores > 0)
+        best = evidence[best_entries(scores[evidence], evidence, n)].astype(np.int32)
+        items = np.concatenate([best, self._popular_besides(best, blocked, n - len(best))])
+        reasons = self._reasons(indices, best)
         return [
-            Recommendation(int(item), float(score), *(reason if score > 0 else ("popular", None)))
-            for item, score, reason in zip(items, scores, reasons, strict=True)
-        ]
+            Recommendation(int(item), float(scores[item]), *reason)
+            for item, reason in zip(best, reasons, strict=True)
+        ] + [Recommendation(int(item), 0.0, "popular") for item in items[len(best) :]]
+
+    def _popular_besides(
+        self, taken: npt.NDArray[np.int32], blocked: npt.NDArray[np.int64], n: int
+    ) -> npt.NDArray[np.int32]:
+        """The n most popular items neither taken nor blocked."""
+        if n <= 0:
+            return np.zeros(0, dtype=np.int32)
+        candidates = self._by_popularity[: n + len(taken) + len(blocked)]
+        free = ~np.isin(candidates, taken) & ~np.isin(candidates, blocked)
+        return candidates[free][:n]
+
+    def _score_one(self, context: npt.NDArray[np.int32]) -> FloatVector:
+        """One context's scores; models override this with a path that builds no matrix."""
+        row = self._score(Sessions.from_lengths(context, [len(context)]))
+        return np.asarray(row.toarray()[0], dtype=np.float32)
 
     def _reasons(
         self, context: npt.NDArray[np.int32], items: npt.NDArray[np.int32]

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.optimize import minimize
 
-from engine.context import context_matrix
+from engine.context import context_matrix, context_weights
 from engine.hybrid import Hybrid, scaled_to_row_max
 from engine.recommender import Recommender
+from engine.rows import FloatVector, best_entries, looked_up, row_values, scaled_to_max
 from engine.rules import AssociationRules, item_pairs
 from engine.sessions import Sessions
 from engine.topk import top_k
@@ -103,6 +105,38 @@ class LearnedRanker(Recommender):
             (scores, (found.rows, found.items)), shape=(len(contexts), self.n_items)
         )
 
+    def _score_one(self, context: npt.NDArray[np.int32]) -> FloatVector:
+        """`_score` for one context, on dense vectors: the serving path."""
+        parts = [member.score_one(context) for member in self.hybrid.members]
+        scaled = [scaled_to_max(part) for part in parts]
+        blend = self.hybrid.blend_one(parts)
+        evidence = np.flatnonzero(blend > 0)
+        items = evidence[best_entries(blend[evidence], evidence, self.candidates)]
+        distinct, recency = context_weights(context, 1.0)
+        known = context[context >= 0]
+        features = self._features(
+            items=items,
+            rank=np.arange(len(items)),
+            neighbours=scaled[0][items],
+            rules=scaled[1][items],
+            raw_neighbours=parts[0][items],
+            raw_rules=parts[1][items],
+            repeat=looked_up(distinct, recency, items),
+            count=(known[:, None] == items[None, :]).sum(axis=0),
+            transition=(
+                row_values(self._transitions, int(known[-1]), items)
+                if len(known)
+                else np.zeros(len(items), dtype=np.float32)
+            ),
+            together=scaled_to_max(self._cooccurrence.score_one(context))[items],
+            log_len=np.full(len(items), np.log(max(len(context), 1))),
+        )
+        logits = features @ self.weights
+        scores = np.zeros(self.n_items, dtype=np.float32)
+        if len(items):
+            scores[items] = np.exp(logits - logits.max())
+        return scores
+
     def candidates_of(self, contexts: Sessions) -> Candidates:
         """The candidate items of every context and their features."""
         parts = [member.score(contexts) for member in self.hybrid.members]
@@ -116,13 +150,38 @@ class LearnedRanker(Recommender):
         rows = np.repeat(np.arange(len(contexts), dtype=np.int64), self.candidates)
         kept = ranked.ravel() >= 0
         rows, items, rank = rows[kept], ranked.ravel()[kept], rank[kept]
-        neighbours, rules = (values_at(s, rows, items) for s in scaled[:2])
-        raw_neighbours, raw_rules = (values_at(p, rows, items) for p in parts[:2])
-        repeat = values_at(context_matrix(contexts, self.n_items, 1.0), rows, items)
-        count = values_at(contexts.to_csr(self.n_items), rows, items)
-        transition = values_at(self._last_items(contexts) @ self._transitions, rows, items)
-        together = values_at(scaled_to_row_max(self._cooccurrence.score(contexts)), rows, items)
-        log_len = np.log(np.maximum(contexts.lengths, 1))[rows]
+        features = self._features(
+            items=items,
+            rank=rank,
+            neighbours=values_at(scaled[0], rows, items),
+            rules=values_at(scaled[1], rows, items),
+            raw_neighbours=values_at(parts[0], rows, items),
+            raw_rules=values_at(parts[1], rows, items),
+            repeat=values_at(context_matrix(contexts, self.n_items, 1.0), rows, items),
+            count=values_at(contexts.to_csr(self.n_items), rows, items),
+            transition=values_at(self._last_items(contexts) @ self._transitions, rows, items),
+            together=values_at(scaled_to_row_max(self._cooccurrence.score(contexts)), rows, items),
+            log_len=np.log(np.maximum(contexts.lengths, 1))[rows],
+        )
+        return Candidates(rows, items.astype(np.int32), features)
+
+    def _features(
+        self,
+        *,
+        items: npt.NDArray[np.integer[Any]],
+        rank: npt.NDArray[np.integer[Any]],
+        neighbours: FloatVector,
+        rules: FloatVector,
+        raw_neighbours: FloatVector,
+        raw_rules: FloatVector,
+        repeat: FloatVector,
+        count: npt.ArrayLike,
+        transition: FloatVector,
+        together: FloatVector,
+        log_len: npt.ArrayLike,
+    ) -> FloatMatrix:
+        """The matrix (n_pairs, len(FEATURES)) of candidate pairs from their raw values."""
+        count, log_len = np.asarray(count), np.asarray(log_len)
         seen, is_last = repeat > 0, repeat == 1
         log_pop, log_recent = self._log_pop[items], self._log_recent[items]
         columns = [
@@ -140,8 +199,7 @@ class LearnedRanker(Recommender):
             *(together, np.sqrt(together)),
             *(np.maximum(together - k, 0) for k in _AR_KNOTS),
         ]
-        features = np.column_stack([np.asarray(c, dtype=np.float32) for c in columns])
-        return Candidates(rows, items.astype(np.int32), features)
+        return np.column_stack([np.asarray(c, dtype=np.float32) for c in columns])
 
     def _last_items(self, contexts: Sessions) -> sp.csr_matrix:
         """csr_matrix (n_contexts, n_items): 1 at the last known item of each context."""
@@ -161,15 +219,8 @@ class LearnedRanker(Recommender):
         recent_first = np.array(list(dict.fromkeys(int(i) for i in context[::-1] if i >= 0)))
         if not len(recent_first):
             return [("popular", None)] * len(items)
-        rows = self._cooccurrence.pairs[recent_first]
-        together = (
-            values_at(
-                rows,
-                np.repeat(np.arange(len(recent_first), dtype=np.int64), len(items)),
-                np.tile(items, len(recent_first)),
-            ).reshape(len(recent_first), len(items))
-            > 0
-        )
+        pairs = self._cooccurrence.pairs
+        together = np.vstack([row_values(pairs, int(i), items) for i in recent_first]) > 0
         seen: npt.NDArray[np.bool_] = np.isin(items, recent_first)
         anywhere = np.asarray(together.any(axis=0), dtype=bool)
         return [

@@ -12,8 +12,9 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from engine.context import context_matrix
+from engine.context import context_matrix, context_weights
 from engine.recommender import Recommender
+from engine.rows import FloatVector, row_values, weighted_row_sum
 from engine.sessions import Sessions
 from engine.topk import top_k
 
@@ -108,13 +109,17 @@ class SequentialRules(Recommender):
         query = context_matrix(contexts, self.n_items, self.settings.click_decay)
         return sp.csr_matrix(query @ self._rules)
 
+    def _score_one(self, context: npt.NDArray[np.int32]) -> FloatVector:
+        items, weights = context_weights(context, self.settings.click_decay)
+        return weighted_row_sum(self._rules, items, weights)
+
     def _reasons(
         self, context: npt.NDArray[np.int32], items: npt.NDArray[np.int32]
     ) -> list[tuple[str, int | None]]:
-        if not len(context):
+        if not len(context) or context[-1] < 0:
             return [("popular", None)] * len(items)
         last = int(context[-1])
-        known = self._rules[last, items].toarray().ravel() > 0
+        known = row_values(self._rules, last, items) > 0
         return [("viewed after", last) if k else ("popular", None) for k in known]
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 
+from engine.basket import BoughtTogether
 from engine.longtail import LongTail
 from engine.models import MODELS, served
+from engine.personal import SimilarItems
 from engine.recommender import Recommender
 from engine.sessions import ItemIds, NextItemCases, Sessions
 
@@ -15,6 +18,8 @@ FACTORIES: dict[str, Callable[[], Recommender]] = {
     **MODELS,
     "basketlift+tail": lambda: served(tail_boost=0.5),
     "vsknn+tail": lambda: LongTail(MODELS["vsknn"](), 1.0),
+    "bought_together": BoughtTogether,
+    "similar_items": SimilarItems,
 }
 Data = tuple[ItemIds, Sessions, NextItemCases]
 
@@ -65,3 +70,22 @@ def test_deterministic_across_fits(fitted: tuple[Recommender, Data]) -> None:
     assert (
         again.recommend_batch(prefixes, 20).items == model.recommend_batch(prefixes, 20).items
     ).all()
+
+
+def test_one_context_ranks_as_the_batch_does(fitted: tuple[Recommender, Data]) -> None:
+    """`recommend` (the numpy serving path) agrees with `recommend_batch` (evaluation).
+
+    Scores are summed in another order on the two paths, so they agree to float32
+    rounding, and items may swap only where their scores tie to that precision."""
+    model, data = fitted
+    prefixes = data[2].prefixes.select(range(0, len(data[2].prefixes), 7)[:150])
+    batch = model.recommend_batch(prefixes, 20, exclude=prefixes.to_csr(model.n_items))
+    for row in range(len(prefixes)):
+        context = [int(i) for i in prefixes[row]]
+        one = model.recommend(context, n=20, exclude=context)
+        scores = np.array([r.score for r in one], dtype=np.float32)
+        np.testing.assert_allclose(scores, batch.scores[row], rtol=1e-4, atol=1e-7)
+        items = np.array([r.item for r in one])
+        differ = items != batch.items[row]
+        tied = np.isclose(scores[:, None], scores[None, :], rtol=1e-4, atol=1e-7).sum(axis=1) > 1
+        assert (tied[differ]).all(), f"context {context}: {items} != {batch.items[row]}"
