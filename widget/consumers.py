@@ -1,4 +1,5 @@
-"""The stream consumers a deployment runs: live state for recommendations, and the ledger.
+"""The stream consumers a deployment runs: live state for recommendations, the ledger, and
+the per-placement rollup of the dashboard.
 
 By default the server runs them in its own event loop. With
 `BASKETLIFT_CONSUMERS=separate` it does not, and `basketlift consume` runs them as a
@@ -15,6 +16,7 @@ from typing import Any
 
 from widget.billing_consumer import ledger_updater
 from widget.live_state import LiveStateUpdater
+from widget.placement_rollup import PlacementRollup
 
 Stopper = Callable[[], Awaitable[None]]
 
@@ -24,7 +26,7 @@ def start_consumers(redis: Any) -> Stopper:
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(consumer.run(stop))
-        for consumer in (LiveStateUpdater(redis), ledger_updater(redis))
+        for consumer in (LiveStateUpdater(redis), ledger_updater(redis), PlacementRollup(redis))
     ]
 
     async def stop_consumers() -> None:

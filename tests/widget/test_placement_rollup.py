@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from billing.order_log import order_log_reader
+from billing.periods import Period
+from tests.widget.placement_traffic import (
+    MORNING,
+    ROBOT,
+    ShopTraffic,
+    clicked,
+    first_invoices,
+    shown,
+)
+from tracker.reader import StreamReader
+from widget import orders_keys
+from widget.dashboard.placements import placement_figures
+from widget.head_split import HeadItems
+from widget.placement_rollup import PlacementRollup
+
+pytestmark = pytest.mark.anyio
+OCTOBER = Period(2026, 10)
+FIRST, _, SECOND = first_invoices(3)  # 536365 of customer 17850, 536367 of 13047
+MINUTE = timedelta(minutes=1)
+# placement -> (impressions, clicks, orders, revenue, shown items, bought items)
+EXPECTED = {
+    "basket": (1, 2, 0, {}, 4, 0),
+    # 85123A (6 x 2.55) and 84029G (6 x 3.39), whose last click was in this placement
+    "product": (1, 2, 1, {"GBP": Decimal("35.64")}, 4, 2),
+}
+
+
+async def table(store: Any, shop: str = "acme", head: HeadItems | None = None) -> dict[str, Any]:
+    found = await placement_figures(store, shop, OCTOBER, head)
+    return {
+        row.placement: (
+            row.impressions,
+            row.clicks,
+            row.orders,
+            row.revenue,
+            row.shown.items,
+            row.bought.items,
+        )
+        for row in found.rows
+    }
+
+
+async def drain(rollup: PlacementRollup) -> int:
+    applied = 0
+    while found := await rollup.run_once():
+        applied += found
+    return applied
+
+
+async def real_traffic(store: Any, shop: str = "acme") -> ShopTraffic:
+    traffic = await ShopTraffic.create(store, shop)
+    visitor, products = FIRST.customer, FIRST.products
+    await traffic.send(
+        visitor, MORNING, shown("product", products[:4]), shown("basket", products[3:])
+    )
+    await traffic.send(
+        visitor, MORNING + MINUTE, clicked("product", "85123A"), clicked("basket", "84029G")
+    )
+    await traffic.send(visitor, MORNING + 2 * MINUTE, clicked("product", "84029G"))
+    await traffic.send(visitor, MORNING + 3 * MINUTE, clicked("basket", "22633"))  # not bought
+    # A holdout visitor's widget reports where it would have been seen; a bot clicks.
+    await traffic.send(SECOND.customer, MORNING, shown("product", [], arm="holdout"))
+    bot_events = (shown("home", SECOND.products[:4]), clicked("home", "84879"))
+    await traffic.send(SECOND.customer, MORNING, *bot_events, client=ROBOT)
+    await traffic.order(FIRST, MORNING + 60 * MINUTE)
+    await traffic.order(SECOND, MORNING + 60 * MINUTE)
+    return traffic
+
+
+async def test_figures_per_placement_from_real_events_and_orders(store: Any) -> None:
+    await real_traffic(store)
+    assert await drain(PlacementRollup(store)) == 6 + 2
+    assert await table(store) == EXPECTED
+
+
+async def test_a_replay_counts_nothing_twice(store: Any) -> None:
+    await real_traffic(store)
+    await drain(PlacementRollup(store))
+    # A new group reads both streams from their start again.
+    assert await drain(PlacementRollup(store, group="replay")) == 8
+    assert await table(store) == EXPECTED
+
+
+async def test_a_restart_with_pending_entries_counts_nothing_twice(store: Any) -> None:
+    await real_traffic(store)
+    events = StreamReader(store, "acme", "placements", "dead")
+    await events.ensure_group()
+    orders = order_log_reader(store, orders_keys.order_log("acme"), "placements", "dead")
+    await orders.ensure_group()
+    delivered, logged = await events.read(), await orders.read()
+    dead = PlacementRollup(store, consumer="dead")
+    await dead.apply_events("acme", delivered[: len(delivered) // 2])
+    await dead.apply_orders("acme", logged[:1])
+    # The dead consumer acknowledged nothing: another takes over all its entries.
+    assert await drain(PlacementRollup(store, consumer="next", reclaim_after_ms=0)) == 8
+    assert await table(store) == EXPECTED
+
+
+@pytest.mark.parametrize(
+    ("after_the_click", "attributed"),
+    [
+        (timedelta(0), True),
+        (timedelta(hours=24), True),
+        (timedelta(hours=24, milliseconds=1), False),
+        (-timedelta(milliseconds=1), False),
+    ],
+    ids=["same-millisecond", "24h", "24h-and-1ms", "click-after-the-order"],
+)
+async def test_the_attribution_window_includes_its_edges(
+    store: Any, after_the_click: timedelta, attributed: bool
+) -> None:
+    traffic = await ShopTraffic.create(store, "acme")
+    await traffic.send(FIRST.customer, MORNING, clicked("product", "85123A"))
+    await traffic.order(FIRST, MORNING + after_the_click)
+    await drain(PlacementRollup(store))
+    revenue = {"GBP": Decimal("15.30")} if attributed else {}
+    assert await table(store) == {"product": (0, 1, int(attributed), revenue, 0, int(attributed))}
+
+
+async def test_bots_count_for_nothing(store: Any) -> None:
+    traffic = await ShopTraffic.create(store, "acme")
+    events = (shown("product", FIRST.products), clicked("product", "85123A"))
+    await traffic.send(FIRST.customer, MORNING, *events, client=ROBOT)
+    await traffic.order(FIRST, MORNING + MINUTE)
+    assert await drain(PlacementRollup(store)) == 2
+    assert await table(store) == {}
+
+
+async def test_an_order_waits_for_the_events_received_before_it(store: Any) -> None:
+    traffic = await ShopTraffic.create(store, "acme")
+    await traffic.send(FIRST.customer, MORNING, clicked("product", "85123A"))
+    await traffic.order(FIRST, MORNING + MINUTE)
+    stuck = StreamReader(store, "acme", "placements", "stuck")
+    await stuck.ensure_group()
+    assert len(await stuck.read()) == 1  # delivered to a consumer that then stalls
+    live = PlacementRollup(store, consumer="live")
+    assert await live.run_once() == 0 and await table(store) == {}
+    taking_over = PlacementRollup(store, consumer="taking-over", reclaim_after_ms=0)
+    assert await drain(taking_over) == 2
+    assert (await table(store))["product"][3] == {"GBP": Decimal("15.30")}
+
+
+async def test_a_shop_sees_only_its_own_figures(store: Any) -> None:
+    await real_traffic(store, "acme")
+    await ShopTraffic.create(store, "other")
+    await drain(PlacementRollup(store))
+    assert await table(store, "acme") == EXPECTED and await table(store, "other") == {}
+
+
+async def test_tail_shares_follow_the_head_they_are_read_with(store: Any) -> None:
+    await real_traffic(store)
+    await drain(PlacementRollup(store))
+    head = HeadItems("v1", frozenset({"85123A", "84029G", "22752"}))
+    figures = await placement_figures(store, "acme", OCTOBER, head)
+    product, basket = figures.rows[1], figures.rows[0]
+    assert (product.shown.tail, product.bought.tail, basket.shown.tail) == (2, 0, 2)
+    assert figures.total.shown.tail_share == 0.5 and figures.total.bought.tail_share == 0.0
+    assert figures.total.click_through_rate == 2.0

@@ -1,0 +1,39 @@
+"""Redis key names of the per-placement rollup, built only here (see tracker.keys).
+
+`period` is `YYYY-MM`: billing's months, in the contract's time zone. A placement or a
+visitor id is the whole remainder of its key, after a prefix of its own.
+"""
+
+from __future__ import annotations
+
+from tracker.keys import shop_key
+
+PLACEMENTS_GROUP = "placements"
+
+
+def figures(shop: str, period: str) -> str:
+    """Hash `day|placement|name` -> integer: `impressions`, `clicks`, `orders` (with a
+    line attributed to the placement) and `revenue:<currency>` (millionths of it)."""
+    return shop_key(shop, f"placements:figures:{period}")
+
+
+def shown_items(shop: str, period: str, placement: str) -> str:
+    """Hash product id -> the times the placement showed it in the period."""
+    return shop_key(shop, f"placements:shown:{period}:{placement}")
+
+
+def bought_items(shop: str, period: str, placement: str) -> str:
+    """Hash product id -> orders that bought it after a click on it in the placement."""
+    return shop_key(shop, f"placements:bought:{period}:{placement}")
+
+
+def applied(shop: str, period: str) -> str:
+    """Set of entry ids (`event:<id>`, `order:<id>`) counted in the period: a replay
+    counts once."""
+    return shop_key(shop, f"placements:applied:{period}")
+
+
+def clicks(shop: str, anonymous_id: str) -> str:
+    """Sorted set of a visitor's recommendation clicks by the time received (ms); each
+    member is the JSON array [event id, placement, product id]."""
+    return shop_key(shop, f"placements:clicks:{anonymous_id}")

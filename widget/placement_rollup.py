@@ -1,0 +1,225 @@
+"""The per-placement rollup: a stream consumer of every shop's events and orders of record.
+
+`PlacementRollup` is one consumer of the consumer group `placements` over each shop's
+event stream and order log (what counts how: `widget.placement_entries`). It keeps, per
+shop, day and placement, impressions, clicks, click-attributed orders and revenue, and
+per period and placement the count of each shown and each bought recommended item, so
+that the long-tail share is computed when read, with the head of the current models.
+
+Restart-safe and idempotent: entries are acknowledged only once applied, a dead
+consumer's entries are reclaimed, and every entry is counted by one atomic script that
+remembers its id (`event:<id>`, `order:<id>`) per period, so a replay counts once.
+An order waits until every event the group received before it is applied: after a
+restart with a backlog, its visitor's clicks are always in the store when it is judged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+import math
+import os
+import socket
+from collections.abc import Iterable, Sequence
+from importlib.resources import files
+from typing import Any
+
+import orjson
+import redis.exceptions
+
+from billing.contract_store import contract_versions
+from billing.contracts import Contract
+from billing.contributions import terms_at
+from billing.order_log import OrderLogEntry, OrderLogReader, order_log_reader
+from tracker import keys as tracker_keys
+from tracker.consumer_loop import consume_until
+from tracker.pipelined_script import PipelinedScript
+from tracker.reader import StreamEntry, StreamReader
+from widget import orders_keys
+from widget import placement_keys as keys
+from widget.order_rows import Order
+from widget.placement_entries import (
+    ATTRIBUTION_WINDOW,
+    Click,
+    RollupEntry,
+    click_of,
+    event_entry,
+    millis,
+    order_entry,
+)
+
+# A visitor's clicks are kept this long after their latest: far beyond the attribution
+# window, so that an order judged late (a backlog) still finds the clicks before it.
+CLICKS_KEPT = datetime.timedelta(days=30)
+_SCRIPT = files("widget").joinpath("placements.lua").read_text()
+log = logging.getLogger(__name__)
+
+
+def _entry_ms(entry_id: str) -> int:
+    return int(entry_id.split("-")[0])
+
+
+def _script_call(shop: str, entry: RollupEntry) -> tuple[list[str], list[Any]]:
+    """The keys and arguments of `placements.lua` for one entry."""
+    period = entry.period
+    script_keys = [keys.applied(shop, period), keys.figures(shop, period)]
+    items = []
+    for (kind, placement, product), count in entry.items.items():
+        key = (keys.shown_items if kind == "shown" else keys.bought_items)(shop, period, placement)
+        if key not in script_keys:
+            script_keys.append(key)
+        items.append([script_keys.index(key) + 1, product, str(count)])
+    day = entry.day.isoformat()
+    figures = {f"{day}|{p}|{name}": str(n) for (p, name), n in entry.figures.items()}
+    return script_keys, [entry.entry_id, orjson.dumps({"figures": figures, "items": items})]
+
+
+class PlacementRollup:
+    """Applies every shop's new events and orders to the placement figures, until stopped."""
+
+    def __init__(
+        self,
+        redis: Any,
+        *,
+        consumer: str | None = None,
+        group: str = keys.PLACEMENTS_GROUP,
+        idle_s: float = 1.0,
+        reclaim_after_ms: int = 60_000,
+        window: datetime.timedelta = ATTRIBUTION_WINDOW,
+    ) -> None:
+        self._redis = redis
+        self._consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
+        self._group = group
+        self._idle_s = idle_s
+        self._reclaim_after_ms = reclaim_after_ms
+        self._window = window
+        self._script = PipelinedScript(redis, _SCRIPT)
+        self._event_readers: dict[str, StreamReader] = {}
+        self._order_readers: dict[str, OrderLogReader] = {}
+
+    async def run_once(self, count: int = 500) -> int:
+        """Apply what is waiting (and what dead consumers left); the number of entries."""
+        applied = 0
+        for shop in sorted(await self._redis.smembers(tracker_keys.SHOPS_INDEX)):
+            events = await self._event_reader(shop)
+            entries = await events.reclaim(self._reclaim_after_ms, count)
+            entries += await events.read(count)
+            if entries:
+                await self.apply_events(shop, entries)
+                await events.ack([entry.id for entry in entries])
+            orders = await self._order_reader(shop)
+            # This consumer's own held-back orders first, then others' stuck ones, then new.
+            logged = await orders.pending(count)
+            logged += await orders.reclaim(self._reclaim_after_ms, count)
+            logged += await orders.read(count)
+            ready: list[OrderLogEntry] = []
+            if logged:
+                applied_before = await self.events_applied_before(shop)
+                unique = {entry.id: entry for entry in logged}.values()
+                ready = [entry for entry in unique if entry.received_ms < applied_before]
+                await self.apply_orders(shop, ready)
+                await orders.ack([entry.id for entry in ready])
+            applied += len(entries) + len(ready)
+        return applied
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Apply new events and orders until `stop` is set."""
+        await consume_until(stop, self.run_once, self._idle_s, log)
+
+    async def apply_events(self, shop: str, entries: Sequence[StreamEntry]) -> None:
+        """Count a batch of stream entries and keep their clicks for attribution."""
+        contracts = await contract_versions(self._redis, shop)
+        found: list[RollupEntry] = []
+        clicks: list[tuple[str, Click]] = []
+        for event in (event for entry in entries for event in entry.events):
+            at = datetime.datetime.fromisoformat(event.received_at)
+            rolled = event_entry(event, terms_at(contracts, at).time_zone)
+            if rolled is not None:
+                found.append(rolled)
+            click = click_of(event)
+            if click is not None:
+                clicks.append((event.anonymous_id, click))
+        await self._keep_clicks(shop, clicks)
+        await self._count(shop, found)
+
+    async def apply_orders(self, shop: str, entries: Sequence[OrderLogEntry]) -> None:
+        """Attribute a batch of order log entries to the clicks before them (refunds: none)."""
+        contracts = await contract_versions(self._redis, shop)
+        found: list[RollupEntry] = []
+        for entry in entries:
+            if entry.kind != "order":
+                continue
+            try:
+                rolled = await self._order(shop, Order.from_json(entry.body), contracts)
+            except (LookupError, ValueError, ArithmeticError, TypeError) as error:
+                # A malformed entry would fail forever and hold up every entry after it.
+                log.error("shop %s: order log entry %s not rolled up: %r", shop, entry.id, error)
+                continue
+            if rolled is not None:
+                found.append(rolled)
+        await self._count(shop, found)
+
+    async def events_applied_before(self, shop: str) -> float:
+        """A time (ms) before which every event entry of the shop is applied by the group:
+        the first entry not delivered yet, or the oldest delivered and not acknowledged."""
+        stream = tracker_keys.event_stream(shop)
+        groups = await self._redis.xinfo_groups(stream)
+        delivered = next(g["last-delivered-id"] for g in groups if g["name"] == self._group)
+        after = await self._redis.xrange(stream, min=f"({delivered}", count=1)
+        bound = float(_entry_ms(after[0][0])) if after else math.inf
+        pending = await self._redis.xpending(stream, self._group)
+        if pending["pending"]:
+            bound = min(bound, _entry_ms(pending["min"]))
+        return bound
+
+    async def _order(
+        self, shop: str, order: Order, contracts: list[Contract]
+    ) -> RollupEntry | None:
+        if order.anonymous_id is None:
+            return None
+        placed_ms = millis(order.placed_at)
+        window_ms = self._window // datetime.timedelta(milliseconds=1)
+        stored = await self._redis.zrangebyscore(
+            keys.clicks(shop, order.anonymous_id), placed_ms - window_ms, placed_ms, withscores=True
+        )
+        clicks = [Click.from_member(member, score) for member, score in stored]
+        placed_at = datetime.datetime.fromisoformat(order.placed_at)
+        return order_entry(order, clicks, terms_at(contracts, placed_at).time_zone, self._window)
+
+    async def _keep_clicks(self, shop: str, clicks: Iterable[tuple[str, Click]]) -> None:
+        kept_ms = CLICKS_KEPT // datetime.timedelta(milliseconds=1)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for visitor, click in clicks:
+                key = keys.clicks(shop, visitor)
+                pipe.zadd(key, {click.member(): click.at_ms})
+                pipe.zremrangebyscore(key, "-inf", f"({click.at_ms - kept_ms}")
+                pipe.expire(key, int(CLICKS_KEPT.total_seconds()))
+            await pipe.execute()
+
+    async def _count(self, shop: str, entries: Sequence[RollupEntry]) -> None:
+        calls = [self._script(*_script_call(shop, entry)) for entry in entries]
+        replies = await asyncio.gather(*calls, return_exceptions=True)
+        for entry, reply in zip(entries, replies, strict=True):
+            if isinstance(reply, redis.exceptions.ResponseError) and "overflow" in str(reply):
+                # A sum beyond 64 bits fails whenever it is retried: logged and passed.
+                log.error("shop %s: %s not rolled up: %s", shop, entry.entry_id, reply)
+            elif isinstance(reply, BaseException):
+                raise reply
+
+    async def _event_reader(self, shop: str) -> StreamReader:
+        reader = self._event_readers.get(shop)
+        if reader is None:
+            reader = StreamReader(self._redis, shop, self._group, self._consumer)
+            await reader.ensure_group("0")  # every event still kept: figures of past months
+            self._event_readers[shop] = reader
+        return reader
+
+    async def _order_reader(self, shop: str) -> OrderLogReader:
+        reader = self._order_readers.get(shop)
+        if reader is None:
+            stream = orders_keys.order_log(shop)
+            reader = order_log_reader(self._redis, stream, self._group, self._consumer)
+            await reader.ensure_group("0")
+            self._order_readers[shop] = reader
+        return reader
