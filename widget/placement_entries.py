@@ -63,30 +63,20 @@ class Click:
 class RollupEntry:
     """What one event or order adds to one day's figures; counted once by `entry_id`.
 
-    `figures`: (placement, name) -> increment; `items`: (kind, placement, product) -> count.
+    `figures`: (placement, name) -> increment; `items`: (kind, placement, product) -> count;
+    `click`: a click of `visitor` kept for attributing their orders.
     """
 
     entry_id: str
     day: datetime.date
     figures: Counter[tuple[str, str]] = field(default_factory=Counter)
     items: Counter[tuple[ItemKind, str, str]] = field(default_factory=Counter)
+    visitor: str = ""
+    click: Click | None = None
 
     @property
     def period(self) -> str:
         return str(Period.of(self.day))
-
-
-def click_of(event: Event) -> Click | None:
-    """The click an event is, if it is a visitor's click on a recommendation."""
-    if event.bot or event.type != "Recommendation Clicked":
-        return None
-    properties = event.properties
-    return Click(
-        millis(event.received_at),
-        event.event_id,
-        str(properties["placement"]),
-        str(properties["product_id"]),
-    )
 
 
 def event_entry(event: Event, time_zone: str) -> RollupEntry | None:
@@ -95,13 +85,17 @@ def event_entry(event: Event, time_zone: str) -> RollupEntry | None:
         return None
     properties = event.properties
     placement = str(properties["placement"])
-    at = datetime.datetime.fromisoformat(event.received_at)
-    entry = RollupEntry(f"event:{event.event_id}", billing_day(at, time_zone))
+    day = billing_day(datetime.datetime.fromisoformat(event.received_at), time_zone)
+    entry_id = f"event:{event.event_id}"
     if event.type == "Recommendation Clicked":
-        entry.figures[placement, "clicks"] += 1
-        return entry
+        at_ms, product = millis(event.received_at), str(properties["product_id"])
+        click = Click(at_ms, event.event_id, placement, product)
+        clicked = RollupEntry(entry_id, day, visitor=event.anonymous_id, click=click)
+        clicked.figures[placement, "clicks"] += 1
+        return clicked
     if properties.get("arm") == "holdout":
         return None
+    entry = RollupEntry(entry_id, day)
     entry.figures[placement, "impressions"] += 1
     for product in properties.get("products", ()):
         entry.items["shown", placement, str(product["product_id"])] += 1

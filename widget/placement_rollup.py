@@ -7,8 +7,9 @@ per period and placement the count of each shown and each bought recommended ite
 that the long-tail share is computed when read, with the head of the current models.
 
 Restart-safe and idempotent: entries are acknowledged only once applied, a dead
-consumer's entries are reclaimed, and every entry is counted by one atomic script that
-remembers its id (`event:<id>`, `order:<id>`) per period, so a replay counts once.
+consumer's entries are reclaimed, and every entry is counted atomically, with its id
+(`event:<id>`, `order:<id>`) remembered per period (`widget.placement_writer`), so a
+replay counts once.
 An order waits until every event the group received before it is applied: after a
 restart with a backlog, its visitor's clicks are always in the store when it is judged.
 """
@@ -21,12 +22,8 @@ import logging
 import math
 import os
 import socket
-from collections.abc import Iterable, Sequence
-from importlib.resources import files
+from collections.abc import Sequence
 from typing import Any
-
-import orjson
-import redis.exceptions
 
 from billing.contract_store import contract_versions
 from billing.contracts import Contract
@@ -34,7 +31,6 @@ from billing.contributions import terms_at
 from billing.order_log import OrderLogEntry, OrderLogReader, order_log_reader
 from tracker import keys as tracker_keys
 from tracker.consumer_loop import consume_until
-from tracker.pipelined_script import PipelinedScript
 from tracker.reader import StreamEntry, StreamReader
 from widget import orders_keys
 from widget import placement_keys as keys
@@ -43,36 +39,18 @@ from widget.placement_entries import (
     ATTRIBUTION_WINDOW,
     Click,
     RollupEntry,
-    click_of,
     event_entry,
     millis,
     order_entry,
 )
+from widget.placement_writer import PlacementWriter
 
-# A visitor's clicks are kept this long after their latest: far beyond the attribution
-# window, so that an order judged late (a backlog) still finds the clicks before it.
-CLICKS_KEPT = datetime.timedelta(days=30)
-_SCRIPT = files("widget").joinpath("placements.lua").read_text()
+_MILLISECOND = datetime.timedelta(milliseconds=1)
 log = logging.getLogger(__name__)
 
 
 def _entry_ms(entry_id: str) -> int:
     return int(entry_id.split("-")[0])
-
-
-def _script_call(shop: str, entry: RollupEntry) -> tuple[list[str], list[Any]]:
-    """The keys and arguments of `placements.lua` for one entry."""
-    period = entry.period
-    script_keys = [keys.applied(shop, period), keys.figures(shop, period)]
-    items = []
-    for (kind, placement, product), count in entry.items.items():
-        key = (keys.shown_items if kind == "shown" else keys.bought_items)(shop, period, placement)
-        if key not in script_keys:
-            script_keys.append(key)
-        items.append([script_keys.index(key) + 1, product, str(count)])
-    day = entry.day.isoformat()
-    figures = {f"{day}|{p}|{name}": str(n) for (p, name), n in entry.figures.items()}
-    return script_keys, [entry.entry_id, orjson.dumps({"figures": figures, "items": items})]
 
 
 class PlacementRollup:
@@ -94,7 +72,7 @@ class PlacementRollup:
         self._idle_s = idle_s
         self._reclaim_after_ms = reclaim_after_ms
         self._window = window
-        self._script = PipelinedScript(redis, _SCRIPT)
+        self._writer = PlacementWriter(redis)
         self._event_readers: dict[str, StreamReader] = {}
         self._order_readers: dict[str, OrderLogReader] = {}
 
@@ -128,20 +106,15 @@ class PlacementRollup:
         await consume_until(stop, self.run_once, self._idle_s, log)
 
     async def apply_events(self, shop: str, entries: Sequence[StreamEntry]) -> None:
-        """Count a batch of stream entries and keep their clicks for attribution."""
+        """Count a batch of stream entries; keep their clicks for attributing orders."""
         contracts = await contract_versions(self._redis, shop)
         found: list[RollupEntry] = []
-        clicks: list[tuple[str, Click]] = []
         for event in (event for entry in entries for event in entry.events):
             at = datetime.datetime.fromisoformat(event.received_at)
             rolled = event_entry(event, terms_at(contracts, at).time_zone)
             if rolled is not None:
                 found.append(rolled)
-            click = click_of(event)
-            if click is not None:
-                clicks.append((event.anonymous_id, click))
-        await self._keep_clicks(shop, clicks)
-        await self._count(shop, found)
+        await self._writer.count(shop, found)
 
     async def apply_orders(self, shop: str, entries: Sequence[OrderLogEntry]) -> None:
         """Attribute a batch of order log entries to the clicks before them (refunds: none)."""
@@ -158,7 +131,7 @@ class PlacementRollup:
                 continue
             if rolled is not None:
                 found.append(rolled)
-        await self._count(shop, found)
+        await self._writer.count(shop, found)
 
     async def events_applied_before(self, shop: str) -> float:
         """A time (ms) before which every event entry of the shop is applied by the group:
@@ -179,33 +152,13 @@ class PlacementRollup:
         if order.anonymous_id is None:
             return None
         placed_ms = millis(order.placed_at)
-        window_ms = self._window // datetime.timedelta(milliseconds=1)
+        window_ms = self._window // _MILLISECOND
         stored = await self._redis.zrangebyscore(
             keys.clicks(shop, order.anonymous_id), placed_ms - window_ms, placed_ms, withscores=True
         )
         clicks = [Click.from_member(member, score) for member, score in stored]
         placed_at = datetime.datetime.fromisoformat(order.placed_at)
         return order_entry(order, clicks, terms_at(contracts, placed_at).time_zone, self._window)
-
-    async def _keep_clicks(self, shop: str, clicks: Iterable[tuple[str, Click]]) -> None:
-        kept_ms = CLICKS_KEPT // datetime.timedelta(milliseconds=1)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for visitor, click in clicks:
-                key = keys.clicks(shop, visitor)
-                pipe.zadd(key, {click.member(): click.at_ms})
-                pipe.zremrangebyscore(key, "-inf", f"({click.at_ms - kept_ms}")
-                pipe.expire(key, int(CLICKS_KEPT.total_seconds()))
-            await pipe.execute()
-
-    async def _count(self, shop: str, entries: Sequence[RollupEntry]) -> None:
-        calls = [self._script(*_script_call(shop, entry)) for entry in entries]
-        replies = await asyncio.gather(*calls, return_exceptions=True)
-        for entry, reply in zip(entries, replies, strict=True):
-            if isinstance(reply, redis.exceptions.ResponseError) and "overflow" in str(reply):
-                # A sum beyond 64 bits fails whenever it is retried: logged and passed.
-                log.error("shop %s: %s not rolled up: %s", shop, entry.entry_id, reply)
-            elif isinstance(reply, BaseException):
-                raise reply
 
     async def _event_reader(self, shop: str) -> StreamReader:
         reader = self._event_readers.get(shop)

@@ -1,18 +1,30 @@
 #!lua
--- One rollup entry of the placement figures, counted once (widget/placement_rollup.py).
--- KEYS: 1 applied entry ids of the period, 2 the period's figures,
---       3.. the item hashes the entry adds to (all of one shop: one Cluster slot)
--- ARGV: 1 entry id, 2 JSON {"figures": {field: increment}, "items": [[key, item, increment]]}
---       where `key` indexes KEYS and increments are integer strings (exact beyond 2^53)
--- Returns 1 applied | 0 already applied
+-- Rollup entries of the placement figures, each counted once (widget/placement_writer.py).
+-- KEYS: every key the entries name (all of one shop: one Cluster slot)
+-- ARGV: 1 JSON list of entries {"id", "applied": k, "figures": k, "counts": {field: n},
+--       "items": [[k, item, n]], "click"?: [k, at ms, member, drop before ms, expiry s]},
+--       where k indexes KEYS and n is an integer string (exact beyond 2^53); `applied` is
+--       the set of the ids counted in the entry's period; `click` goes to a visitor's clicks
+-- Returns the number of entries applied (the others were counted before)
 
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end
-local entry = cjson.decode(ARGV[2])
-for field, increment in pairs(entry.figures) do
-  redis.call('HINCRBY', KEYS[2], field, increment)
+local applied = 0
+for _, entry in ipairs(cjson.decode(ARGV[1])) do
+  local counted = KEYS[entry.applied]
+  if redis.call('SISMEMBER', counted, entry.id) == 0 then
+    for field, n in pairs(entry.counts) do
+      redis.call('HINCRBY', KEYS[entry.figures], field, n)
+    end
+    for _, item in ipairs(entry.items) do
+      redis.call('HINCRBY', KEYS[item[1]], item[2], item[3])
+    end
+    local click = entry.click
+    if click then
+      redis.call('ZADD', KEYS[click[1]], click[2], click[3])
+      redis.call('ZREMRANGEBYSCORE', KEYS[click[1]], '-inf', '(' .. click[4])
+      redis.call('EXPIRE', KEYS[click[1]], click[5])
+    end
+    redis.call('SADD', counted, entry.id)
+    applied = applied + 1
+  end
 end
-for _, item in ipairs(entry.items) do
-  redis.call('HINCRBY', KEYS[item[1]], item[2], item[3])
-end
-redis.call('SADD', KEYS[1], ARGV[1])
-return 1
+return applied

@@ -3,7 +3,8 @@
 Each invoice is an order of record of its customer (the CustomerID is the visitor) with
 its real lines, quantities and prices in GBP; its products are what the widgets showed
 and what the visitor clicked. Events go through the real ingestor (with the time of
-receipt chosen) and orders through the real order store.
+receipt chosen) and orders through the real order store; `RolledUpTraffic` hands the
+same records straight to a rollup instead, for pages that must see no recent arrival.
 """
 
 from __future__ import annotations
@@ -11,24 +12,32 @@ from __future__ import annotations
 import csv
 import gzip
 import itertools
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, Self
 
+import orjson
+
+from billing.order_log import OrderLogEntry
+from engine.training import TrainingSettings
 from tests.conftest import ORIGIN, SHARED_DATA, make_event
 from tracker.batch import Batch
 from tracker.client import Client
 from tracker.ingest import EventIngestor, RateLimits
-from tracker.schema import format_timestamp
+from tracker.reader import StreamEntry
+from tracker.schema import Event, format_timestamp, validate_event
 from tracker.shops import ShopRegistry
-from widget.order_rows import parse_order
+from widget.order_rows import Order, parse_order
 from widget.orders_store import OrderStore
+from widget.placement_rollup import PlacementRollup
 
 ONLINE_RETAIL = SHARED_DATA / "online-retail" / "online_retail.csv.gz"
 BROWSER = Client("browser", None, "Mozilla/5.0 Firefox/133.0", bot=False)
 ROBOT = Client("robot", None, "Googlebot/2.1", bot=True)
+SMALL_TRAINING = TrainingSettings(factors=8, als_iterations=2, bpr_iterations=5)
 # A Wednesday in October 2026: no contract, so days are UTC and the period is 2026-10.
 MORNING = datetime(2026, 10, 14, 9, tzinfo=UTC)
 
@@ -84,9 +93,14 @@ class ShopTraffic:
     site_key: str
 
     @classmethod
-    async def create(cls, store: Any, shop: str) -> ShopTraffic:
+    async def create(cls, store: Any, shop: str) -> Self:
         issued = await ShopRegistry(store).create(shop.title(), (ORIGIN,), shop)
         return cls(store, shop, issued.shop.site_key)
+
+    @classmethod
+    async def of(cls, store: Any, shop: str) -> Self:
+        """Traffic to a shop that exists already."""
+        return cls(store, shop, (await ShopRegistry(store).get(shop)).site_key)
 
     async def send(
         self, visitor: str, at: datetime, *events: dict[str, Any], client: Client = BROWSER
@@ -102,14 +116,81 @@ class ShopTraffic:
         self, invoice: Invoice, placed_at: datetime, visitor: str | None = None
     ) -> None:
         """The invoice as an order of record of its customer (or `visitor`)."""
-        lines = [{"product_id": c, "quantity": q, "unit_price": p} for c, q, p in invoice.lines]
-        body = {
-            "order_id": invoice.number,
-            "anonymous_id": visitor or invoice.customer,
-            "placed_at": format_timestamp(placed_at),
-            "currency": "GBP",
-            "lines": lines,
-            "total": str(sum(q * Decimal(p) for _, q, p in invoice.lines)),
-        }
-        order = parse_order(body, placed_at + timedelta(hours=1))
+        order = as_order(invoice, placed_at, visitor)
         assert await OrderStore(self.store).record_order(self.shop, order)
+
+
+class RolledUpTraffic(ShopTraffic):
+    """The same traffic handed straight to a rollup, as its streams would: nothing is left
+    in the streams, so pages about recent arrivals stay as they were."""
+
+    async def send(
+        self, visitor: str, at: datetime, *events: dict[str, Any], client: Client = BROWSER
+    ) -> None:
+        stored = [
+            validate_event(event | {"anonymous_id": visitor, "session_id": f"s-{visitor}"})
+            | {"shop": self.shop, "received_at": format_timestamp(at), "bot": client.bot}
+            for event in events
+        ]
+        entry = StreamEntry("0-1", tuple(Event.from_payload(orjson.dumps(e)) for e in stored))
+        await PlacementRollup(self.store).apply_events(self.shop, [entry])
+
+    async def order(
+        self, invoice: Invoice, placed_at: datetime, visitor: str | None = None
+    ) -> None:
+        body = as_order(invoice, placed_at, visitor).to_json().decode()
+        await PlacementRollup(self.store).apply_orders(
+            self.shop, [OrderLogEntry("0-1", "order", body)]
+        )
+
+
+def as_order(invoice: Invoice, placed_at: datetime, visitor: str | None = None) -> Order:
+    """The invoice as an order of record of its customer (or `visitor`), in GBP."""
+    lines = [{"product_id": c, "quantity": q, "unit_price": p} for c, q, p in invoice.lines]
+    body = {
+        "order_id": invoice.number,
+        "anonymous_id": visitor or invoice.customer,
+        "placed_at": format_timestamp(placed_at),
+        "currency": "GBP",
+        "lines": lines,
+        "total": str(sum(q * Decimal(p) for _, q, p in invoice.lines)),
+    }
+    return parse_order(body, placed_at + timedelta(hours=1))
+
+
+async def widget_traffic(traffic: ShopTraffic) -> None:
+    """Two placements seen and clicked by customer 17850 before their invoice 536365; a
+    holdout visitor's report; a bot's impression and click before invoice 536367."""
+    first, _, second = first_invoices(3)
+    minute = timedelta(minutes=1)
+    visitor, products = first.customer, first.products
+    await traffic.send(
+        visitor, MORNING, shown("product", products[:4]), shown("basket", products[3:])
+    )
+    await traffic.send(
+        visitor, MORNING + minute, clicked("product", "85123A"), clicked("basket", "84029G")
+    )
+    await traffic.send(visitor, MORNING + 2 * minute, clicked("product", "84029G"))
+    await traffic.send(visitor, MORNING + 3 * minute, clicked("basket", "22633"))  # not bought
+    await traffic.send(second.customer, MORNING, shown("product", [], arm="holdout"))
+    bot_events = (shown("home", second.products[:4]), clicked("home", "84879"))
+    await traffic.send(second.customer, MORNING, *bot_events, client=ROBOT)
+    await traffic.order(first, MORNING + 60 * minute)
+    await traffic.order(second, MORNING + 60 * minute)
+
+
+async def invoice_views(traffic: ShopTraffic, count: int) -> Counter[str]:
+    """Each of the first `count` invoices' products viewed by its customer; the views."""
+    views: Counter[str] = Counter()
+    for invoice in first_invoices(count):
+        products = [code for code, _, _ in invoice.lines]
+        views.update(products)
+        await traffic.send(invoice.customer, MORNING, *(make_event(product_id=p) for p in products))
+    return views
+
+
+def most_viewed_fifth(views: Counter[str]) -> list[str]:
+    """The head as the engine defines it, counted independently: the 20% most viewed,
+    ties to the smaller id (the models index ids in sorted order)."""
+    ranked = sorted(views, key=lambda product: (-views[product], product))
+    return ranked[: round(0.2 * len(ranked))]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -11,20 +11,23 @@ from billing.periods import Period
 from tests.widget.placement_traffic import (
     MORNING,
     ROBOT,
+    Invoice,
     ShopTraffic,
     clicked,
     first_invoices,
     shown,
+    widget_traffic,
 )
 from tracker.reader import StreamReader
 from widget import orders_keys
 from widget.dashboard.placements import placement_figures
 from widget.head_split import HeadItems
+from widget.orders_store import DurabilityUnsupported
 from widget.placement_rollup import PlacementRollup
 
 pytestmark = pytest.mark.anyio
 OCTOBER = Period(2026, 10)
-FIRST, _, SECOND = first_invoices(3)  # 536365 of customer 17850, 536367 of 13047
+FIRST = first_invoices(1)[0]  # 536365 of customer 17850
 MINUTE = timedelta(minutes=1)
 # placement -> (impressions, clicks, orders, revenue, shown items, bought items)
 EXPECTED = {
@@ -56,24 +59,8 @@ async def drain(rollup: PlacementRollup) -> int:
     return applied
 
 
-async def real_traffic(store: Any, shop: str = "acme") -> ShopTraffic:
-    traffic = await ShopTraffic.create(store, shop)
-    visitor, products = FIRST.customer, FIRST.products
-    await traffic.send(
-        visitor, MORNING, shown("product", products[:4]), shown("basket", products[3:])
-    )
-    await traffic.send(
-        visitor, MORNING + MINUTE, clicked("product", "85123A"), clicked("basket", "84029G")
-    )
-    await traffic.send(visitor, MORNING + 2 * MINUTE, clicked("product", "84029G"))
-    await traffic.send(visitor, MORNING + 3 * MINUTE, clicked("basket", "22633"))  # not bought
-    # A holdout visitor's widget reports where it would have been seen; a bot clicks.
-    await traffic.send(SECOND.customer, MORNING, shown("product", [], arm="holdout"))
-    bot_events = (shown("home", SECOND.products[:4]), clicked("home", "84879"))
-    await traffic.send(SECOND.customer, MORNING, *bot_events, client=ROBOT)
-    await traffic.order(FIRST, MORNING + 60 * MINUTE)
-    await traffic.order(SECOND, MORNING + 60 * MINUTE)
-    return traffic
+async def real_traffic(store: Any, shop: str = "acme") -> None:
+    await widget_traffic(await ShopTraffic.create(store, shop))
 
 
 async def test_figures_per_placement_from_real_events_and_orders(store: Any) -> None:
@@ -165,3 +152,24 @@ async def test_tail_shares_follow_the_head_they_are_read_with(store: Any) -> Non
     assert (product.shown.tail, product.bought.tail, basket.shown.tail) == (2, 0, 2)
     assert figures.total.shown.tail_share == 0.5 and figures.total.bought.tail_share == 0.0
     assert figures.total.click_through_rate == 2.0
+
+
+class ClusterTraffic(ShopTraffic):
+    """The test cluster keeps no append-only file: orders are stored, though not confirmed
+    on disk (as `OrderStore` documents)."""
+
+    async def order(
+        self, invoice: Invoice, placed_at: datetime, visitor: str | None = None
+    ) -> None:
+        with pytest.raises(DurabilityUnsupported):
+            await super().order(invoice, placed_at, visitor)
+
+
+@pytest.mark.slow
+async def test_the_rollup_runs_on_a_cluster(cluster: Any) -> None:
+    shops = ("acme", "beta", "gamma")  # on different nodes
+    for shop in shops:
+        await widget_traffic(await ClusterTraffic.create(cluster, shop))
+    assert await drain(PlacementRollup(cluster)) == 3 * 8
+    for shop in shops:
+        assert await table(cluster, shop) == EXPECTED
