@@ -15,6 +15,7 @@ from tracker.ingest import EventIngestor, RateLimits
 from tracker.shops import Shop, ShopRegistry
 from widget import keys
 from widget.catalog_index import CatalogIndex, reload_catalog
+from widget.head_split import HeadItems, load_head_items
 from widget.metrics import Metrics
 from widget.recommendation_service import RecommendationService
 from widget.serving_models import EngineModels, NoModels, ShopModels, load_engine_models
@@ -39,6 +40,7 @@ class Services:
     catalogs: ShopCache[CatalogIndex]
     trending: ShopCache[list[str]]
     models: ShopCache[ShopModels]
+    heads: ShopCache[HeadItems | None]
 
     @classmethod
     async def build(cls, settings: Settings, redis: Any, metrics: Metrics) -> Services:
@@ -60,6 +62,10 @@ class Services:
             )
             return found or NoModels()
 
+        async def heads(shop: str, previous: HeadItems | None) -> HeadItems | None:
+            folder = shop_folder(models_folder, shop)
+            return await run_in_threadpool(load_head_items, folder, previous)
+
         return cls(
             settings=settings,
             redis=redis,
@@ -77,6 +83,7 @@ class Services:
             trending=ShopCache(lambda shop, _: load_trending(redis, shop), ttl_s=60),
             # A newly trained version is picked up within this time, with no restart.
             models=ShopCache(models, ttl_s=30),
+            heads=ShopCache(heads, ttl_s=30),
         )
 
 

@@ -24,9 +24,11 @@ from widget.dashboard.accounts import (
     parse_role,
 )
 from widget.dashboard.charts import interval_chart
+from widget.dashboard.placements import money, placement_figures
 from widget.dashboard.rendering import page
 from widget.dashboard.uplift import difference_rows, reason_text, recent_periods, uplift_figures
 from widget.integration_check import WINDOW, observe, run_checks
+from widget.placement_entries import ATTRIBUTION_WINDOW
 from widget.services import services
 from widget.shop_config import load_config
 from widget.static_api import STATIC_DIR, SnippetFiles
@@ -45,6 +47,8 @@ async def uplift(request: Request, view: ShopView) -> Response:
         period = Period.of(today)
     config = await load_config(redis, view.shop.id)
     figures = await uplift_figures(redis, view.shop.id, period, config.holdout_share)
+    head = await services(request).heads.get(view.shop.id)
+    placements = await placement_figures(redis, view.shop.id, period, head)
     unit = f" ({figures.currency_label})" if figures.currency_label else ""
     chart = interval_chart(
         figures.cumulative,
@@ -62,6 +66,9 @@ async def uplift(request: Request, view: ShopView) -> Response:
             periods=recent_periods(today),
             period=period,
             chart=chart,
+            placements=placements,
+            money=money,
+            window_hours=ATTRIBUTION_WINDOW // datetime.timedelta(hours=1),
         ),
     )
 

@@ -14,6 +14,7 @@ from billing.invoice_store import finalize, run_period
 from billing.periods import Period
 from tests.billing.ledger_samples import AFTER_OCTOBER, october_ledger
 from tests.conftest import admin_headers
+from tests.widget.placement_traffic import RolledUpTraffic, widget_traffic
 from widget.app import create_app
 from widget.dashboard.accounts import Accounts, Role
 from widget.settings import Settings
@@ -32,7 +33,8 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 async def seed_accounts(url: str) -> None:
-    """Both shops' teams, the operator, and issued October invoices of both shops."""
+    """Both shops' teams, the operator, issued October invoices of both shops, and shop-a's
+    widgets seen, clicked and bought from in October."""
     store = await connect(url)
     accounts = Accounts(store)
     for email, (shop, role) in TEAM.items():
@@ -43,6 +45,7 @@ async def seed_accounts(url: str) -> None:
     await run_period(store, Period(2026, 10), AFTER_OCTOBER)
     for shop in SHOPS:
         await finalize(store, shop, Period(2026, 10), AFTER_OCTOBER)
+    await widget_traffic(await RolledUpTraffic.of(store, "shop-a"))
     await store.aclose()
 
 
