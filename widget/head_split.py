@@ -19,13 +19,10 @@ from engine.metrics import head_items
 
 @dataclass(frozen=True)
 class HeadItems:
-    """The head's product ids under the model `version`."""
+    """The head's product ids under the model `version`; any other product is in the tail."""
 
     version: str
     ids: frozenset[str]
-
-    def is_tail(self, product_id: str) -> bool:
-        return product_id not in self.ids
 
 
 def load_head_items(folder: Path, loaded: HeadItems | None = None) -> HeadItems | None:

@@ -99,6 +99,7 @@ def event_entry(event: Event, time_zone: str) -> RollupEntry | None:
     entry.figures[placement, "impressions"] += 1
     for product in properties.get("products", ()):
         entry.items["shown", placement, str(product["product_id"])] += 1
+        entry.figures[placement, "shown"] += 1
     return entry
 
 
@@ -137,6 +138,8 @@ def order_entry(
         if placement is not None:
             entry.figures[placement, revenue] += line.quantity * micros(line.unit_price)
             entry.items["bought", placement, line.product_id] = 1
+    for placement in placements.values():
+        entry.figures[placement, "bought"] += 1
     for placement in set(placements.values()):
         entry.figures[placement, "orders"] += 1
     return entry

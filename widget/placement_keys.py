@@ -12,8 +12,9 @@ PLACEMENTS_GROUP = "placements"
 
 
 def figures(shop: str, period: str) -> str:
-    """Hash `day|placement|name` -> integer: `impressions`, `clicks`, `orders` (with a
-    line attributed to the placement) and `revenue:<currency>` (millionths of it)."""
+    """Hash `day|placement|name` -> integer: `impressions`, `clicks`, `shown` items,
+    `orders` with a line attributed to the placement, their `bought` items and their
+    `revenue:<currency>` (in millionths of it)."""
     return shop_key(shop, f"placements:figures:{period}")
 
 

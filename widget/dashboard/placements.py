@@ -4,7 +4,8 @@ and the long-tail share of shown and of bought recommended items.
 
 The rollup keeps how often each item was shown and bought; which of them are in the tail
 is decided here, with the head of the shop's current models (`widget.head_split`), so
-the shares of past periods follow the latest training too.
+the shares of past periods follow the latest training too. Only the head's items are
+read: the tail is the total less the head.
 """
 
 from __future__ import annotations
@@ -42,11 +43,11 @@ class ItemCounts:
         return ItemCounts(self.items + other.items, tail)
 
 
-def _count(found: dict[str, str], head: HeadItems | None) -> ItemCounts:
-    items = sum(int(n) for n in found.values())
-    if head is None:
+def _count(items: int, in_head: list[str | None] | None) -> ItemCounts:
+    """`items` counted, of which the head's counts `in_head` (None: no model to split by)."""
+    if in_head is None:
         return ItemCounts(items)
-    return ItemCounts(items, sum(int(n) for item, n in found.items() if head.is_tail(item)))
+    return ItemCounts(items, items - sum(int(n) for n in in_head if n is not None))
 
 
 @dataclass(frozen=True)
@@ -107,11 +108,7 @@ async def placement_figures(
         placement, figure = name[_DAY:].rsplit("|", 1)
         sums.setdefault(placement, Counter())[figure] += int(value)
     placements = sorted(sums)
-    async with redis.pipeline(transaction=False) as pipe:
-        for placement in placements:
-            pipe.hgetall(keys.shown_items(shop, str(period), placement))
-            pipe.hgetall(keys.bought_items(shop, str(period), placement))
-        items = await pipe.execute()
+    in_head = await _head_counts(redis, shop, period, placements, head)
     rows = []
     for index, placement in enumerate(placements):
         figures = sums[placement]
@@ -127,11 +124,30 @@ async def placement_figures(
                 figures["clicks"],
                 figures["orders"],
                 revenue,
-                _count(items[2 * index], head),
-                _count(items[2 * index + 1], head),
+                _count(figures["shown"], None if in_head is None else in_head[2 * index]),
+                _count(figures["bought"], None if in_head is None else in_head[2 * index + 1]),
             )
         )
     total = PlacementRow("All placements", shown=ItemCounts(0, 0), bought=ItemCounts(0, 0))
     for row in rows:
         total = total + row
     return PlacementFigures(rows, total, head)
+
+
+async def _head_counts(
+    redis: Any, shop: str, period: Period, placements: list[str], head: HeadItems | None
+) -> list[list[str | None]] | None:
+    """Per placement, the shown then the bought counts of the head's items (None for one
+    never counted); the tail is the rest. Reading the head's counts only, not every item's,
+    keeps the page fast for a catalogue of any size."""
+    if head is None:
+        return None
+    ids = list(head.ids)
+    if not ids:
+        return [[] for _ in range(2 * len(placements))]
+    async with redis.pipeline(transaction=False) as pipe:
+        for placement in placements:
+            pipe.hmget(keys.shown_items(shop, str(period), placement), ids)
+            pipe.hmget(keys.bought_items(shop, str(period), placement), ids)
+        found: list[list[str | None]] = await pipe.execute()
+    return found
