@@ -13,8 +13,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import logging
-import os
-import socket
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -36,16 +34,10 @@ from billing.contributions import (
 )
 from billing.errors import BillingError
 from billing.ledger import LedgerOutcome, record_order, record_refund, record_visit
-from billing.order_log import (
-    OrderLogEntry,
-    OrderLogKeys,
-    OrderLogReader,
-    order_log_reader,
-    order_of_record,
-)
-from tracker import keys as tracker_keys
+from billing.order_log import OrderLogEntry, OrderLogKeys, order_of_record
+from billing.shop_readers import ShopReaders
 from tracker.consumer_loop import consume_until
-from tracker.reader import StreamEntry, StreamReader
+from tracker.reader import StreamEntry
 
 BILLING_GROUP = "billing"
 log = logging.getLogger(__name__)
@@ -114,28 +106,23 @@ class LedgerUpdater:
     ) -> None:
         self._redis = redis
         self._order_log = order_log
-        self._consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
-        self._group = group
         self._idle_s = idle_s
         self._reclaim_after_ms = reclaim_after_ms
         self._settle_ms = settle_ms
-        self._event_readers: dict[str, StreamReader] = {}
-        self._order_readers: dict[str, OrderLogReader] = {}
+        self._readers = ShopReaders(redis, order_log.log, group, consumer)
 
     async def run_once(self, count: int = 500) -> int:
         """Apply what is waiting (and what dead consumers left); the number of entries."""
         applied = 0
-        for shop in sorted(await self._redis.smembers(tracker_keys.SHOPS_INDEX)):
-            events = await self._event_reader(shop)
-            entries = await events.reclaim(self._reclaim_after_ms, count)
-            entries += await events.read(count)
+        for shop in await self._readers.shops():
+            events = await self._readers.events(shop)
+            entries = await events.take(count, self._reclaim_after_ms)
             if entries:
                 await self._settle(int(entry.id.split("-")[0]) for entry in entries)
                 await self.apply_events(shop, entries)
                 await events.ack([entry.id for entry in entries])
-            orders = await self._order_reader(shop)
-            logged = await orders.reclaim(self._reclaim_after_ms, count)
-            logged += await orders.read(count)
+            orders = await self._readers.orders(shop)
+            logged = await orders.take(count, self._reclaim_after_ms)
             if logged:
                 await self._settle(entry.received_ms for entry in logged)
                 await self.apply_orders(shop, logged)
@@ -207,20 +194,3 @@ class LedgerUpdater:
         wait_ms = max(received_ms) + self._settle_ms - time.time() * 1000
         if wait_ms > 0:
             await asyncio.sleep(wait_ms / 1000)
-
-    async def _event_reader(self, shop: str) -> StreamReader:
-        reader = self._event_readers.get(shop)
-        if reader is None:
-            reader = StreamReader(self._redis, shop, self._group, self._consumer)
-            await reader.ensure_group("0")  # billing needs every event ever kept
-            self._event_readers[shop] = reader
-        return reader
-
-    async def _order_reader(self, shop: str) -> OrderLogReader:
-        reader = self._order_readers.get(shop)
-        if reader is None:
-            stream = self._order_log.log(shop)
-            reader = order_log_reader(self._redis, stream, self._group, self._consumer)
-            await reader.ensure_group("0")
-            self._order_readers[shop] = reader
-        return reader

@@ -86,6 +86,11 @@ class GroupReader(Generic[E]):
         )
         return self._parse(reply[0][1]) if reply else []
 
+    async def take(self, count: int, reclaim_after_ms: int) -> list[E]:
+        """What dead consumers left pending longer than `reclaim_after_ms`, then new entries."""
+        claimed = await self.reclaim(reclaim_after_ms, count)
+        return claimed + await self.read(count)
+
     async def ack(self, entry_ids: list[str]) -> int:
         if not entry_ids:
             return 0

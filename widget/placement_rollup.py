@@ -20,18 +20,17 @@ import asyncio
 import datetime
 import logging
 import math
-import os
-import socket
 from collections.abc import Sequence
 from typing import Any
 
 from billing.contract_store import contract_versions
 from billing.contracts import Contract
 from billing.contributions import terms_at
-from billing.order_log import OrderLogEntry, OrderLogReader, order_log_reader
+from billing.order_log import OrderLogEntry
+from billing.shop_readers import ShopReaders
 from tracker import keys as tracker_keys
 from tracker.consumer_loop import consume_until
-from tracker.reader import StreamEntry, StreamReader
+from tracker.reader import StreamEntry
 from widget import orders_keys
 from widget import placement_keys as keys
 from widget.order_rows import Order
@@ -67,30 +66,25 @@ class PlacementRollup:
         window: datetime.timedelta = ATTRIBUTION_WINDOW,
     ) -> None:
         self._redis = redis
-        self._consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
-        self._group = group
         self._idle_s = idle_s
         self._reclaim_after_ms = reclaim_after_ms
         self._window = window
         self._writer = PlacementWriter(redis)
-        self._event_readers: dict[str, StreamReader] = {}
-        self._order_readers: dict[str, OrderLogReader] = {}
+        self._readers = ShopReaders(redis, orders_keys.order_log, group, consumer)
 
     async def run_once(self, count: int = 500) -> int:
         """Apply what is waiting (and what dead consumers left); the number of entries."""
         applied = 0
-        for shop in sorted(await self._redis.smembers(tracker_keys.SHOPS_INDEX)):
-            events = await self._event_reader(shop)
-            entries = await events.reclaim(self._reclaim_after_ms, count)
-            entries += await events.read(count)
+        for shop in await self._readers.shops():
+            events = await self._readers.events(shop)
+            entries = await events.take(count, self._reclaim_after_ms)
             if entries:
                 await self.apply_events(shop, entries)
                 await events.ack([entry.id for entry in entries])
-            orders = await self._order_reader(shop)
+            orders = await self._readers.orders(shop)
             # This consumer's own held-back orders first, then others' stuck ones, then new.
             logged = await orders.pending(count)
-            logged += await orders.reclaim(self._reclaim_after_ms, count)
-            logged += await orders.read(count)
+            logged += await orders.take(count, self._reclaim_after_ms)
             ready: list[OrderLogEntry] = []
             if logged:
                 applied_before = await self.events_applied_before(shop)
@@ -138,10 +132,11 @@ class PlacementRollup:
         the first entry not delivered yet, or the oldest delivered and not acknowledged."""
         stream = tracker_keys.event_stream(shop)
         groups = await self._redis.xinfo_groups(stream)
-        delivered = next(g["last-delivered-id"] for g in groups if g["name"] == self._group)
+        group = self._readers.group
+        delivered = next(g["last-delivered-id"] for g in groups if g["name"] == group)
         after = await self._redis.xrange(stream, min=f"({delivered}", count=1)
         bound = float(_entry_ms(after[0][0])) if after else math.inf
-        pending = await self._redis.xpending(stream, self._group)
+        pending = await self._redis.xpending(stream, group)
         if pending["pending"]:
             bound = min(bound, _entry_ms(pending["min"]))
         return bound
@@ -159,20 +154,3 @@ class PlacementRollup:
         clicks = [Click.from_member(member, score) for member, score in stored]
         placed_at = datetime.datetime.fromisoformat(order.placed_at)
         return order_entry(order, clicks, terms_at(contracts, placed_at).time_zone, self._window)
-
-    async def _event_reader(self, shop: str) -> StreamReader:
-        reader = self._event_readers.get(shop)
-        if reader is None:
-            reader = StreamReader(self._redis, shop, self._group, self._consumer)
-            await reader.ensure_group("0")  # every event still kept: figures of past months
-            self._event_readers[shop] = reader
-        return reader
-
-    async def _order_reader(self, shop: str) -> OrderLogReader:
-        reader = self._order_readers.get(shop)
-        if reader is None:
-            stream = orders_keys.order_log(shop)
-            reader = order_log_reader(self._redis, stream, self._group, self._consumer)
-            await reader.ensure_group("0")
-            self._order_readers[shop] = reader
-        return reader
