@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections import Counter
 from datetime import timedelta
+from decimal import Decimal
 from html import unescape
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from tests.widget.placement_traffic import (
     most_viewed_fifth,
     shown,
 )
+from widget.dashboard.placements import money
 from widget.settings import Settings
 from widget.store import connect
 
@@ -45,6 +47,12 @@ def test_each_placement_has_its_row_with_revenue_not_billed(web: TestClient) -> 
     assert product in page and '<th scope="row">basket</th>' in page
     assert '<tfoot><tr><th scope="row">All placements</th><td class="num">2</td>' in page
     assert "No model is trained yet" in page
+
+
+def test_revenue_is_rounded_half_up_to_each_currencys_minor_unit() -> None:
+    revenue = {"GBP": Decimal("1234.565"), "JPY": Decimal("1500.5"), "XYZ": Decimal("2.5")}
+    assert money(revenue) == "1,234.57 GBP; 1,501 JPY; 2.50 XYZ"
+    assert money({}) == "–"
 
 
 def test_another_shop_shows_none_of_these_figures(web: TestClient) -> None:
