@@ -9,6 +9,7 @@ import pytest
 
 from engine.basket import BoughtTogether
 from engine.longtail import LongTail
+from engine.metrics import head_items
 from engine.models import MODELS, served
 from engine.personal import SimilarItems
 from engine.recommender import Recommender
@@ -89,3 +90,12 @@ def test_one_context_ranks_as_the_batch_does(fitted: tuple[Recommender, Data]) -
         differ = items != batch.items[row]
         tied = np.isclose(scores[:, None], scores[None, :], rtol=1e-4, atol=1e-7).sum(axis=1) > 1
         assert (tied[differ]).all(), f"context {context}: {items} != {batch.items[row]}"
+
+
+def test_a_boosted_long_tail_fills_with_tail_items(yoochoose: Data) -> None:
+    item_ids, train, _ = yoochoose
+    boosted = LongTail(MODELS["vsknn"](), 1.0).fit(train, len(item_ids))
+    head = head_items(boosted.popularity)
+    filled = [r.item for r in boosted.recommend([], n=10)]
+    assert not head[filled].any()
+    assert head[[r.item for r in boosted.retuned(0.0).recommend([], n=10)]].all()
