@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import sys
-from typing import Any
 
 import click
-from tqdm import tqdm
 
 from engine.errors import EmptyData
-from engine.training import TrainingResult, train_shop
+from engine.training import TrainingResult
 from tracker.shops import ShopRegistry
 from widget.cli.common import load_settings, open_store
 from widget.settings import Settings
+from widget.shop_training import train_with_progress
 
 
 @click.command()
@@ -36,15 +34,8 @@ async def _train(shops: tuple[str, ...], settings: Settings) -> list[TrainingRes
     async with open_store(settings) as store:
         chosen = shops or tuple(shop.id for shop in await ShopRegistry(store).list())
         for shop in chosen:
-            with tqdm(desc=shop, unit="step", file=sys.stderr) as bar:
-
-                def progress(done: int, total: int, step: str, bar: tqdm[Any] = bar) -> None:
-                    bar.total = total
-                    bar.set_postfix_str(step, refresh=False)
-                    bar.update(done - bar.n)
-
-                try:
-                    results.append(await train_shop(store, shop, folder, progress))
-                except EmptyData as error:
-                    click.echo(f"{shop}: skipped, {error}", err=True)
+            try:
+                results.append(await train_with_progress(store, shop, folder))
+            except EmptyData as error:
+                click.echo(f"{shop}: skipped, {error}", err=True)
     return results

@@ -1,0 +1,23 @@
+"""Training one shop's models with a progress bar on stderr, as the commands show it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from engine.training import TrainingResult, train_shop
+
+
+async def train_with_progress(store: Any, shop: str, models_folder: Path) -> TrainingResult:
+    """`train_shop` under a bar of its steps; raises `EmptyData` as it does."""
+    with tqdm(desc=f"training {shop}", unit="step", file=sys.stderr) as bar:
+
+        def progress(done: int, total: int, step: str) -> None:
+            bar.total = total
+            bar.set_postfix_str(step, refresh=False)
+            bar.update(done - bar.n)
+
+        return await train_shop(store, shop, models_folder, progress)
