@@ -71,9 +71,9 @@ def _config(data_dir: Path, socket: Path) -> str:
     return "".join(f"{key} {value}\n" for key, value in lines.items())
 
 
-def _die_with_parent() -> None:
-    # Runs in the child before exec: SIGTERM, which Valkey handles by flushing and exiting,
-    # arrives when the parent dies for any reason, including kill -9.
+def die_with_parent() -> None:
+    """For `preexec_fn`: SIGTERM, which Valkey (and uvicorn) handle by shutting down
+    cleanly, arrives when the parent dies for any reason, including kill -9."""
     try:
         ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     except (AttributeError, OSError):
@@ -136,7 +136,7 @@ class EmbeddedStore:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
             start_new_session=True,
         )
         self.owned = True

@@ -6,6 +6,7 @@ import click
 
 from widget.cli.billing import billing
 from widget.cli.catalog import catalog
+from widget.cli.demo import demo
 from widget.cli.evaluate import evaluate
 from widget.cli.evaluate_baskets import baskets
 from widget.cli.events import events
@@ -22,6 +23,7 @@ def main() -> None:
     """Basketlift: recommendation widgets for online shops, paid from the uplift they bring."""
 
 
+main.add_command(demo)
 main.add_command(serve)
 main.add_command(consume)
 main.add_command(shop)
