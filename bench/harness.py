@@ -55,7 +55,12 @@ def stop_process(*processes: Any) -> None:
     """Stop the processes, the last first (a server last: it owns the embedded store)."""
     for process in reversed(processes):
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            print(f"warning: {' '.join(process.args)} did not stop in 30 s; killed", flush=True)
+            process.kill()
+            process.wait()
 
 
 def python_module(module: str, *args: str) -> list[str]:

@@ -14,6 +14,7 @@ load goes to a bare Starlette endpoint answering a fixed JSON body (the ceiling)
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import subprocess
 import tempfile
@@ -26,6 +27,8 @@ import httpx2
 import numpy as np
 import orjson
 import redis
+import redis.asyncio as aioredis
+from tqdm import tqdm
 
 from bench.harness import (
     cpu_seconds,
@@ -39,6 +42,8 @@ from bench.harness import (
     stop_process,
 )
 from engine.files import RawSessions, read_session_lines
+from tracker.keys import event_stream
+from tracker.reader import group_backlog
 from widget.embedded import socket_path
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "diginetica"
@@ -136,7 +141,28 @@ def setup_shop(base: str, data_dir: Path, train_sessions: int, visitors: int) ->
         for sid, prefix in prefixes.items()
     ]
     wait_until_served(http, paths[-1])
+    wait_for_consumers(data_dir)
     return {"shop": shop, "paths": paths}
+
+
+def wait_for_consumers(data_dir: Path, seconds: float = 600) -> None:
+    """Until every consumer group has taken in the events sent so far: a backlog being
+    worked off would share the cores with the server under measurement."""
+
+    async def backlog() -> int:
+        store = aioredis.Redis(unix_socket_path=str(socket_path(data_dir)))
+        try:
+            return sum((await group_backlog(store, event_stream("bench"))).values())
+        finally:
+            await store.aclose()
+
+    deadline = time.monotonic() + seconds
+    with tqdm(desc="consumers catching up", unit="entry") as bar:
+        while (left := asyncio.run(backlog())) and time.monotonic() < deadline:
+            bar.set_postfix(left=left)
+            time.sleep(1)
+    if left:
+        raise SystemExit(f"the consumers still had {left} entries to take in")
 
 
 def wait_until_served(http: httpx2.Client, path: str, seconds: float = 120) -> None:

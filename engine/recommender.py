@@ -34,9 +34,14 @@ class Recommendation:
 
     def describe(self, item_ids: ItemIds) -> str:
         """The reason in words with external ids, e.g. "viewed with 1234"."""
-        if self.because is None:
-            return self.reason
-        return f"{self.reason} {item_ids.external([self.because])[0]}"
+        return described([self], item_ids)[0]
+
+
+def described(recommendations: Sequence[Recommendation], item_ids: ItemIds) -> list[str]:
+    """The reason of each recommendation in words, with one lookup of external ids."""
+    because = [r.because for r in recommendations if r.because is not None]
+    names = iter(item_ids.external(because) if because else [])
+    return [r.reason if r.because is None else f"{r.reason} {next(names)}" for r in recommendations]
 
 
 @dataclass(frozen=True)

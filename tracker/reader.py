@@ -155,3 +155,19 @@ def read_range(
 async def stream_length(redis: Any, shop: str) -> int:
     """Entries (accepted batches) in the shop's stream."""
     return int(await redis.xlen(keys.event_stream(shop)))
+
+
+async def group_backlog(redis: Any, stream: str) -> dict[str, int]:
+    """Per consumer group of `stream`: entries not yet read plus those read and not yet
+    acknowledged (0 = caught up). A group whose lag the server cannot tell (after
+    deletions) counts every entry after the last one it read."""
+    length = int(await redis.xlen(stream))
+    if not length:
+        return {}
+    backlog = {}
+    for group in await redis.xinfo_groups(stream):
+        name = group["name"].decode() if isinstance(group["name"], bytes) else str(group["name"])
+        lag = group.get("lag")
+        unread = length - int(group.get("entries-read") or 0) if lag is None else int(lag)
+        backlog[name] = unread + int(group["pending"])
+    return backlog

@@ -18,7 +18,7 @@ from engine import trained
 from engine.longtail import LongTail
 from engine.models import served
 from engine.personal import _Factors
-from engine.recommender import Recommender
+from engine.recommender import Recommender, described
 from engine.sessions import UNKNOWN, ItemIds
 from widget.rules import Candidate
 
@@ -64,11 +64,11 @@ def _recommend(
     context = [int(i) for i in indices if i != UNKNOWN]
     if not context:
         return []
-    found = model.recommend(context, n, exclude=context)
+    found = [r for r in model.recommend(context, n, exclude=context) if r.score > 0]
+    products = item_ids.external([r.item for r in found]) if found else []
     return [
-        Candidate(item_ids.external([r.item])[0], r.score, r.describe(item_ids))
-        for r in found
-        if r.score > 0
+        Candidate(product, r.score, reason)
+        for product, r, reason in zip(products, found, described(found, item_ids), strict=True)
     ]
 
 

@@ -9,7 +9,8 @@ from tests.conftest import ORIGIN, make_event
 from tracker.batch import Batch
 from tracker.client import Client
 from tracker.ingest import EventIngestor, RateLimits
-from tracker.reader import StreamEntry, StreamReader, read_range
+from tracker.keys import event_stream
+from tracker.reader import StreamEntry, StreamReader, group_backlog, read_range
 from tracker.shops import ShopRegistry
 
 pytestmark = pytest.mark.anyio
@@ -83,3 +84,18 @@ async def test_a_batch_is_one_entry_of_its_events(store: Any) -> None:
     await reader.ensure_group()
     [entry] = await reader.read()
     assert [event.type for event in entry.events] == ["Product Viewed", "Product Added"]
+
+
+async def test_group_backlog_counts_unread_and_unacknowledged_entries(store: Any) -> None:
+    await ingest(store, 3)
+    stream = event_stream("acme")
+    reader = StreamReader(store, "acme", "billing", "worker-1")
+    await reader.ensure_group()
+    assert await group_backlog(store, stream) == {"billing": 3}
+    entries = await reader.read(count=2)
+    assert await group_backlog(store, stream) == {"billing": 3}
+    await reader.ack([entry.id for entry in entries])
+    assert await group_backlog(store, stream) == {"billing": 1}
+    await reader.ack([entry.id for entry in await reader.read(count=10)])
+    assert await group_backlog(store, stream) == {"billing": 0}
+    assert await group_backlog(store, event_stream("nobody")) == {}
