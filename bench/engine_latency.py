@@ -1,6 +1,6 @@
 """Latency of one recommendation in process: the serving path of the served models.
 
-    .venv/bin/python bench/engine_latency.py [DATA_DIR]
+    .venv/bin/python -m bench.engine_latency [DATA_DIR]
 
 Fits the served model on the training file, then times `recommend(context, n=20,
 exclude=context)` (20 items with reasons, as the widget asks) one call at a time over

@@ -1,7 +1,7 @@
 """The long-tail trade-off curve of the served model: HR@20, MRR@20 and tail share@20
 for each value of the one knob, `tail_boost` (engine/longtail.py).
 
-    .venv/bin/python bench/engine_longtail.py [DATA_DIR]
+    .venv/bin/python -m bench.engine_longtail [DATA_DIR]
 
 The knob is chosen on the validation split (last 10% of training sessions); the test
 curve is printed beside it. Writes bench/results/engine_longtail.json.
