@@ -11,11 +11,13 @@ import click
 
 from widget.cli.common import load_settings
 from widget.demo.browser import ReplayError
+from widget.demo.invoicing import LedgerBehind
 from widget.demo.retail import RetailDataMissing, SourceChoice
 from widget.demo.run import DemoOptions, DemoResult, run_demo
 from widget.demo.server import ServerError
 from widget.demo.shop import DemoAlreadyThere
 from widget.demo.summary import provenance, summary_lines
+from widget.embedded import EmbeddedStoreError
 
 DEFAULT_ORDERS = 1000
 DEFAULT_ADD_PROBABILITY = 0.25
@@ -130,7 +132,7 @@ def demo(
             f"remove that folder; `BASKETLIFT_DATA_DIR={options.data_dir} basketlift serve` "
             "serves it again."
         ) from None
-    except (RetailDataMissing, ServerError, ReplayError) as error:
+    except (RetailDataMissing, EmbeddedStoreError, ServerError, ReplayError, LedgerBehind) as error:
         raise click.ClickException(str(error)) from None
     except KeyboardInterrupt:
         click.echo("Stopped.")

@@ -15,6 +15,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,10 +123,13 @@ async def run_demo(
     plans = plan_visits(orders, options.add_probability, options.seed)
     cut = max(1, int(len(plans) * FIRST_PASS_SHARE))
     store = EmbeddedStore(options.data_dir)
-    redis = await connect(store.start())
     server = DemoServer(store.url, options.data_dir, options.host, options.port)
     today = datetime.datetime.now(datetime.UTC).date()
-    try:
+    async with AsyncExitStack() as stack:
+        redis = await connect(store.start())
+        stack.callback(store.stop)
+        stack.push_async_callback(redis.aclose)
+        stack.callback(server.stop)
         shop = await create_demo_shop(redis, server.base_url, options.holdout, today)
         server.start()
         with bar("catalogue", len(data.products), "product") as progress:
@@ -165,7 +169,3 @@ async def run_demo(
         )
         if options.serve:
             await asyncio.to_thread(server.wait)
-    finally:
-        server.stop()
-        await redis.aclose()
-        store.stop()
