@@ -50,8 +50,7 @@ from widget.store import connect
 # list at most 200 products).
 MAX_ORDER_PRODUCTS = 100
 FIRST_PASS_SHARE = 0.5
-# Where `../shared/data` may be: beside the working folder, or beside this source tree.
-SEARCH_FROM = (Path.cwd(), Path(__file__).resolve().parents[2])
+SOURCE_TREE = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -116,7 +115,8 @@ async def run_demo(
     """Set the demo up, `report` it, then serve until interrupted (unless not `serve`);
     `say` tells what is going on."""
     started = time.perf_counter()
-    source = find_source(options.retail, SEARCH_FROM)
+    # `../shared/data` may be beside the working folder, or beside this source tree
+    source = find_source(options.retail, (Path.cwd(), SOURCE_TREE))
     say(f"Data: {source.describe()}.")
     data = load_data(source, options.orders)
     orders = data.orders
