@@ -25,6 +25,7 @@ from billing.invoice_store import finalize, run_period
 from billing.invoices import Invoice
 from billing.periods import Period
 from tracker import keys as tracker_keys
+from tracker.reader import group_backlog
 from widget import orders_keys
 
 LEDGER_TIMEOUT_S = 120.0
@@ -42,12 +43,8 @@ class IssuedInvoices:
 
 async def _behind(redis: Any, stream: str) -> tuple[int, int]:
     """Entries of `stream` the billing group has not yet acknowledged, and its length."""
-    length = await redis.xlen(stream)
-    groups = await redis.xinfo_groups(stream) if length else []
-    group = next((found for found in groups if found["name"] == BILLING_GROUP), None)
-    if group is None or group["lag"] is None:
-        return (length if group is None else length - (group["entries-read"] or 0)), length
-    return group["lag"] + group["pending"], length
+    length = int(await redis.xlen(stream))
+    return (await group_backlog(redis, stream)).get(BILLING_GROUP, length), length
 
 
 async def wait_for_ledger(
