@@ -40,6 +40,7 @@ from tracker.consumer_loop import consume_until
 from tracker.reader import StreamEntry
 
 BILLING_GROUP = "billing"
+CONCURRENT_CALLS = 32
 log = logging.getLogger(__name__)
 
 _Exposures = dict[str, datetime.datetime | None]
@@ -139,13 +140,20 @@ class LedgerUpdater:
         events = [event for entry in entries for event in entry.events if not event.bot]
         contracts = await contract_versions(self._redis, shop)
         exposures = await exposures_of(self._redis, shop, (e.anonymous_id for e in events))
-        for event in events:
-            at = datetime.datetime.fromisoformat(event.received_at)
-            found = event_contributions(
-                event, exposures[event.anonymous_id], terms_at(contracts, at)
+        found = [
+            contribution
+            for event in events
+            for contribution in event_contributions(
+                event,
+                exposures[event.anonymous_id],
+                terms_at(contracts, datetime.datetime.fromisoformat(event.received_at)),
             )
-            for contribution in found:
-                await self._apply(shop, contribution)
+        ]
+        # The ledger's sums do not depend on the order of entries (ledger.lua), so a
+        # batch's script calls go out together, a bounded number at a time.
+        for start in range(0, len(found), CONCURRENT_CALLS):
+            chunk = found[start : start + CONCURRENT_CALLS]
+            await asyncio.gather(*(self._apply(shop, contribution) for contribution in chunk))
 
     async def apply_orders(self, shop: str, entries: Sequence[OrderLogEntry]) -> None:
         """Apply a batch of order log entries (already delivered to this consumer)."""
