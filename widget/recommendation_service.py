@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import secrets
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, Literal
 
 from billing.holdout import arm_of_record, assign_arm, queue_exposure
@@ -25,6 +26,7 @@ from widget.shop_config import Placement, ShopConfig
 
 Arm = Literal["treatment", "holdout"]
 CANDIDATES = 100
+FIRST_CANDIDATES_PER_ITEM = 3
 CONTEXT_LENGTH = 20
 
 
@@ -99,6 +101,16 @@ def _trending(view: ShopView) -> Iterator[Candidate]:
     return (Candidate(product, 0.0, "trending") for product in view.trending)
 
 
+def _widening(ask: Callable[[int], list[Candidate]], first: int) -> Iterator[Candidate]:
+    """A model's candidates: `first` of them, and `CANDIDATES` only when the rules have
+    used up a full first list (most placements fill from the first few, and naming
+    each candidate is much of a model call's cost)."""
+    found = ask(min(first, CANDIDATES))
+    yield from found
+    if first < CANDIDATES and len(found) >= first:
+        yield from ask(CANDIDATES)
+
+
 def candidate_chain(
     placement: Placement, view: ShopView, request: RecommendationRequest, session: Sequence[str]
 ) -> Iterable[Candidate]:
@@ -107,16 +119,17 @@ def candidate_chain(
     context = list(session)
     if request.product_id is not None and (not context or context[-1] != request.product_id):
         context.append(request.product_id)
+    first = FIRST_CANDIDATES_PER_ITEM * (request.limit or placement.limit)
     strategy = placement.strategy
     if strategy == "basket":
-        yield from models.with_cart(list(request.cart), CANDIDATES)
+        yield from _widening(partial(models.with_cart, list(request.cart)), first)
     elif strategy == "personal":
-        yield from models.for_visitor(request.anonymous_id, CANDIDATES)
+        yield from _widening(partial(models.for_visitor, request.anonymous_id), first)
     elif strategy == "longtail":
-        yield from models.deep_after_session(context, CANDIDATES)
+        yield from _widening(partial(models.deep_after_session, context), first)
         yield from _catalogue(view, request.session_id, "from deeper in the catalogue")
     if strategy in ("session", "basket", "personal") and context:
-        yield from models.after_session(context, CANDIDATES)
+        yield from _widening(partial(models.after_session, context), first)
     yield from _trending_in_category(view, request.product_id)
     yield from _trending(view)
     yield from _catalogue(view, request.session_id, "from the catalogue")
