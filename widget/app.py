@@ -25,7 +25,6 @@ from widget import (
     dashboard,
     events_api,
     health_api,
-    integration_check,
     invoices_api,
     openapi,
     orders_api,
@@ -34,6 +33,7 @@ from widget import (
 )
 from widget.consumers import start_consumers
 from widget.embedded import EmbeddedStore
+from widget.integration import api as integration_api
 from widget.metrics import LatencyMiddleware, Metrics
 from widget.responses import ApiError, error_code, error_response
 from widget.services import Services
@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None, store_client: Any | None = None
         recommendations_api.paths,
         catalog_api.paths,
         orders_api.paths,
-        integration_check.paths,
+        integration_api.paths,
         invoices_api.paths,
         static_api.paths,
         admin_api.paths,
@@ -119,7 +119,7 @@ def create_app(settings: Settings | None = None, store_client: Any | None = None
             *recommendations_api.routes,
             *catalog_api.routes,
             *orders_api.routes,
-            *integration_check.routes,
+            *integration_api.routes,
             *invoices_api.routes,
             *static_api.routes(),
             *dashboard.routes,

@@ -12,7 +12,8 @@ from starlette.testclient import TestClient
 from tests.conftest import ORIGIN, SHARED_DATA, make_event
 from tracker import keys as tracker_keys
 from tracker.schema import format_timestamp
-from widget import catalog_keys, integration_check, keys
+from widget import catalog_keys, keys
+from widget.integration.setup_checks import STANDARD_PLACEMENTS
 
 SHOP = "test-shop"
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/132.0"
@@ -223,7 +224,7 @@ def test_placements_never_requested_are_listed(client: TestClient, shop: Any, sy
 
 
 def test_every_placement_requested_is_ok(client: TestClient, shop: Any, sync: Any) -> None:
-    request_placements(sync, *integration_check.STANDARD_PLACEMENTS)
+    request_placements(sync, *STANDARD_PLACEMENTS)
     assert status(check(client, shop), "placements") == "ok"
 
 
@@ -252,7 +253,7 @@ def test_mostly_bot_traffic_is_flagged(client: TestClient, shop: Any) -> None:
 
 def test_a_healthy_integration_is_ok(client: TestClient, shop: Any, sync: Any) -> None:
     upload_catalog(sync, *PRODUCTS)
-    request_placements(sync, *integration_check.STANDARD_PLACEMENTS)
+    request_placements(sync, *STANDARD_PLACEMENTS)
     send(client, shop, *views(*PRODUCTS))
     post_order(client, shop, make_order("o-1"))
     answer = check(client, shop)

@@ -27,7 +27,8 @@ from widget.dashboard.charts import interval_chart
 from widget.dashboard.placements import money, placement_figures
 from widget.dashboard.rendering import page
 from widget.dashboard.uplift import difference_rows, reason_text, recent_periods, uplift_figures
-from widget.integration_check import WINDOW, observe, run_checks
+from widget.integration.checks import run_checks
+from widget.integration.observed import WINDOW, observe
 from widget.placement_entries import ATTRIBUTION_WINDOW
 from widget.services import services
 from widget.shop_config import load_config
