@@ -21,6 +21,7 @@ from scipy.optimize import minimize
 
 from engine.context import context_matrix, context_weights
 from engine.hybrid import Hybrid, scaled_to_row_max
+from engine.metrics import head_items
 from engine.recommender import Recommender
 from engine.rows import FloatVector, best_entries, looked_up, row_values, scaled_to_max
 from engine.rules import AssociationRules, item_pairs
@@ -47,6 +48,7 @@ FEATURES = (
     *(f"transition_over_{k}" for k in _LAST_KNOTS),
     *("cooccurrence", "sqrt_cooccurrence"),
     *(f"cooccurrence_over_{k}" for k in _AR_KNOTS),
+    *("is_tail", "tail_x_neighbours", "tail_x_rules"),
 )
 
 
@@ -91,6 +93,7 @@ class LearnedRanker(Recommender):
             np.arange(int(len(sessions) * (1 - self.recent_share)), len(sessions))
         )
         self._log_pop = np.log1p(self.popularity)
+        self._is_tail = (~head_items(self.popularity)).astype(np.float32)
         self._log_recent = np.log1p(np.bincount(recent.items, minlength=self.n_items)).astype(
             np.float32
         )
@@ -184,6 +187,7 @@ class LearnedRanker(Recommender):
         count, log_len = np.asarray(count), np.asarray(log_len)
         seen, is_last = repeat > 0, repeat == 1
         log_pop, log_recent = self._log_pop[items], self._log_recent[items]
+        is_tail = self._is_tail[items]
         columns = [
             *(neighbours, rules, repeat, seen, count > 1, np.log1p(count), is_last),
             *(np.log1p(rank), rank == 1, rank == 2, rank < 5, rank < 10, rank < 20),
@@ -198,6 +202,7 @@ class LearnedRanker(Recommender):
             *(np.maximum(transition - k, 0) for k in _LAST_KNOTS),
             *(together, np.sqrt(together)),
             *(np.maximum(together - k, 0) for k in _AR_KNOTS),
+            *(is_tail, is_tail * neighbours, is_tail * rules),
         ]
         return np.column_stack([np.asarray(c, dtype=np.float32) for c in columns])
 
