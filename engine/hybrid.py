@@ -49,14 +49,15 @@ class Hybrid(Recommender):
         return sp.csr_matrix(total)
 
     def _score_one(self, context: npt.NDArray[np.int32]) -> FloatVector:
-        return self.blend_one([member.score_one(context) for member in self.members])
+        return self.blend_scaled([scaled_to_max(m.score_one(context)) for m in self.members])
 
-    def blend_one(self, parts: Sequence[FloatVector]) -> FloatVector:
-        """The hybrid's scores (n_items,) from its members' scores of one context."""
+    def blend_scaled(self, scaled: Sequence[FloatVector]) -> FloatVector:
+        """The hybrid's scores (n_items,) of one context from its members' scores, each
+        already scaled to a best score of 1."""
         total = np.zeros(self.n_items, dtype=np.float32)
-        for part, weight in zip(parts, self.weights, strict=True):
+        for part, weight in zip(scaled, self.weights, strict=True):
             if weight:
-                total += np.float32(weight) * scaled_to_max(part)
+                total += np.float32(weight) * part
         return total
 
     def _reasons(

@@ -112,7 +112,7 @@ class LearnedRanker(Recommender):
         """`_score` for one context, on dense vectors: the serving path."""
         parts = [member.score_one(context) for member in self.hybrid.members]
         scaled = [scaled_to_max(part) for part in parts]
-        blend = self.hybrid.blend_one(parts)
+        blend = self.hybrid.blend_scaled(scaled)
         evidence = np.flatnonzero(blend > 0)
         items = evidence[best_entries(blend[evidence], evidence, self.candidates)]
         distinct, recency = context_weights(context, 1.0)

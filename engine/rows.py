@@ -39,10 +39,10 @@ def weighted_row_sum(
 
 def row_values(matrix: sp.csr_matrix, row: int, columns: npt.ArrayLike) -> FloatVector:
     """The entries of one row of `matrix` at `columns` (0 where nothing is stored)."""
+    if not matrix.has_sorted_indices:
+        matrix.sort_indices()  # in place, once: scipy remembers that they are sorted
     start, end = matrix.indptr[row], matrix.indptr[row + 1]
-    stored = matrix.indices[start:end]
-    order = np.argsort(stored, kind="stable")
-    return looked_up(stored[order], matrix.data[start:end][order], columns)
+    return looked_up(matrix.indices[start:end], matrix.data[start:end], columns)
 
 
 def looked_up(keys: npt.ArrayLike, values: npt.ArrayLike, wanted: npt.ArrayLike) -> FloatVector:
