@@ -33,27 +33,23 @@ def assign_arm(secret: bytes, shop: str, anonymous_id: str, holdout_share: float
     return "holdout" if unit < holdout_share else "treatment"
 
 
+def exposure_record(arm: Arm, at: datetime.datetime) -> bytes:
+    """The stored form of an exposure: JSON {"arm", "at"}."""
+    return orjson.dumps({"arm": arm, "at": at.isoformat()})
+
+
 async def record_exposure(
     redis: Any, shop: str, anonymous_id: str, arm: Arm, at: datetime.datetime
 ) -> Arm:
-    """Record the visitor's first exposure; returns the arm of record (the first one wins)."""
-    async with redis.pipeline(transaction=False) as pipe:
-        queue_exposure(pipe, shop, anonymous_id, arm, at)
-        return arm_of_record(await pipe.execute())
+    """Record the visitor's first exposure; returns the arm of record (the first one wins).
 
-
-def queue_exposure(
-    pipe: Any, shop: str, anonymous_id: str, arm: Arm, at: datetime.datetime
-) -> None:
-    """Queue on a pipeline what `record_exposure` does, so that it shares a round trip;
-    `arm_of_record` reads the answer from the pipeline's first two replies."""
+    The recommendations path does the same in its one call per request (widget/visitor.lua).
+    """
     key = keys.exposures(shop)
-    pipe.hsetnx(key, anonymous_id, orjson.dumps({"arm": arm, "at": at.isoformat()}))
-    pipe.hget(key, anonymous_id)
-
-
-def arm_of_record(replies: list[Any]) -> Arm:
-    return exposure_arm(replies[1])
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.hsetnx(key, anonymous_id, exposure_record(arm, at))
+        pipe.hget(key, anonymous_id)
+        return exposure_arm((await pipe.execute())[1])
 
 
 def exposure_arm(record: str | bytes) -> Arm:

@@ -15,9 +15,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any, Literal
 
-from billing.holdout import arm_of_record, assign_arm, queue_exposure
+from billing import keys as billing_keys
+from billing.holdout import assign_arm, exposure_arm, exposure_record
+from tracker.pipelined_script import PipelinedScript
 from widget import keys
 from widget.catalog_index import CatalogIndex
 from widget.rules import Candidate, Situation, select
@@ -28,6 +31,8 @@ Arm = Literal["treatment", "holdout"]
 CANDIDATES = 100
 FIRST_CANDIDATES_PER_ITEM = 3
 CONTEXT_LENGTH = 20
+REQUEST_COUNTS_KEPT_S = 7200
+_VISITOR_SCRIPT = Path(__file__).with_name("visitor.lua").read_text()
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,7 @@ def _trending(view: ShopView) -> Iterator[Candidate]:
     return (Candidate(product, 0.0, "trending") for product in view.trending)
 
 
-def _widening(ask: Callable[[int], list[Candidate]], first: int) -> Iterator[Candidate]:
+def _widening(ask: Callable[[int], Sequence[Candidate]], first: int) -> Iterator[Candidate]:
     """A model's candidates: `first` of them, and `CANDIDATES` only when the rules have
     used up a full first list (most placements fill from the first few, and naming
     each candidate is much of a model call's cost)."""
@@ -139,7 +144,9 @@ class RecommendationService:
     """Answers recommendation requests of every shop; `redis` is a redis.asyncio client."""
 
     def __init__(self, redis: Any, holdout_secret: bytes) -> None:
-        self._redis = redis
+        # One script call per request, and concurrent requests' calls share round trips:
+        # redis-py's per-command cost was most of a request's time once models are fast.
+        self._visitor_script = PipelinedScript(redis, _VISITOR_SCRIPT)
         self._secret = holdout_secret
 
     async def recommend(
@@ -185,21 +192,26 @@ class RecommendationService:
         placements: list[Placement],
         now: datetime,
     ) -> tuple[Arm, list[str], dict[int, list[str]]]:
-        """In one round trip: the arm of record (the first exposure wins), the session's
-        recent products (oldest first) and the visitor's recent purchases by window."""
+        """In one call: the arm of record (the first exposure wins), the session's recent
+        products (oldest first) and the visitor's recent purchases by window; it also
+        counts the request of each placement in this hour (widget/visitor.lua)."""
         windows = sorted({p.rules.exclude_bought_days for p in placements})
-        hour = now.strftime("%Y%m%d%H")
         now_ms = int(now.timestamp() * 1000)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            queue_exposure(pipe, shop, request.anonymous_id, assigned, now)
-            pipe.lrange(keys.session_items(shop, request.session_id), 0, CONTEXT_LENGTH - 1)
-            for days in windows:
-                since = now_ms - int(timedelta(days=days).total_seconds() * 1000)
-                pipe.zrangebyscore(keys.bought(shop, request.anonymous_id), since, "+inf")
-            for placement in placements:
-                pipe.hincrby(keys.placement_requests(shop, hour), placement.name, 1)
-            pipe.expire(keys.placement_requests(shop, hour), 7200)
-            replies = await pipe.execute()
-        session = list(reversed(replies[2]))
-        bought = {days: replies[3 + i] for i, days in enumerate(windows)}
-        return arm_of_record(replies), session, bought
+        keys_used = [
+            billing_keys.exposures(shop),
+            keys.session_items(shop, request.session_id),
+            keys.bought(shop, request.anonymous_id),
+            keys.placement_requests(shop, now.strftime("%Y%m%d%H")),
+        ]
+        args = [
+            request.anonymous_id,
+            exposure_record(assigned, now),
+            CONTEXT_LENGTH,
+            REQUEST_COUNTS_KEPT_S,
+            len(placements),
+            *(p.name for p in placements),
+            *(now_ms - int(timedelta(days=days).total_seconds() * 1000) for days in windows),
+        ]
+        record, newest_first, purchases = await self._visitor_script(keys_used, args)
+        bought = dict(zip(windows, purchases, strict=True))
+        return exposure_arm(record), newest_first[::-1], bought

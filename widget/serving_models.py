@@ -3,14 +3,19 @@
 `NoModels` answers nothing (a shop before its first training: fallbacks serve it);
 `EngineModels` adapts the engine's recommenders, which work on item indices, and
 `load_engine_models` builds them from the newest artifact that `basketlift train` saved.
+`EngineModels` remembers its latest answers: they depend on nothing but the context and
+the models, and the same contexts come back (reloads, several placements of a page,
+visitors landing on the same product), so a repeated context costs a lookup, not a model
+call. A new training gives a new `EngineModels`, so no answer outlives its models.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import _lru_cache_wrapper, lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -24,19 +29,19 @@ from widget.rules import Candidate
 
 
 class ShopModels(Protocol):
-    def after_session(self, session: Sequence[str], n: int) -> list[Candidate]:
+    def after_session(self, session: Sequence[str], n: int) -> Sequence[Candidate]:
         """Next products for a session's products (oldest first)."""
         ...
 
-    def deep_after_session(self, session: Sequence[str], n: int) -> list[Candidate]:
+    def deep_after_session(self, session: Sequence[str], n: int) -> Sequence[Candidate]:
         """Like `after_session`, re-ranked towards the catalogue's long tail."""
         ...
 
-    def with_cart(self, cart: Sequence[str], n: int) -> list[Candidate]:
+    def with_cart(self, cart: Sequence[str], n: int) -> Sequence[Candidate]:
         """Products bought together with the cart's products."""
         ...
 
-    def for_visitor(self, anonymous_id: str, n: int) -> list[Candidate]:
+    def for_visitor(self, anonymous_id: str, n: int) -> Sequence[Candidate]:
         """Products for a returning visitor, from their history."""
         ...
 
@@ -44,16 +49,16 @@ class ShopModels(Protocol):
 class NoModels:
     """A shop with no trained model yet."""
 
-    def after_session(self, session: Sequence[str], n: int) -> list[Candidate]:
+    def after_session(self, session: Sequence[str], n: int) -> Sequence[Candidate]:
         return []
 
-    def deep_after_session(self, session: Sequence[str], n: int) -> list[Candidate]:
+    def deep_after_session(self, session: Sequence[str], n: int) -> Sequence[Candidate]:
         return []
 
-    def with_cart(self, cart: Sequence[str], n: int) -> list[Candidate]:
+    def with_cart(self, cart: Sequence[str], n: int) -> Sequence[Candidate]:
         return []
 
-    def for_visitor(self, anonymous_id: str, n: int) -> list[Candidate]:
+    def for_visitor(self, anonymous_id: str, n: int) -> Sequence[Candidate]:
         return []
 
 
@@ -72,6 +77,11 @@ def _recommend(
     ]
 
 
+# Answers kept per models: 10,000 took about 40 MB of a server's memory in bench/recommend.py.
+ANSWERS_KEPT = 10_000
+Role = Literal["session", "long_tail", "basket", "personal"]
+
+
 @dataclass(frozen=True)
 class EngineModels(NoModels):
     """A shop's fitted engine models over one item-id map; absent models answer nothing."""
@@ -84,15 +94,45 @@ class EngineModels(NoModels):
     similar: Recommender | None = None
     visitor_ids: ItemIds | None = None
     personal: _Factors | None = None
+    _answers: _lru_cache_wrapper[tuple[Candidate, ...]] = field(
+        init=False, repr=False, compare=False
+    )
 
-    def after_session(self, session: Sequence[str], n: int) -> list[Candidate]:
-        found = _recommend(self.session, self.item_ids, session, n) if self.session else []
-        if not found and self.similar is not None:
-            # Products the session model never saw browsed may still have look-alikes.
-            found = _recommend(self.similar, self.item_ids, session[-1:], n)
-        return found
+    def __post_init__(self) -> None:
+        answers = lru_cache(maxsize=ANSWERS_KEPT)(self._answer)
+        object.__setattr__(self, "_answers", answers)
 
-    def for_visitor(self, anonymous_id: str, n: int) -> list[Candidate]:
+    def after_session(self, session: Sequence[str], n: int) -> Sequence[Candidate]:
+        return self._answers("session", tuple(session), n)
+
+    def deep_after_session(self, session: Sequence[str], n: int) -> Sequence[Candidate]:
+        return self._answers("long_tail", tuple(session), n)
+
+    def with_cart(self, cart: Sequence[str], n: int) -> Sequence[Candidate]:
+        return self._answers("basket", tuple(cart), n)
+
+    def for_visitor(self, anonymous_id: str, n: int) -> Sequence[Candidate]:
+        return self._answers("personal", (anonymous_id,), n)
+
+    def answers_kept(self) -> int:
+        """How many answers are remembered now."""
+        return self._answers.cache_info().currsize
+
+    def _answer(self, role: Role, context: tuple[str, ...], n: int) -> tuple[Candidate, ...]:
+        if role == "session":
+            found = _recommend(self.session, self.item_ids, context, n) if self.session else []
+            if not found and self.similar is not None:
+                # Products the session model never saw browsed may still have look-alikes.
+                found = _recommend(self.similar, self.item_ids, context[-1:], n)
+        elif role == "long_tail":
+            found = _recommend(self.long_tail, self.item_ids, context, n) if self.long_tail else []
+        elif role == "basket":
+            found = _recommend(self.basket, self.item_ids, context, n) if self.basket else []
+        else:
+            found = self._for_visitor(context[0], n)
+        return tuple(found)
+
+    def _for_visitor(self, anonymous_id: str, n: int) -> list[Candidate]:
         if self.personal is None or self.visitor_ids is None:
             return []
         [visitor] = self.visitor_ids.index(np.asarray([anonymous_id], dtype=np.str_))
@@ -107,14 +147,7 @@ class EngineModels(NoModels):
             for i in best
         ]
 
-    def deep_after_session(self, session: Sequence[str], n: int) -> list[Candidate]:
-        return _recommend(self.long_tail, self.item_ids, session, n) if self.long_tail else []
 
-    def with_cart(self, cart: Sequence[str], n: int) -> list[Candidate]:
-        return _recommend(self.basket, self.item_ids, cart, n) if self.basket else []
-
-
-# The long-tail placement is for discovery, so it takes a strong boost: on diginetica's
 # The long-tail placement's boost: the largest whose validation HR@20 loss stays within 3%
 # (bench/engine_longtail.py). On diginetica's test split: tail share +50% for 3% fewer hits.
 DISCOVERY_TAIL_BOOST = 1.5

@@ -70,6 +70,24 @@ def test_a_newer_artifact_replaces_the_loaded_models(
     assert load_engine_models(folder, loaded) is loaded
 
 
+def test_a_repeated_context_is_answered_from_memory(
+    trained_shop: dict[str, Any], settings: Settings
+) -> None:
+    folder = settings.data_dir / "models" / "otto"
+    loaded = load_engine_models(folder, None)
+    assert isinstance(loaded, EngineModels)
+    session = [e["properties"]["product_id"] for e in EVENTS[:3] if "product_id" in e["properties"]]
+    first = loaded.after_session(session, 24)
+    assert first and loaded.answers_kept() == 1
+    assert loaded.after_session(list(session), 24) is first
+    # What is remembered is what the models say: a fresh load computes the same answer.
+    fresh = load_engine_models(folder, None)
+    assert fresh is not None and fresh.after_session(session, 24) == first
+    assert loaded.after_session(session, 100)[: len(first)] == first
+    loaded.deep_after_session(session, 24)
+    assert loaded.answers_kept() == 3
+
+
 def test_recommendations_come_from_the_trained_models(
     client: TestClient, trained_shop: dict[str, Any], settings: Settings
 ) -> None:
