@@ -3,12 +3,21 @@
 The shop is built from the diginetica data in ../shared/data: its 43,097 training items
 are the catalogue (real ids; the published split has no titles, prices or categories, so
 those display fields are made up here), the most recent training sessions are sent
-through the real tracker and trained on with `basketlift train`, and real test-session
-prefixes are sent as a visitor's views before they are queried. wrk, in its own process,
-then asks for the product placement of those visitors over 50 connections; the same
-load goes to a bare Starlette endpoint answering a fixed JSON body (the ceiling).
+through the real tracker and trained on with `basketlift train`, and real test cases
+become visitors: the case's prefix is sent as their views, and they ask for the product
+placement while on the case's next product, as the widget does before that page's view
+event has arrived (the snippet sends events in batches, up to 2 s later).
 
-    python -m bench.recommend [--train-sessions 30000] [--visitors 2000] [--seconds 10]
+wrk, in its own process, asks over 50 connections in two ways:
+- new contexts: each request a different visitor, so every context is new to the server
+  and the models score it (more visitors than the run makes requests);
+- repeated contexts: `--repeated` of those visitors over and over, so the server answers
+  from the model answers it remembers (reloads, visitors landing on the same product).
+The same load then goes to a bare Starlette endpoint answering a fixed JSON body (the
+ceiling). On diginetica's real sessions, `repeated_share` of page views repeat a context
+seen among the last 10,000 (printed below), so real traffic is mostly the first kind.
+
+    python -m bench.recommend [--train-sessions 30000] [--visitors 10000] [--seconds 10]
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +45,7 @@ from bench.harness import (
     free_port,
     print_table,
     python_module,
+    resident_mb,
     run_wrk,
     save_results,
     start_bare,
@@ -45,6 +56,8 @@ from engine.files import RawSessions, read_session_lines
 from tracker.keys import event_stream
 from tracker.reader import group_backlog
 from widget.embedded import socket_path
+from widget.recommendation_service import CONTEXT_LENGTH
+from widget.serving_models import ANSWERS_KEPT
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "diginetica"
 SCRIPT = Path(__file__).resolve().parent / "recommend.lua"
@@ -100,6 +113,27 @@ def send_views(http: httpx2.Client, site_key: str, visits: dict[str, list[str]])
     return len(events)
 
 
+def repeated_share(cases: list[list[str]], kept: int = ANSWERS_KEPT) -> float:
+    """The share of page views whose context (the session so far, at most 20 products)
+    was among the last `kept` distinct ones, over the test split's real sessions."""
+    # Each test session comes as all its prefixes, longest first: keep the longest.
+    whole = [c for i, c in enumerate(cases) if i == 0 or cases[i - 1][: len(c)] != c]
+    recent: OrderedDict[tuple[str, ...], None] = OrderedDict()
+    views = repeats = 0
+    for session in whole:
+        for end in range(1, len(session) + 1):
+            context = tuple(session[max(0, end - CONTEXT_LENGTH) : end])
+            views += 1
+            if context in recent:
+                repeats += 1
+                recent.move_to_end(context)
+            else:
+                recent[context] = None
+                if len(recent) > kept:
+                    recent.popitem(last=False)
+    return repeats / views
+
+
 def setup_shop(base: str, data_dir: Path, train_sessions: int, visitors: int) -> dict[str, Any]:
     """Catalogue, trained models and visitors in session; returns the shop and its paths."""
     http = httpx2.Client(base_url=base, timeout=120, headers={"Origin": ORIGIN})
@@ -132,17 +166,18 @@ def setup_shop(base: str, data_dir: Path, train_sessions: int, visitors: int) ->
         check=True,
     )
     print(f"training: {time.perf_counter() - started:.1f} s")
-    test = sessions(read_session_lines(DATA / "test.txt.gz"))[:visitors]
-    prefixes = {f"visit-{i}": case[:-1] for i, case in enumerate(test)}
-    send_views(http, shop["site_key"], prefixes)
+    test = sessions(read_session_lines(DATA / "test.txt.gz"))
+    picked = np.random.default_rng(0).choice(len(test), visitors, replace=False)
+    cases = {f"visit-{i}": test[int(i)] for i in picked}
+    send_views(http, shop["site_key"], {sid: case[:-1] for sid, case in cases.items()})
     paths = [
         f"/v1/recommendations?site_key={shop['site_key']}&anonymous_id={sid}&session_id={sid}"
-        f"&placement=product&product_id={prefix[-1]}&limit=8"
-        for sid, prefix in prefixes.items()
+        f"&placement=product&product_id={case[-1]}&limit=8"
+        for sid, case in cases.items()
     ]
     wait_until_served(http, paths[-1])
     wait_for_consumers(data_dir)
-    return {"shop": shop, "paths": paths}
+    return {"shop": shop, "paths": paths, "repeated_share": repeated_share(test)}
 
 
 def wait_for_consumers(data_dir: Path, seconds: float = 600) -> None:
@@ -181,6 +216,7 @@ def measure(url: str, paths_file: Path, seconds: int, pid: int) -> dict[str, Any
     wrk = run_wrk(url, SCRIPT, {"BENCH_PATHS": str(paths_file)}, 50, seconds)
     used = cpu_seconds(pid) - before
     return {
+        "requests": wrk["requests"],
         "req/s": wrk["requests"] / (wrk["duration_us"] / 1e6),
         "p50 ms": wrk["p50_us"] / 1000,
         "p99 ms": wrk["p99_us"] / 1000,
@@ -189,10 +225,18 @@ def measure(url: str, paths_file: Path, seconds: int, pid: int) -> dict[str, Any
     }
 
 
+def answer_all(url: str, paths: list[str]) -> None:
+    """Ask for every path once, so that the server remembers their answers."""
+    with httpx2.Client(base_url=url, timeout=60, headers={"Origin": ORIGIN}) as http:
+        for path in tqdm(paths, desc="asking each repeated visitor once", unit="request"):
+            http.get(path).raise_for_status()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train-sessions", type=int, default=30_000)
-    parser.add_argument("--visitors", type=int, default=2_000)
+    parser.add_argument("--visitors", type=int, default=10_000)
+    parser.add_argument("--repeated", type=int, default=2_000)
     parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="basketlift-bench-"))
@@ -202,30 +246,49 @@ def main() -> None:
     bare = start_bare(bare_port)
     try:
         shop = setup_shop(f"http://127.0.0.1:{port}", data_dir, args.train_sessions, args.visitors)
-        paths_file = data_dir / "paths.txt"
-        paths_file.write_text("\n".join(shop["paths"]) + "\n")
-        ours = measure(f"http://127.0.0.1:{port}", paths_file, args.seconds, server.pid)
-        ceiling = measure(f"http://127.0.0.1:{bare_port}", paths_file, args.seconds, bare.pid)
+        url = f"http://127.0.0.1:{port}"
+        every, repeated = data_dir / "paths.txt", data_dir / "repeated.txt"
+        every.write_text("\n".join(shop["paths"]) + "\n")
+        repeated.write_text("\n".join(shop["paths"][: args.repeated]) + "\n")
+        memory_before = resident_mb(server.pid)
+        new = measure(url, every, args.seconds, server.pid)
+        if new["requests"] > len(shop["paths"]):
+            print(f"warning: {new['requests']} requests, more than the visitors: some repeated")
+        answer_all(url, shop["paths"][: args.repeated])
+        again = measure(url, repeated, args.seconds, server.pid)
+        memory_after = resident_mb(server.pid)
+        ceiling = measure(f"http://127.0.0.1:{bare_port}", repeated, args.seconds, bare.pid)
         store = redis.Redis(unix_socket_path=str(socket_path(data_dir)))
         products = store.hlen("bl:{bench}:catalog")
         store.close()
     finally:
         stop_process(*processes)
         stop_process(bare)
-    rows = [{"endpoint": "GET /v1/recommendations", **ours}, {"endpoint": "bare JSON", **ceiling}]
-    ratio = 100 * ours["req/s"] / ceiling["req/s"]
+    rows = [
+        {"endpoint": "recommendations, new contexts", **new},
+        {"endpoint": "recommendations, repeated contexts", **again},
+        {"endpoint": "bare JSON", **ceiling},
+    ]
+    ratios = {row["endpoint"]: 100 * row["req/s"] / ceiling["req/s"] for row in rows[:2]}
     print_table(rows, f"{products} products, {args.visitors} visitors, 50 connections")
-    print(f"{ratio:.1f}% of the bare endpoint's requests/s")
+    for endpoint, ratio in ratios.items():
+        print(f"{endpoint}: {ratio:.1f}% of the bare endpoint's requests/s")
+    print(f"server memory {memory_before:.0f} MB before, {memory_after:.0f} MB after both runs")
+    print(f"real page views repeating a recent context: {100 * shop['repeated_share']:.1f}%")
     path = save_results(
         "recommend",
         {
             "products": products,
             "visitors": args.visitors,
+            "repeated_visitors": args.repeated,
             "train_sessions": args.train_sessions,
             "connections": 50,
             "seconds": args.seconds,
             "rows": rows,
-            "percent_of_bare": ratio,
+            "percent_of_bare": ratios,
+            "server_mb": {"before": memory_before, "after": memory_after},
+            "answers_kept": ANSWERS_KEPT,
+            "repeated_share": shop["repeated_share"],
         },
     )
     print(f"saved {path}")
