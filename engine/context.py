@@ -47,8 +47,13 @@ def context_weights(
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
     """One context's row of `context_matrix`: its distinct known items (sorted) and the
     weight of each one's most recent click."""
-    weights = recency_weights(Sessions.from_lengths(context, [len(context)]), decay)
-    recent_first, weights = context[::-1], weights[::-1]
+    # recency_weights of a one-session batch, without building the batch (serving path)
+    clicks_after = np.arange(len(context))
+    recent_first = context[::-1]
+    if decay is None:
+        weights = np.ones(len(context), dtype=np.float32)
+    else:
+        weights = np.exp(-clicks_after / decay).astype(np.float32)
     known = (recent_first >= 0) & (weights > 0)
     items, first = np.unique(recent_first[known], return_index=True)
     return items.astype(np.int32), weights[known][first]

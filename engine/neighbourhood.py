@@ -21,7 +21,7 @@ import scipy.sparse as sp
 
 from engine.context import context_matrix, context_weights
 from engine.recommender import Recommender
-from engine.rows import FloatVector, best_entries, weighted_row_sum
+from engine.rows import FloatVector, best_entries, sparse_row_sum, weighted_row_sum
 from engine.sessions import Sessions
 from engine.topk import top_k
 
@@ -96,10 +96,12 @@ class SessionNeighbourhood(Recommender):
         if s.neighbour_decay is not None:
             return super()._score_one(context)
         items, weights = context_weights(context, s.click_decay)
-        similarity = weighted_row_sum(self._item_sessions, items, weights)
-        similar = np.flatnonzero(similarity > 0)
-        nearest = similar[best_entries(similarity[similar], similar, s.k)]
-        votes = weighted_row_sum(self._sessions, nearest, similarity[nearest])
+        # Sessions sharing an item with the context: a few thousand of all the sessions.
+        sessions, similarity = sparse_row_sum(self._item_sessions, items, weights)
+        similar = similarity > 0
+        sessions, similarity = sessions[similar], similarity[similar]
+        nearest = best_entries(similarity, sessions, s.k)
+        votes = weighted_row_sum(self._sessions, sessions[nearest], similarity[nearest])
         votes *= self._idf
         return votes
 

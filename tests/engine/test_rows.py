@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from engine.rows import best_entries, looked_up, row_values, scaled_to_max, weighted_row_sum
+from engine.rows import (
+    best_entries,
+    looked_up,
+    row_values,
+    scaled_to_max,
+    sparse_row_sum,
+    weighted_row_sum,
+)
 from engine.topk import top_k
 
 MATRIX = sp.csr_matrix(
@@ -21,6 +28,16 @@ def test_weighted_row_sum_is_the_product_with_a_weight_vector() -> None:
     np.testing.assert_allclose(summed, [2.0, 3.0, 8.0, 0.5])
     assert summed.dtype == np.float32
     np.testing.assert_allclose(weighted_row_sum(MATRIX, [], []), [0, 0, 0, 0])
+
+
+def test_sparse_row_sum_is_the_dense_sum_at_the_columns_touched() -> None:
+    columns, summed = sparse_row_sum(MATRIX, [0, 3, 2], [0.5, 2.0, 9.0])
+    assert columns.tolist() == [0, 1, 2, 3]
+    np.testing.assert_array_equal(summed, weighted_row_sum(MATRIX, [0, 3, 2], [0.5, 2.0, 9.0]))
+    columns, summed = sparse_row_sum(MATRIX, [1, 2], [2.0, 1.0])
+    assert columns.tolist() == [0] and summed.tolist() == [6.0]
+    columns, summed = sparse_row_sum(MATRIX, [], [])
+    assert len(columns) == len(summed) == 0
 
 
 def test_row_values_reads_stored_entries_and_zero_elsewhere() -> None:
