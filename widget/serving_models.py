@@ -77,7 +77,7 @@ def _recommend(
     ]
 
 
-# Answers kept per models: 10,000 took about 40 MB of a server's memory in bench/recommend.py.
+# Answers kept per models: 10,000 took 35 to 40 MB of a server's memory in bench/recommend.py.
 ANSWERS_KEPT = 10_000
 Role = Literal["session", "long_tail", "basket", "personal"]
 
