@@ -15,9 +15,13 @@ def recency_weights(contexts: Sessions, decay: float | None) -> np.ndarray:
     With decay = L the weights fall like STAN's w1; the last click always weighs 1.
     """
     after = np.repeat(contexts.offsets[1:], contexts.lengths) - 1 - np.arange(len(contexts.items))
+    return _decayed(after, decay)
+
+
+def _decayed(clicks_after: np.ndarray, decay: float | None) -> np.ndarray:
     if decay is None:
-        return np.ones(len(contexts.items), dtype=np.float32)
-    return np.exp(-after / decay).astype(np.float32)
+        return np.ones(len(clicks_after), dtype=np.float32)
+    return np.exp(-clicks_after / decay).astype(np.float32)
 
 
 def context_matrix(contexts: Sessions, n_items: int, decay: float | None) -> sp.csr_matrix:
@@ -48,12 +52,8 @@ def context_weights(
     """One context's row of `context_matrix`: its distinct known items (sorted) and the
     weight of each one's most recent click."""
     # recency_weights of a one-session batch, without building the batch (serving path)
-    clicks_after = np.arange(len(context))
     recent_first = context[::-1]
-    if decay is None:
-        weights = np.ones(len(context), dtype=np.float32)
-    else:
-        weights = np.exp(-clicks_after / decay).astype(np.float32)
+    weights = _decayed(np.arange(len(context)), decay)
     known = (recent_first >= 0) & (weights > 0)
     items, first = np.unique(recent_first[known], return_index=True)
     return items.astype(np.int32), weights[known][first]

@@ -69,9 +69,6 @@ def _tune_garbage_collector() -> None:
     # default threshold of 700 the young generation is collected every few requests.
     # A larger one halved the p99 of event ingestion (bench/ingest.py).
     gc.set_threshold(50_000, 20, 100)
-    # What exists once the app has started (modules, classes, clients) lives as long as
-    # the process: keep full collections from walking it again and again.
-    gc.freeze()
 
 
 def create_app(settings: Settings | None = None, store_client: Any | None = None) -> Starlette:
