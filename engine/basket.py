@@ -19,7 +19,7 @@ import scipy.sparse as sp
 
 from engine.evidence import strongest_reasons
 from engine.recommender import Recommender
-from engine.rows import FloatVector, distinct_row_sum
+from engine.rows import Row, distinct_row_sum
 from engine.rules import keep_strongest
 from engine.sessions import Sessions
 
@@ -136,7 +136,7 @@ class BoughtTogether(Recommender):
         basket.data[:] = 1.0
         return sp.csr_matrix(basket @ self.associations)
 
-    def _score_one(self, context: npt.NDArray[np.int32]) -> FloatVector:
+    def _score_one(self, context: npt.NDArray[np.int32]) -> Row:
         return distinct_row_sum(self.associations, context)
 
     def _reasons(

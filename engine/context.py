@@ -6,6 +6,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from engine.compiled import compiled
 from engine.sessions import Sessions
 
 
@@ -15,13 +16,18 @@ def recency_weights(contexts: Sessions, decay: float | None) -> np.ndarray:
     With decay = L the weights fall like STAN's w1; the last click always weighs 1.
     """
     after = np.repeat(contexts.offsets[1:], contexts.lengths) - 1 - np.arange(len(contexts.items))
-    return _decayed(after, decay)
+    return _decayed(after.astype(np.int64), decay_of(decay))
 
 
-def _decayed(clicks_after: np.ndarray, decay: float | None) -> np.ndarray:
-    if decay is None:
-        return np.ones(len(clicks_after), dtype=np.float32)
+@compiled
+def _decayed(clicks_after: npt.NDArray[np.int64], decay: float) -> npt.NDArray[np.float32]:
     return np.exp(-clicks_after / decay).astype(np.float32)
+
+
+def decay_of(decay: float | None) -> float:
+    """The decay compiled code takes: no decay is an infinitely slow one."""
+    # No decay is an infinitely slow one: every weight is exp(-0) = 1.
+    return np.inf if decay is None else float(decay)
 
 
 def context_matrix(contexts: Sessions, n_items: int, decay: float | None) -> sp.csr_matrix:
@@ -52,8 +58,23 @@ def context_weights(
     """One context's row of `context_matrix`: its distinct known items (sorted) and the
     weight of each one's most recent click."""
     # recency_weights of a one-session batch, without building the batch (serving path)
-    recent_first = context[::-1]
-    weights = _decayed(np.arange(len(context)), decay)
-    known = (recent_first >= 0) & (weights > 0)
-    items, first = np.unique(recent_first[known], return_index=True)
-    return items.astype(np.int32), weights[known][first]
+    return recent_items(np.asarray(context, dtype=np.int32), decay_of(decay))
+
+
+@compiled
+def recent_items(
+    context: npt.NDArray[np.int32], decay: float
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
+    """`context_weights` in compiled code, with `decay_of(decay)`."""
+    items = np.empty(len(context), dtype=np.int32)
+    weights = np.empty(len(context), dtype=np.float32)
+    recency = _decayed(np.arange(len(context)), decay)
+    n = 0
+    for after in range(len(context)):
+        item = context[len(context) - 1 - after]
+        if item < 0 or recency[after] == 0 or (items[:n] == item).any():
+            continue  # unknown, faded out, or clicked again later
+        items[n], weights[n] = item, recency[after]
+        n += 1
+    order = np.argsort(items[:n])
+    return items[:n][order], weights[:n][order]

@@ -9,7 +9,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from engine.recommender import Recommender
-from engine.rows import FloatVector, scaled_to_max
+from engine.rows import Row, blended, scaled_to_max
 from engine.sessions import Sessions
 
 
@@ -48,17 +48,13 @@ class Hybrid(Recommender):
                 total = total + weight * scaled_to_row_max(member.score(contexts))
         return sp.csr_matrix(total)
 
-    def _score_one(self, context: npt.NDArray[np.int32]) -> FloatVector:
+    def _score_one(self, context: npt.NDArray[np.int32]) -> Row:
         return self.blend_scaled([scaled_to_max(m.score_one(context)) for m in self.members])
 
-    def blend_scaled(self, scaled: Sequence[FloatVector]) -> FloatVector:
-        """The hybrid's scores (n_items,) of one context from its members' scores, each
-        already scaled to a best score of 1."""
-        total = np.zeros(self.n_items, dtype=np.float32)
-        for part, weight in zip(scaled, self.weights, strict=True):
-            if weight:
-                total += np.float32(weight) * part
-        return total
+    def blend_scaled(self, scaled: Sequence[Row]) -> Row:
+        """The hybrid's scores of one context from its members' scores, each already
+        scaled to a best score of 1."""
+        return blended(scaled, self.weights, self.n_items)
 
     def _reasons(
         self, context: npt.NDArray[np.int32], items: npt.NDArray[np.int32]

@@ -12,7 +12,7 @@ from implicit.utils import ParameterWarning
 
 from engine.context import context_matrix, context_weights
 from engine.recommender import Recommender
-from engine.rows import FloatVector, weighted_row_sum
+from engine.rows import Row, sparse_row_sum
 from engine.sessions import Sessions
 
 
@@ -42,8 +42,8 @@ class ItemCosine(Recommender):
         query = context_matrix(contexts, self.n_items, self.click_decay)
         return sp.csr_matrix(query @ self._similarity)
 
-    def _score_one(self, context: npt.NDArray[np.int32]) -> FloatVector:
-        return weighted_row_sum(self._similarity, *context_weights(context, self.click_decay))
+    def _score_one(self, context: npt.NDArray[np.int32]) -> Row:
+        return sparse_row_sum(self._similarity, *context_weights(context, self.click_decay))
 
     def _reasons(
         self, context: npt.NDArray[np.int32], items: npt.NDArray[np.int32]

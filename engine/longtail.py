@@ -25,7 +25,7 @@ import scipy.sparse as sp
 
 from engine.metrics import head_items
 from engine.recommender import Recommender
-from engine.rows import FloatVector
+from engine.rows import Row
 from engine.sessions import Sessions
 
 DEFAULT_TAIL_BOOST = 0.0
@@ -71,8 +71,9 @@ class LongTail(Recommender):
         scores.data *= self._boost[scores.indices]
         return scores
 
-    def _score_one(self, context: npt.NDArray[np.int32]) -> FloatVector:
-        return self.base.score_one(context) * self._boost
+    def _score_one(self, context: npt.NDArray[np.int32]) -> Row:
+        items, scores = self.base.score_one(context)
+        return Row(items, scores * self._boost[items])
 
     def _reasons(
         self, context: npt.NDArray[np.int32], items: npt.NDArray[np.int32]

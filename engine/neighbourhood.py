@@ -15,13 +15,27 @@ Past sessions are in time order; the age of a session is how many sessions came 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 
-from engine.context import context_matrix, context_weights
+from engine.compiled import compiled
+from engine.context import context_matrix, decay_of, recent_items
 from engine.recommender import Recommender
-from engine.rows import FloatVector, best_entries, sparse_row_sum, weighted_row_sum
+from engine.rows import (
+    Csr,
+    FloatVector,
+    Row,
+    Scratch,
+    add_rows,
+    best_of,
+    clear,
+    cleared,
+    csr_arrays,
+    scratch,
+)
 from engine.sessions import Sessions
 from engine.topk import top_k
 
@@ -45,6 +59,44 @@ VSKNN = NeighbourhoodSettings(
 )
 STAN = NeighbourhoodSettings(k=100, click_decay=2.0, session_decay=20000.0, idf_power=0.0)
 VSTAN = NeighbourhoodSettings(k=100, click_decay=2.0, session_decay=20000.0, idf_power=1.0)
+
+
+class Neighbours(NamedTuple):
+    """A fitted neighbourhood's arrays, as compiled code takes them."""
+
+    item_sessions: Csr
+    sessions: Csr
+    idf: FloatVector
+    k: int
+    click_decay: float
+
+
+@compiled
+def neighbour_votes(
+    model: Neighbours, context: npt.NDArray[np.int32], by_session: Scratch, into: Scratch
+) -> int:
+    """Add the votes of `context`'s k nearest sessions into `into`; gives how many items
+    it marked there. `by_session` is scratch over the sessions."""
+    items, weights = recent_items(context, model.click_decay)
+    # Sessions sharing an item with the context: a few hundred of all the sessions.
+    n_sessions = add_rows(model.item_sessions, items, weights, by_session, 0)
+    sessions = by_session.touched[:n_sessions].copy()
+    similarity = by_session.sums[sessions]
+    clear(by_session, n_sessions)
+    similar = similarity > 0
+    sessions, similarity = sessions[similar], similarity[similar]
+    nearest = best_of(similarity, sessions, model.k)
+    n_items = add_rows(model.sessions, sessions[nearest], similarity[nearest], into, 0)
+    for item in into.touched[:n_items]:
+        into.sums[item] *= model.idf[item]
+    return n_items
+
+
+@compiled
+def _votes_row(
+    model: Neighbours, context: npt.NDArray[np.int32], by_session: Scratch, into: Scratch
+) -> tuple[npt.NDArray[np.int32], FloatVector]:
+    return cleared(into, neighbour_votes(model, context, by_session, into))
 
 
 class SessionNeighbourhood(Recommender):
@@ -91,19 +143,23 @@ class SessionNeighbourhood(Recommender):
         votes.data *= self._idf[votes.indices]
         return votes
 
-    def _score_one(self, context: np.ndarray) -> FloatVector:
-        s = self.settings
-        if s.neighbour_decay is not None:
+    def arrays(self) -> Neighbours:
+        """What compiled code needs to score one context (without `neighbour_decay`)."""
+        if self.settings.neighbour_decay is not None:
+            raise ValueError("compiled scoring does not weigh neighbours' clicks by position")
+        return Neighbours(
+            csr_arrays(self._item_sessions),
+            csr_arrays(self._sessions),
+            self._idf,
+            self.settings.k,
+            decay_of(self.settings.click_decay),
+        )
+
+    def _score_one(self, context: np.ndarray) -> Row:
+        if self.settings.neighbour_decay is not None:
             return super()._score_one(context)
-        items, weights = context_weights(context, s.click_decay)
-        # Sessions sharing an item with the context: a few thousand of all the sessions.
-        sessions, similarity = sparse_row_sum(self._item_sessions, items, weights)
-        similar = similarity > 0
-        sessions, similarity = sessions[similar], similarity[similar]
-        nearest = best_entries(similarity, sessions, s.k)
-        votes = weighted_row_sum(self._sessions, sessions[nearest], similarity[nearest])
-        votes *= self._idf
-        return votes
+        by_session, by_item = scratch(len(self._train)), scratch(self.n_items)
+        return Row(*_votes_row(self.arrays(), context, by_session, by_item))
 
     def _score_by_position(
         self, query: sp.csr_matrix, nearest: np.ndarray, weight: np.ndarray

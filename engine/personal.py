@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from engine.evidence import strongest_reasons
 from engine.recommender import Recommender
-from engine.rows import FloatVector, distinct_row_sum
+from engine.rows import Row, distinct_row_sum
 from engine.sessions import Sessions
 
 FloatArray = npt.NDArray[np.float32]
@@ -214,7 +214,7 @@ class SimilarItems(_Weighted):
         history.data[:] = 1.0
         return sp.csr_matrix(history @ self.similarity)
 
-    def _score_one(self, context: npt.NDArray[np.int32]) -> FloatVector:
+    def _score_one(self, context: npt.NDArray[np.int32]) -> Row:
         return distinct_row_sum(self.similarity, context)
 
     def _reasons(

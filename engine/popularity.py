@@ -8,7 +8,7 @@ import scipy.sparse as sp
 
 from engine.context import context_matrix, context_weights
 from engine.recommender import Recommender
-from engine.rows import FloatVector
+from engine.rows import Row
 from engine.sessions import Sessions
 
 
@@ -67,11 +67,8 @@ class Repeats(Recommender):
     def _score(self, contexts: Sessions) -> sp.csr_matrix:
         return context_matrix(contexts, self.n_items, self.click_decay)
 
-    def _score_one(self, context: npt.NDArray[np.int32]) -> FloatVector:
-        scores = np.zeros(self.n_items, dtype=np.float32)
-        items, weights = context_weights(context, self.click_decay)
-        scores[items] = weights
-        return scores
+    def _score_one(self, context: npt.NDArray[np.int32]) -> Row:
+        return Row(*context_weights(context, self.click_decay))
 
     def _reasons(
         self, context: npt.NDArray[np.int32], items: npt.NDArray[np.int32]

@@ -18,7 +18,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from engine.errors import NotFitted
-from engine.rows import FloatVector, best_entries
+from engine.rows import Row, best_entries, kept
 from engine.sessions import ItemIds, Sessions
 from engine.topk import NO_ITEM, top_k, without
 
@@ -102,9 +102,9 @@ class Recommender(ABC):
         self._fill(items, exclude)
         return Ranking(items, scores)
 
-    def score_one(self, context: Sequence[int] | npt.NDArray[np.int32]) -> FloatVector:
-        """The scores (n_items,) float32 of one context (item indices in click order), the
-        row `score` gives for it; 0 = no evidence. A fresh array the caller may change."""
+    def score_one(self, context: Sequence[int] | npt.NDArray[np.int32]) -> Row:
+        """The scores of one context (item indices in click order): the row `score` gives
+        for it, as the items with evidence and their scores."""
         if not self._fitted:
             raise NotFitted(f"{self.name} must be fitted before it recommends")
         return self._score_one(np.asarray(context, dtype=np.int32))
@@ -115,19 +115,20 @@ class Recommender(ABC):
         """The n best items after `context` (item indices in click order), with reasons.
 
         The same ranking as `recommend_batch` gives for this one context, computed on one
-        row with numpy (the serving path: no sparse matrix is built per call)."""
+        row of compiled loops (the serving path: no sparse matrix is built per call)."""
         indices = np.asarray(context, dtype=np.int32)
-        scores = self.score_one(indices)
+        row = self.score_one(indices)
         blocked = np.fromiter(exclude, dtype=np.int64)
-        scores[blocked[(blocked >= 0) & (blocked < self.n_items)]] = 0
-        evidence = np.flatnonzero(scores > 0)
-        best = evidence[best_entries(scores[evidence], evidence, n)].astype(np.int32)
-        items = np.concatenate([best, self._popular_besides(best, blocked, n - len(best))])
+        evidence = (row.scores > 0) & kept(row.items, blocked)
+        items, scores = row.items[evidence], row.scores[evidence]
+        picked = best_entries(scores, items, n)
+        best = items[picked]
+        fill = self._popular_besides(best, blocked, n - len(best))
         reasons = self._reasons(indices, best)
         return [
-            Recommendation(int(item), float(scores[item]), *reason)
-            for item, reason in zip(best, reasons, strict=True)
-        ] + [Recommendation(int(item), 0.0, "popular") for item in items[len(best) :]]
+            Recommendation(int(item), float(score), *reason)
+            for item, score, reason in zip(best, scores[picked], reasons, strict=True)
+        ] + [Recommendation(int(item), 0.0, "popular") for item in fill]
 
     def _popular_besides(
         self, taken: npt.NDArray[np.int32], blocked: npt.NDArray[np.int64], n: int
@@ -135,14 +136,16 @@ class Recommender(ABC):
         """The n most popular items neither taken nor blocked."""
         if n <= 0:
             return np.zeros(0, dtype=np.int32)
-        candidates = self._by_popularity[: n + len(taken) + len(blocked)]
-        free = ~np.isin(candidates, taken) & ~np.isin(candidates, blocked)
-        return candidates[free][:n]
+        candidates = self._by_popularity[: n + len(taken) + len(blocked)].tolist()
+        unavailable = set(taken.tolist()) | set(blocked.tolist())
+        free = [item for item in candidates if item not in unavailable]
+        return np.array(free[:n], dtype=np.int32)
 
-    def _score_one(self, context: npt.NDArray[np.int32]) -> FloatVector:
+    def _score_one(self, context: npt.NDArray[np.int32]) -> Row:
         """One context's scores; models override this with a path that builds no matrix."""
         row = self._score(Sessions.from_lengths(context, [len(context)]))
-        return np.asarray(row.toarray()[0], dtype=np.float32)
+        row.sum_duplicates()  # sorted, distinct items
+        return Row(row.indices.astype(np.int32), row.data.astype(np.float32))
 
     def _reasons(
         self, context: npt.NDArray[np.int32], items: npt.NDArray[np.int32]

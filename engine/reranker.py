@@ -12,19 +12,37 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.optimize import minimize
 
-from engine.context import context_matrix, context_weights
+from engine.compiled import compiled
+from engine.context import context_matrix, decay_of, recent_items
 from engine.hybrid import Hybrid, scaled_to_row_max
 from engine.metrics import head_items
+from engine.neighbourhood import Neighbours, SessionNeighbourhood, neighbour_votes
+from engine.popularity import Repeats
 from engine.recommender import Recommender
-from engine.rows import FloatVector, best_entries, looked_up, row_values, scaled_to_max
-from engine.rules import AssociationRules, item_pairs
+from engine.rows import (
+    Csr,
+    FloatVector,
+    Row,
+    Scratch,
+    add_rows,
+    add_to,
+    best_of,
+    clear,
+    csr_arrays,
+    first_row_with,
+    largest,
+    scaled,
+    scratch,
+    value_at,
+)
+from engine.rules import AssociationRules, SequentialRules, item_pairs
 from engine.sessions import Sessions
 from engine.topk import top_k
 from engine.values import values_at
@@ -80,8 +98,11 @@ class LearnedRanker(Recommender):
         self.candidates = candidates
         self.recent_share = recent_share
         self.name = hybrid.name
+        _members(hybrid)
+        self._arrays: Ranker | None = None
 
     def _fit(self, sessions: Sessions) -> None:
+        self._arrays = None
         self.hybrid.fit(sessions, self.n_items)
         self._cooccurrence = AssociationRules().fit(sessions, self.n_items)
         steps = item_pairs(sessions, self.n_items, 1, False, False)
@@ -108,37 +129,36 @@ class LearnedRanker(Recommender):
             (scores, (found.rows, found.items)), shape=(len(contexts), self.n_items)
         )
 
-    def _score_one(self, context: npt.NDArray[np.int32]) -> FloatVector:
-        """`_score` for one context, on dense vectors: the serving path."""
-        parts = [member.score_one(context) for member in self.hybrid.members]
-        scaled = [scaled_to_max(part) for part in parts]
-        blend = self.hybrid.blend_scaled(scaled)
-        evidence = np.flatnonzero(blend > 0)
-        items = evidence[best_entries(blend[evidence], evidence, self.candidates)]
-        distinct, recency = context_weights(context, 1.0)
-        known = context[context >= 0]
-        features = self._features(
-            items=items,
-            rank=np.arange(len(items)),
-            neighbours=scaled[0][items],
-            rules=scaled[1][items],
-            raw_neighbours=parts[0][items],
-            raw_rules=parts[1][items],
-            repeat=looked_up(distinct, recency, items),
-            count=(known[:, None] == items[None, :]).sum(axis=0),
-            transition=(
-                row_values(self._transitions, int(known[-1]), items)
-                if len(known)
-                else np.zeros(len(items), dtype=np.float32)
-            ),
-            together=scaled_to_max(self._cooccurrence.score_one(context))[items],
-            log_len=np.full(len(items), np.log(max(len(context), 1))),
+    def _score_one(self, context: npt.NDArray[np.int32]) -> Row:
+        """`_score` for one context, in one compiled call: the serving path."""
+        if self._arrays is None:
+            self._arrays = self._compiled_arrays()
+        n_items, n_sessions = self.n_items, self._arrays.neighbours.sessions.indptr.size - 1
+        items, scores = _scored_candidates(
+            self._arrays,
+            context,
+            scratch(n_sessions),
+            *(scratch(n_items, slot) for slot in range(4)),
         )
-        logits = features @ self.weights
-        scores = np.zeros(self.n_items, dtype=np.float32)
-        if len(items):
-            scores[items] = np.exp(logits - logits.max())
-        return scores
+        return Row(items, scores)
+
+    def _compiled_arrays(self) -> Ranker:
+        neighbours, rules, repeats = _members(self.hybrid)
+        return Ranker(
+            neighbours.arrays(),
+            csr_arrays(rules.pairs),
+            decay_of(rules.settings.click_decay),
+            decay_of(repeats.click_decay),
+            np.asarray(self.hybrid.weights, dtype=np.float32),
+            self.candidates,
+            csr_arrays(self._cooccurrence.pairs),
+            decay_of(self._cooccurrence.settings.click_decay),
+            csr_arrays(self._transitions),
+            self._log_pop,
+            self._log_recent,
+            self._is_tail,
+            self.weights,
+        )
 
     def candidates_of(self, contexts: Sessions) -> Candidates:
         """The candidate items of every context and their features."""
@@ -184,27 +204,19 @@ class LearnedRanker(Recommender):
         log_len: npt.ArrayLike,
     ) -> FloatMatrix:
         """The matrix (n_pairs, len(FEATURES)) of candidate pairs from their raw values."""
-        count, log_len = np.asarray(count), np.asarray(log_len)
-        seen, is_last = repeat > 0, repeat == 1
-        log_pop, log_recent = self._log_pop[items], self._log_recent[items]
-        is_tail = self._is_tail[items]
-        columns = [
-            *(neighbours, rules, repeat, seen, count > 1, np.log1p(count), is_last),
-            *(np.log1p(rank), rank == 1, rank == 2, rank < 5, rank < 10, rank < 20),
-            *(transition, np.sqrt(transition), log_pop, log_pop**2 / 10),
-            *(seen * log_len, repeat * log_len, is_last * log_len),
-            *(neighbours * log_len, rules * log_len),
-            *(np.log(raw_neighbours + 1e-6) / 10, np.log(raw_rules + 1e-3) / 10),
-            *(np.sqrt(neighbours), np.sqrt(rules), neighbours * rules, seen * log_pop),
-            *(log_recent, log_recent - log_pop, seen * log_recent),
-            *(np.maximum(neighbours - k, 0) for k in _NB_KNOTS),
-            *(np.maximum(rules - k, 0) for k in _SR_KNOTS),
-            *(np.maximum(transition - k, 0) for k in _LAST_KNOTS),
-            *(together, np.sqrt(together)),
-            *(np.maximum(together - k, 0) for k in _AR_KNOTS),
-            *(is_tail, is_tail * neighbours, is_tail * rules),
-        ]
-        return np.column_stack([np.asarray(c, dtype=np.float32) for c in columns])
+        features = np.empty((len(items), len(FEATURES)), dtype=np.float32)
+        raw = (neighbours, rules, raw_neighbours, raw_rules, repeat, count, transition, together)
+        _fill_features(
+            features,
+            np.asarray(items, dtype=np.int64),
+            np.asarray(rank, dtype=np.int64),
+            np.vstack([np.asarray(values, dtype=np.float32) for values in raw]),
+            np.broadcast_to(np.asarray(log_len, dtype=np.float64), len(items)),
+            self._log_pop,
+            self._log_recent,
+            self._is_tail,
+        )
+        return features
 
     def _last_items(self, contexts: Sessions) -> sp.csr_matrix:
         """csr_matrix (n_contexts, n_items): 1 at the last known item of each context."""
@@ -221,21 +233,179 @@ class LearnedRanker(Recommender):
     ) -> list[tuple[str, int | None]]:
         """ "viewed again" for session items, else "viewed with" the most recent session
         item that past sessions show beside it (a few co-occurrence rows, fast to read)."""
-        recent_first = np.array(list(dict.fromkeys(int(i) for i in context[::-1] if i >= 0)))
-        if not len(recent_first):
+        recent_first = list(dict.fromkeys(int(i) for i in context[::-1] if i >= 0))
+        if not recent_first:
             return [("popular", None)] * len(items)
-        pairs = self._cooccurrence.pairs
-        together = np.vstack([row_values(pairs, int(i), items) for i in recent_first]) > 0
-        seen: npt.NDArray[np.bool_] = np.isin(items, recent_first)
-        anywhere = np.asarray(together.any(axis=0), dtype=bool)
+        if self._arrays is None:
+            self._arrays = self._compiled_arrays()
+        leads = first_row_with(
+            self._arrays.cooccurrence, np.array(recent_first, dtype=np.int32), items
+        )
+        seen = set(recent_first)
         return [
             ("viewed again", None)
-            if again
-            else ("viewed with", int(recent_first[lead]))
-            if any_with
+            if item in seen
+            else ("viewed with", recent_first[lead])
+            if lead >= 0
             else ("popular", None)
-            for again, lead, any_with in zip(seen, together.argmax(axis=0), anywhere, strict=True)
+            for item, lead in zip(items.tolist(), leads.tolist(), strict=True)
         ]
+
+
+def _members(hybrid: Hybrid) -> tuple[SessionNeighbourhood, SequentialRules, Repeats]:
+    """The hybrid's members, which the features name: neighbours, rules, re-views."""
+    match hybrid.members:
+        case [SessionNeighbourhood() as n, SequentialRules() as r, Repeats() as s]:
+            return n, r, s
+    raise ValueError("the ranker re-ranks a hybrid of session neighbours, rules and re-views")
+
+
+class Ranker(NamedTuple):
+    """A fitted ranker's arrays, as compiled code takes them."""
+
+    neighbours: Neighbours
+    rules: Csr
+    rules_decay: float
+    repeats_decay: float
+    blend: FloatVector
+    candidates: int
+    cooccurrence: Csr
+    cooccurrence_decay: float
+    transitions: Csr
+    log_pop: FloatVector
+    log_recent: FloatVector
+    is_tail: FloatVector
+    weights: FloatVector
+
+
+@compiled
+def _scored_candidates(
+    model: Ranker,
+    context: npt.NDArray[np.int32],
+    by_session: Scratch,
+    neighbours: Scratch,
+    rules: Scratch,
+    blend: Scratch,
+    together: Scratch,
+) -> tuple[npt.NDArray[np.int32], FloatVector]:
+    """`LearnedRanker._score` of one context: its candidates (sorted) and their scores.
+    The scratches are over the sessions, then four over the items."""
+    n_neighbours = neighbour_votes(model.neighbours, context, by_session, neighbours)
+    rule_items, rule_weights = recent_items(context, model.rules_decay)
+    n_rules = add_rows(model.rules, rule_items, rule_weights, rules, 0)
+    seen, recency = recent_items(context, model.repeats_decay)
+    top_neighbours, top_rules = largest(neighbours, n_neighbours), largest(rules, n_rules)
+    top_seen = recency.max() if len(recency) else 0.0
+    # The hybrid's blend of its members, each scaled to a best score of 1.
+    n_blend = 0
+    for item in neighbours.touched[:n_neighbours]:
+        part = scaled(neighbours.sums[item], top_neighbours)
+        n_blend = add_to(blend, item, model.blend[0] * part, n_blend)
+    for item in rules.touched[:n_rules]:
+        n_blend = add_to(blend, item, model.blend[1] * scaled(rules.sums[item], top_rules), n_blend)
+    for at in range(len(seen)):
+        n_blend = add_to(blend, seen[at], model.blend[2] * scaled(recency[at], top_seen), n_blend)
+    evidence = blend.touched[:n_blend].copy()
+    blended = blend.sums[evidence]
+    clear(blend, n_blend)
+    evidence, blended = evidence[blended > 0], blended[blended > 0]
+    items = evidence[best_of(blended, evidence, model.candidates)]
+    # The raw values of each candidate's features.
+    near_items, near_weights = recent_items(context, model.cooccurrence_decay)
+    n_together = add_rows(model.cooccurrence, near_items, near_weights, together, 0)
+    top_together = largest(together, n_together)
+    distinct, recent = recent_items(context, 1.0)
+    known = context[context >= 0]
+    n = len(items)
+    values = np.zeros((8, n), dtype=np.float32)
+    for p in range(n):
+        item = items[p]
+        values[0, p] = scaled(neighbours.sums[item], top_neighbours)
+        values[1, p] = scaled(rules.sums[item], top_rules)
+        values[2, p], values[3, p] = neighbours.sums[item], rules.sums[item]
+        at = np.searchsorted(distinct, item)
+        if at < len(distinct) and distinct[at] == item:
+            values[4, p] = recent[at]
+        values[5, p] = (known == item).sum()
+        if len(known):
+            values[6, p] = value_at(model.transitions, known[-1], item)
+        values[7, p] = scaled(together.sums[item], top_together)
+    clear(neighbours, n_neighbours)
+    clear(rules, n_rules)
+    clear(together, n_together)
+    features = np.empty((n, len(model.weights)), dtype=np.float32)
+    log_len = np.full(n, np.log(max(len(context), 1)))
+    _fill_features(
+        features,
+        items.astype(np.int64),
+        np.arange(n),
+        values,
+        log_len,
+        model.log_pop,
+        model.log_recent,
+        model.is_tail,
+    )
+    logits = np.zeros(n, dtype=np.float32)
+    for p in range(n):
+        for column in range(len(model.weights)):
+            logits[p] += features[p, column] * model.weights[column]
+    order = np.argsort(items)
+    if n == 0:
+        return items, logits
+    return items[order].astype(np.int32), np.exp(logits[order] - logits.max())
+
+
+@compiled
+def _flag(condition: bool | np.bool_) -> float:
+    return 1.0 if condition else 0.0
+
+
+@compiled
+def _over(value: float, knot: float) -> float:
+    return max(value - knot, 0.0)
+
+
+@compiled
+def _fill_features(
+    features: FloatMatrix,
+    items: npt.NDArray[np.int64],
+    rank: npt.NDArray[np.int64],
+    raw: FloatMatrix,
+    log_len: npt.NDArray[np.float64],
+    log_pop_of: FloatVector,
+    log_recent_of: FloatVector,
+    is_tail_of: FloatVector,
+) -> None:
+    """Each row of `features` (n_pairs, len(FEATURES)): one candidate pair, column by column
+    in the order of `FEATURES`. `raw` (8, n_pairs) holds, per pair, its scaled neighbours
+    and rules scores, the same unscaled, its re-view weight, how often the context holds
+    it, the transition probability from the last item and its scaled co-occurrence."""
+    for p in range(len(items)):
+        nb, sr, raw_neighbours, raw_rules = raw[0, p], raw[1, p], raw[2, p], raw[3, p]
+        rep, c, tr, ar = np.float64(raw[4, p]), np.float64(raw[5, p]), raw[6, p], raw[7, p]
+        nb, sr, tr, ar = np.float64(nb), np.float64(sr), np.float64(tr), np.float64(ar)
+        r, n = rank[p], log_len[p]
+        seen, is_last = _flag(rep > 0), _flag(rep == 1)
+        item = items[p]
+        log_pop, log_recent = np.float64(log_pop_of[item]), np.float64(log_recent_of[item])
+        tail = np.float64(is_tail_of[item])
+        values = (
+            *(nb, sr, rep, seen, _flag(c > 1), np.log1p(c), is_last),
+            *(np.log1p(r), _flag(r == 1), _flag(r == 2), _flag(r < 5), _flag(r < 10)),
+            *(_flag(r < 20), tr, np.sqrt(tr), log_pop, log_pop**2 / 10),
+            *(seen * n, rep * n, is_last * n, nb * n, sr * n),
+            *(np.log(raw_neighbours + 1e-6) / 10, np.log(raw_rules + 1e-3) / 10),
+            *(np.sqrt(nb), np.sqrt(sr), nb * sr, seen * log_pop),
+            *(log_recent, log_recent - log_pop, seen * log_recent),
+            *(_over(nb, _NB_KNOTS[0]), _over(nb, _NB_KNOTS[1]), _over(nb, _NB_KNOTS[2])),
+            *(_over(nb, _NB_KNOTS[3]), _over(sr, _SR_KNOTS[0]), _over(sr, _SR_KNOTS[1])),
+            *(_over(sr, _SR_KNOTS[2]), _over(sr, _SR_KNOTS[3]), _over(tr, _LAST_KNOTS[0])),
+            *(_over(tr, _LAST_KNOTS[1]), _over(tr, _LAST_KNOTS[2])),
+            *(ar, np.sqrt(ar), _over(ar, _AR_KNOTS[0]), _over(ar, _AR_KNOTS[1])),
+            *(_over(ar, _AR_KNOTS[2]), tail, tail * nb, tail * sr),
+        )
+        for column, value in enumerate(values):
+            features[p, column] = value
 
 
 def fit_ranker_weights(

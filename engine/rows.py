@@ -1,53 +1,164 @@
-"""One context at a time: sums of a few sparse rows as dense vectors, with plain numpy.
+"""One context at a time: sparse rows of scores, and sums of a few rows of a CSR matrix.
 
-Serving asks for one visitor's recommendations at a time. Building scipy matrices for a
-single row costs more than the arithmetic (each construction validates its input), so
-the single-context path of the models works on the CSR arrays directly with these.
+Serving asks for one visitor's recommendations at a time. A context reaches a few hundred
+of the catalogue's items, so the single-context path of the models keeps its scores as a
+`Row` (the items with evidence and their scores) rather than a dense vector over every
+item, and works on the CSR arrays directly: building scipy matrices for one row costs
+more than the arithmetic. The loops are compiled (engine/compiled.py).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from engine.compiled import compiled
+
 FloatVector = npt.NDArray[np.float32]
-IndexVector = npt.NDArray[np.int64]
+IndexVector = npt.NDArray[np.int32]
 
 
-def gathered(matrix: sp.csr_matrix, rows: npt.ArrayLike) -> tuple[IndexVector, IndexVector]:
-    """The positions in `matrix.indices`/`data` of every entry of `rows`, and the place in
-    `rows` each one came from; vectorised over the rows."""
-    rows = np.asarray(rows, dtype=np.int64)
-    starts = matrix.indptr[rows].astype(np.int64)
-    lengths = matrix.indptr[rows + 1] - starts
-    source = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
-    first = np.cumsum(lengths) - lengths
-    positions = starts[source] + np.arange(len(source), dtype=np.int64) - first[source]
-    return positions, source
+class Row(NamedTuple):
+    """One context's scores: `items` (sorted, distinct) and their `scores`; absent items
+    have no evidence (score 0)."""
+
+    items: IndexVector
+    scores: FloatVector
 
 
-def weighted_row_sum(
-    matrix: sp.csr_matrix, rows: npt.ArrayLike, weights: npt.ArrayLike
-) -> FloatVector:
-    """sum_r weights[r] * matrix[rows[r]] as a dense vector (n_columns,) float32."""
-    positions, source = gathered(matrix, rows)
-    values = matrix.data[positions] * np.asarray(weights, dtype=np.float32)[source]
-    summed = np.bincount(matrix.indices[positions], weights=values, minlength=matrix.shape[1])
-    return summed.astype(np.float32)
+class Csr(NamedTuple):
+    """The arrays of a csr_matrix, as compiled code takes them."""
+
+    indptr: npt.NDArray[np.integer[Any]]
+    indices: npt.NDArray[np.integer[Any]]
+    data: npt.NDArray[np.floating[Any]]
 
 
-def sparse_row_sum(
-    matrix: sp.csr_matrix, rows: npt.ArrayLike, weights: npt.ArrayLike
+def csr_arrays(matrix: sp.csr_matrix) -> Csr:
+    """`matrix`'s arrays, its indices sorted within each row (for binary searches)."""
+    if not matrix.has_sorted_indices:
+        matrix.sort_indices()  # in place, once: scipy remembers that they are sorted
+    return Csr(matrix.indptr, matrix.indices, matrix.data)
+
+
+class Scratch(NamedTuple):
+    """A dense vector of zeros, a mark per entry and the list of entries marked: sums over
+    a few rows in time proportional to the entries they reach, not to the vector's size.
+
+    Compiled code fills one and leaves it zeroed before it returns; as compiled calls hold
+    the GIL, no two of them ever share one at the same time."""
+
+    sums: FloatVector
+    marked: npt.NDArray[np.bool_]
+    touched: IndexVector
+
+
+@cache
+def scratch(size: int, slot: int = 0) -> Scratch:
+    """The process's scratch number `slot` for vectors of `size` entries."""
+    return Scratch(
+        np.zeros(size, dtype=np.float32),
+        np.zeros(size, dtype=np.bool_),
+        np.zeros(size, dtype=np.int32),
+    )
+
+
+@compiled
+def add_rows(
+    matrix: Csr,
+    rows: npt.NDArray[np.int32],
+    weights: FloatVector,
+    into: Scratch,
+    n_touched: int,
+) -> int:
+    """Add sum_r weights[r] * matrix[rows[r]] into `into`, which has `n_touched` entries
+    marked; gives how many are marked now."""
+    for r in range(len(rows)):
+        for position in range(matrix.indptr[rows[r]], matrix.indptr[rows[r] + 1]):
+            column = matrix.indices[position]
+            n_touched = add_to(into, column, matrix.data[position] * weights[r], n_touched)
+    return n_touched
+
+
+@compiled
+def add_to(into: Scratch, column: int, value: float, n_touched: int) -> int:
+    """Add `value` at `column` of `into`; gives how many entries are marked now."""
+    if not into.marked[column]:
+        into.marked[column] = True
+        into.touched[n_touched] = column
+        n_touched += 1
+    into.sums[column] += value
+    return n_touched
+
+
+@compiled
+def cleared(into: Scratch, n_touched: int) -> tuple[IndexVector, FloatVector]:
+    """The marked entries of `into` (sorted) and their sums; `into` is zeroed again."""
+    columns = np.sort(into.touched[:n_touched])
+    sums = into.sums[columns]
+    clear(into, n_touched)
+    return columns, sums
+
+
+@compiled
+def clear(into: Scratch, n_touched: int) -> None:
+    for column in into.touched[:n_touched]:
+        into.sums[column] = 0.0
+        into.marked[column] = False
+
+
+@compiled
+def _row_sum(
+    matrix: Csr, rows: npt.NDArray[np.int32], weights: FloatVector, into: Scratch
 ) -> tuple[IndexVector, FloatVector]:
-    """`weighted_row_sum` as (the columns it touches, sorted; their sums): for matrices
-    far wider than the few columns a handful of rows reach, where a dense vector of every
-    column costs more than the sum."""
-    positions, source = gathered(matrix, rows)
-    values = matrix.data[positions] * np.asarray(weights, dtype=np.float32)[source]
-    columns, inverse = np.unique(matrix.indices[positions], return_inverse=True)
-    summed = np.bincount(inverse, weights=values, minlength=len(columns))
-    return columns.astype(np.int64), summed.astype(np.float32)
+    return cleared(into, add_rows(matrix, rows, weights, into, 0))
+
+
+@compiled
+def _summed(
+    columns: IndexVector, values: FloatVector, into: Scratch
+) -> tuple[IndexVector, FloatVector]:
+    n_touched = 0
+    for at in range(len(columns)):
+        n_touched = add_to(into, columns[at], values[at], n_touched)
+    return cleared(into, n_touched)
+
+
+def sparse_row_sum(matrix: sp.csr_matrix, rows: npt.ArrayLike, weights: npt.ArrayLike) -> Row:
+    """sum_r weights[r] * matrix[rows[r]] as a `Row` over the columns it reaches."""
+    items, scores = _row_sum(
+        Csr(matrix.indptr, matrix.indices, matrix.data),
+        np.asarray(rows, dtype=np.int32),
+        np.asarray(weights, dtype=np.float32),
+        scratch(matrix.shape[1]),
+    )
+    return Row(items, scores)
+
+
+def distinct_row_sum(matrix: sp.csr_matrix, context: npt.NDArray[np.int32]) -> Row:
+    """The sum of the rows of the distinct known items of `context`, each counted once."""
+    items = np.unique(context[context >= 0])
+    return sparse_row_sum(matrix, items, np.ones(len(items), dtype=np.float32))
+
+
+def blended(rows: Sequence[Row], weights: Sequence[float], size: int) -> Row:
+    """sum_m weights[m] * rows[m], rows of vectors of `size` entries."""
+    items = np.concatenate([row.items for row in rows])
+    scores = np.concatenate(
+        [np.float32(w) * row.scores for row, w in zip(rows, weights, strict=True)]
+    )
+    return Row(*_summed(items, scores, scratch(size)))
+
+
+def scaled_to_max(row: Row) -> Row:
+    """`row` divided by its largest score (unchanged when it has no positive score)."""
+    top = row.scores.max(initial=0.0)
+    return Row(row.items, row.scores / top) if top > 0 else row
 
 
 def row_values(matrix: sp.csr_matrix, row: int, columns: npt.ArrayLike) -> FloatVector:
@@ -58,34 +169,97 @@ def row_values(matrix: sp.csr_matrix, row: int, columns: npt.ArrayLike) -> Float
     return looked_up(matrix.indices[start:end], matrix.data[start:end], columns)
 
 
+@compiled
+def _looked_up(
+    keys: npt.NDArray[np.int32], values: npt.NDArray[np.float32], wanted: npt.NDArray[np.int32]
+) -> FloatVector:
+    found = np.zeros(len(wanted), dtype=np.float32)
+    if len(keys) == 0:
+        return found
+    at = np.searchsorted(keys, wanted)
+    for i in range(len(wanted)):
+        if at[i] < len(keys) and keys[at[i]] == wanted[i]:
+            found[i] = values[at[i]]
+    return found
+
+
 def looked_up(keys: npt.ArrayLike, values: npt.ArrayLike, wanted: npt.ArrayLike) -> FloatVector:
     """values[i] where keys[i] == wanted[j], for each j (0 where absent); keys sorted, unique."""
-    keys, values, wanted = np.asarray(keys), np.asarray(values), np.asarray(wanted)
-    if len(keys) == 0:
-        return np.zeros(len(wanted), dtype=np.float32)
-    at = np.searchsorted(keys, wanted).clip(0, len(keys) - 1)
-    return np.where(keys[at] == wanted, values[at], 0).astype(np.float32)
+    return _looked_up(
+        np.asarray(keys, dtype=np.int32),
+        np.asarray(values, dtype=np.float32),
+        np.asarray(wanted, dtype=np.int32),
+    )
 
 
-def best_entries(values: npt.ArrayLike, indices: npt.ArrayLike, k: int) -> IndexVector:
+def best_entries(values: npt.ArrayLike, indices: npt.ArrayLike, k: int) -> npt.NDArray[np.int64]:
     """Positions of the k largest `values`, best first, ties by the smaller index: the order
     of `topk.top_k`, found without sorting everything."""
-    values, indices = np.asarray(values), np.asarray(indices)
+    return best_of(
+        np.asarray(values, dtype=np.float32), np.asarray(indices, dtype=np.int64), int(k)
+    )
+
+
+@compiled
+def best_of(
+    values: FloatVector, indices: npt.NDArray[np.integer[Any]], k: int
+) -> npt.NDArray[np.int64]:
+    """`best_entries` in compiled code."""
     candidates = np.arange(len(values))
     if len(values) > k > 0:
         kth = np.partition(values, len(values) - k)[len(values) - k]
         candidates = np.flatnonzero(values >= kth)
-    order = np.lexsort((indices[candidates], -values[candidates]))
-    return candidates[order[:k]]
+    by_index = candidates[np.argsort(indices[candidates], kind="mergesort")]
+    best_first = by_index[np.argsort(-values[by_index], kind="mergesort")]
+    return best_first[:k]
 
 
-def scaled_to_max(scores: FloatVector) -> FloatVector:
-    """`scores` divided by its largest entry (unchanged when it has no positive entry)."""
-    top = scores.max(initial=0.0)
-    return scores / top if top > 0 else scores
+@compiled
+def first_row_with(
+    matrix: Csr, rows: npt.NDArray[np.int32], columns: npt.NDArray[np.integer[Any]]
+) -> npt.NDArray[np.int64]:
+    """For each of `columns`, the place in `rows` of the first row with a positive entry
+    there, or -1; indices sorted (`csr_arrays`)."""
+    found = np.full(len(columns), -1, dtype=np.int64)
+    for c in range(len(columns)):
+        for r in range(len(rows)):
+            if value_at(matrix, rows[r], columns[c]) > 0:
+                found[c] = r
+                break
+    return found
 
 
-def distinct_row_sum(matrix: sp.csr_matrix, context: npt.NDArray[np.int32]) -> FloatVector:
-    """The sum of the rows of the distinct known items of `context`, each counted once."""
-    items = np.unique(context[context >= 0])
-    return weighted_row_sum(matrix, items, np.ones(len(items), dtype=np.float32))
+@compiled
+def kept(
+    items: npt.NDArray[np.integer[Any]], blocked: npt.NDArray[np.int64]
+) -> npt.NDArray[np.bool_]:
+    """Whether each of `items` (sorted) is absent from `blocked`."""
+    keep = np.ones(len(items), dtype=np.bool_)
+    for item in blocked:
+        at = np.searchsorted(items, item)
+        if at < len(items) and items[at] == item:
+            keep[at] = False
+    return keep
+
+
+@compiled
+def largest(into: Scratch, n_touched: int) -> float:
+    """The largest sum marked in `into` (0 when none is positive)."""
+    top = 0.0
+    for column in into.touched[:n_touched]:
+        top = max(top, into.sums[column])
+    return top
+
+
+@compiled
+def scaled(value: float, top: float) -> np.float32:
+    """`value` over the largest of its row, as `scaled_to_max` divides it."""
+    return np.float32(value) / np.float32(top) if top > 0 else np.float32(value)
+
+
+@compiled
+def value_at(matrix: Csr, row: int, column: int) -> float:
+    """matrix[row, column] (0 where nothing is stored); indices sorted (`csr_arrays`)."""
+    start, end = matrix.indptr[row], matrix.indptr[row + 1]
+    at = start + np.searchsorted(matrix.indices[start:end], column)
+    return matrix.data[at] if at < end and matrix.indices[at] == column else 0.0

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 from engine.context import context_matrix, context_weights
 from engine.recommender import Recommender
-from engine.rows import FloatVector, row_values, weighted_row_sum
+from engine.rows import Row, row_values, sparse_row_sum
 from engine.sessions import Sessions
 from engine.topk import top_k
 
@@ -109,9 +109,9 @@ class SequentialRules(Recommender):
         query = context_matrix(contexts, self.n_items, self.settings.click_decay)
         return sp.csr_matrix(query @ self._rules)
 
-    def _score_one(self, context: npt.NDArray[np.int32]) -> FloatVector:
+    def _score_one(self, context: npt.NDArray[np.int32]) -> Row:
         items, weights = context_weights(context, self.settings.click_decay)
-        return weighted_row_sum(self._rules, items, weights)
+        return sparse_row_sum(self._rules, items, weights)
 
     def _reasons(
         self, context: npt.NDArray[np.int32], items: npt.NDArray[np.int32]
