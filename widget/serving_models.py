@@ -156,14 +156,19 @@ DISCOVERY_TAIL_BOOST = 1.5
 def load_engine_models(folder: Path, loaded: EngineModels | None) -> EngineModels | None:
     """The models of the newest artifact in `folder` if newer than `loaded`, else `loaded`.
 
-    Session models are fitted here from the artifact's sessions (seconds): run this off
-    the event loop.
+    Session models are fitted here from the artifact's sessions (seconds), and their
+    compiled serving path made ready: run this off the event loop.
     """
     found = trained.load_latest(folder, loaded.version if loaded else None)
     if found is None:
         return loaded
     version, models = found
     discovery = LongTail(served(), DISCOVERY_TAIL_BOOST).fit(models.sessions, len(models.item_ids))
+    if len(models.item_ids):
+        # Compile the serving paths now (or load them from numba's cache), not on a
+        # visitor's request: the first compilation on a machine takes about half a minute.
+        for model in (discovery, models.basket, models.similar):
+            model.recommend([0], n=1)
     return EngineModels(
         item_ids=models.item_ids,
         version=version,
