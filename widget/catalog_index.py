@@ -2,16 +2,18 @@
 
 Built from the store's hash in HSCAN pages; `reload_catalog` keeps the index it has
 while `catalog_version` has not moved. Products are in order of product id. Per product
-it keeps the id, its index entry, its stored compact JSON (parsed again only for the few
-items a response shows) and three numpy columns for the rules. Memory, measured with
-tracemalloc: about 200 bytes a product plus the length of its JSON. The Online Retail
-catalogue (JSON of ~150 bytes) takes ~360 bytes a product, so 40,000 products ~15 MB;
-rows with image URLs and brands (~265 bytes) take ~470 bytes, 1 million ~470 MB.
+it keeps the id, its index entry, the compact JSON of what a widget shows of it (written
+once here, so that a response embeds it as it is) and three numpy columns for the rules.
+Memory, measured with tracemalloc: about 200 bytes a product plus the length of its JSON.
+The Online Retail catalogue (JSON of ~150 bytes) takes ~360 bytes a product, so 40,000
+products ~15 MB; rows with image URLs and brands (~265 bytes) take ~470 bytes, 1 million
+~470 MB.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -39,14 +41,14 @@ class CatalogIndex:
     in_stock: npt.NDArray[np.bool_]
     category_id: npt.NDArray[np.int32]
     categories: list[str]
-    _stored: list[str | bytes]
+    # `display(i)` as a JSON object without its closing brace, ready for more fields.
+    _shown: list[bytes]
 
     @classmethod
     def build(cls, version: int, stored: dict[str, str | bytes]) -> CatalogIndex:
         """From product id -> stored JSON, as the catalogue hash holds them."""
         product_ids = sorted(stored)
-        values = [stored[product_id] for product_id in product_ids]
-        fields = [orjson.loads(value) for value in values]
+        fields = [orjson.loads(stored[product_id]) for product_id in product_ids]
         categories = sorted({f.get("category", "") for f in fields})
         category_of = {category: i for i, category in enumerate(categories)}
         return cls(
@@ -59,23 +61,38 @@ class CatalogIndex:
                 [category_of[f.get("category", "")] for f in fields], dtype=np.int32
             ),
             categories=categories,
-            _stored=values,
+            _shown=[_shown(p, f) for p, f in zip(product_ids, fields, strict=True)],
         )
 
     def display(self, i: int) -> dict[str, Any]:
         """What a widget shows of product `i`: id, title, url, image_url, price, currency."""
-        fields = orjson.loads(self._stored[i])
-        return {
-            "product_id": self.product_ids[i],
-            "title": fields["title"],
-            "url": fields["url"],
-            "image_url": fields.get("image_url"),
-            "price": fields["price"],
-            "currency": fields["currency"],
-        }
+        shown: dict[str, Any] = orjson.loads(self._shown[i] + b"}")
+        return shown
+
+    def shown(self, i: int, reason: str) -> orjson.Fragment:
+        """`display(i)` and `reason` as the JSON object a response embeds."""
+        return orjson.Fragment(self._shown[i] + _reason_field(reason))
 
     def __len__(self) -> int:
         return len(self.product_ids)
+
+
+def _shown(product_id: str, fields: dict[str, Any]) -> bytes:
+    shown = {
+        "product_id": product_id,
+        "title": fields.get("title"),
+        "url": fields.get("url"),
+        "image_url": fields.get("image_url"),
+        "price": fields.get("price"),
+        "currency": fields.get("currency"),
+    }
+    return orjson.dumps(shown)[:-1]
+
+
+@lru_cache(maxsize=4096)
+def _reason_field(reason: str) -> bytes:
+    # Reasons repeat: a few fixed ones, and the model's "... with <product>" ones.
+    return b',"reason":%s}' % orjson.dumps(reason)
 
 
 async def catalog_version(redis: Any, shop: str) -> int:

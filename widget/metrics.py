@@ -25,6 +25,7 @@ class Metrics:
         disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = CollectorRegistry()
         self._children: dict[str, tuple[Counter, Counter, Counter]] = {}
+        self._request_children: dict[tuple[str, str, int], Histogram] = {}
         self.events_accepted = Counter(
             "basketlift_events_accepted",
             "Events appended to a shop's stream.",
@@ -70,6 +71,15 @@ class Metrics:
             if amount:
                 child.inc(amount)
 
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        # Cached as in `count_events`: every request comes here.
+        child = self._request_children.get((method, route, status))
+        if child is None:
+            child = self._request_children[method, route, status] = self.request_seconds.labels(
+                method, route, str(status)
+            )
+        child.observe(seconds)
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
 
@@ -99,6 +109,6 @@ class LatencyMiddleware:
         finally:
             route: BaseRoute | None = scope.get("route")
             template = getattr(route, "path", "unmatched")
-            self.metrics.request_seconds.labels(scope["method"], template, str(status)).observe(
-                time.perf_counter() - started
+            self.metrics.observe_request(
+                scope["method"], template, status, time.perf_counter() - started
             )

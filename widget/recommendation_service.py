@@ -9,17 +9,20 @@ or one pipelined round trip to the store: no scan of the catalogue or the event 
 
 from __future__ import annotations
 
-import secrets
+import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import Any, Literal
 
+import orjson
+
 from billing import keys as billing_keys
-from billing.holdout import assign_arm, exposure_arm, exposure_record
+from billing.holdout import ArmAssigner, exposure_arm, exposure_record
 from tracker.pipelined_script import PipelinedScript
 from widget import keys
 from widget.catalog_index import CatalogIndex
@@ -32,6 +35,7 @@ CANDIDATES = 100
 FIRST_CANDIDATES_PER_ITEM = 3
 CONTEXT_LENGTH = 20
 REQUEST_COUNTS_KEPT_S = 7200
+_DAY_MS = 86_400_000
 _VISITOR_SCRIPT = Path(__file__).with_name("visitor.lua").read_text()
 
 
@@ -49,7 +53,7 @@ class RecommendationRequest:
 class Slot:
     placement: str
     rec_id: str
-    items: list[dict[str, Any]] = field(default_factory=list)
+    items: list[orjson.Fragment] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,8 @@ class ShopView:
 
 
 def new_rec_id() -> str:
-    return "r_" + secrets.token_hex(10)
+    # `secrets.token_hex(10)` reads os.urandom through three more calls.
+    return "r_" + os.urandom(10).hex()
 
 
 def _trending_in_category(view: ShopView, product_id: str | None) -> Iterator[Candidate]:
@@ -95,11 +100,11 @@ def _catalogue(view: ShopView, start_key: str, reason: str) -> Iterator[Candidat
     # The whole catalogue as a last resort, from a place that varies by visitor so that
     # catalogue depth gets seen; the rules stop the walk once the placement is full.
     ids = view.catalog.product_ids
-    if not len(ids):
+    if not ids:
         return
     start = zlib.crc32(start_key.encode()) % len(ids)
-    for offset in range(len(ids)):
-        yield Candidate(str(ids[(start + offset) % len(ids)]), 0.0, reason)
+    for i in chain(range(start, len(ids)), range(start)):
+        yield Candidate(ids[i], 0.0, reason)
 
 
 def _trending(view: ShopView) -> Iterator[Candidate]:
@@ -147,17 +152,18 @@ class RecommendationService:
         # One script call per request, and concurrent requests' calls share round trips:
         # redis-py's per-command cost was most of a request's time once models are fast.
         self._visitor_script = PipelinedScript(redis, _VISITOR_SCRIPT)
-        self._secret = holdout_secret
+        self._arms = ArmAssigner(holdout_secret)
 
     async def recommend(
         self, shop: str, view: ShopView, request: RecommendationRequest
     ) -> Recommendations:
         now = datetime.now(UTC)
-        assigned = assign_arm(self._secret, shop, request.anonymous_id, view.config.holdout_share)
-        placements = [self._placement(view.config, name) for name in request.placements]
+        assigned = self._arms.arm(shop, request.anonymous_id, view.config.holdout_share)
+        placements = [view.config.placements[name] for name in request.placements]
         arm, session, bought = await self._visitor(shop, request, assigned, placements, now)
         if arm == "holdout":
             return Recommendations(arm, [Slot(p.name, new_rec_id()) for p in placements])
+        catalog = view.catalog
         slots = []
         for placement in placements:
             situation = Situation(
@@ -171,18 +177,11 @@ class RecommendationService:
                 limit,
                 situation,
                 placement.rules,
-                view.catalog,
+                catalog,
             )
-            items = [
-                view.catalog.display(view.catalog.index_of[c.product_id]) | {"reason": c.reason}
-                for c in chosen
-            ]
+            items = [catalog.shown(catalog.index_of[c.product_id], c.reason) for c in chosen]
             slots.append(Slot(placement.name, new_rec_id(), items))
         return Recommendations(arm, slots)
-
-    @staticmethod
-    def _placement(config: ShopConfig, name: str) -> Placement:
-        return config.placements[name]
 
     async def _visitor(
         self,
@@ -197,11 +196,13 @@ class RecommendationService:
         counts the request of each placement in this hour (widget/visitor.lua)."""
         windows = sorted({p.rules.exclude_bought_days for p in placements})
         now_ms = int(now.timestamp() * 1000)
+        # As `now.strftime("%Y%m%d%H")`, which costs several times more.
+        hour = f"{now.year:04}{now.month:02}{now.day:02}{now.hour:02}"
         keys_used = [
             billing_keys.exposures(shop),
             keys.session_items(shop, request.session_id),
             keys.bought(shop, request.anonymous_id),
-            keys.placement_requests(shop, now.strftime("%Y%m%d%H")),
+            keys.placement_requests(shop, hour),
         ]
         args = [
             request.anonymous_id,
@@ -210,7 +211,7 @@ class RecommendationService:
             REQUEST_COUNTS_KEPT_S,
             len(placements),
             *(p.name for p in placements),
-            *(now_ms - int(timedelta(days=days).total_seconds() * 1000) for days in windows),
+            *(now_ms - days * _DAY_MS for days in windows),
         ]
         record, newest_first, purchases = await self._visitor_script(keys_used, args)
         bought = dict(zip(windows, purchases, strict=True))

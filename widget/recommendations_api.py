@@ -1,17 +1,23 @@
-"""`GET /v1/recommendations`: what the widget shows, per placement, for one visitor."""
+"""`GET /v1/recommendations`: what the widget shows, per placement, for one visitor.
+
+The endpoint is a plain ASGI app rather than a Starlette function endpoint: the Request
+and Response objects around a request, and the query's parsing, cost a fifth of what
+the rest of a request costs, for what a few lines do here.
+"""
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import Response
+from urllib.parse import unquote_plus
+
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from tracker.credentials import SITE_KEY_PREFIX, shop_of_key
 from widget.events_api import cors_headers
 from widget.openapi import error, json_body, query
-from widget.recommendation_service import RecommendationRequest, ShopView
-from widget.responses import ApiError, FastJSONResponse
-from widget.services import services
+from widget.recommendation_service import RecommendationRequest, Recommendations, ShopView
+from widget.responses import ApiError, send_json
+from widget.services import Services, services_of
 from widget.shop_config import MAX_LIMIT
 
 MAX_PLACEMENTS = 8
@@ -19,8 +25,29 @@ MAX_CART = 100
 _MAX_ID = 128
 
 
-def _identifier(request: Request, name: str, required: bool = True) -> str | None:
-    value = request.query_params.get(name)
+def _parameters(query_string: bytes) -> dict[str, list[str]]:
+    """Each parameter's values in order, read as Starlette's `request.query_params` reads
+    them (`parse_qsl`), at a fifth of its cost."""
+    text = query_string.decode("latin-1")
+    escaped = "%" in text or "+" in text
+    found: dict[str, list[str]] = {}
+    for field in text.split("&"):
+        if field:
+            name, _, value = field.partition("=")
+            if escaped:
+                name, value = unquote_plus(name), unquote_plus(value)
+            found.setdefault(name, []).append(value)
+    return found
+
+
+def _last(parameters: dict[str, list[str]], name: str) -> str | None:
+    # A repeated parameter counts by its last value, as in `request.query_params`.
+    values = parameters.get(name)
+    return values[-1] if values else None
+
+
+def _identifier(parameters: dict[str, list[str]], name: str, required: bool = True) -> str | None:
+    value = _last(parameters, name)
     if value is None or value == "":
         if required:
             raise ApiError(422, "invalid_parameter", f"{name} is required", name)
@@ -30,8 +57,8 @@ def _identifier(request: Request, name: str, required: bool = True) -> str | Non
     return value
 
 
-def _limit(request: Request) -> int | None:
-    raw = request.query_params.get("limit")
+def _limit(parameters: dict[str, list[str]]) -> int | None:
+    raw = _last(parameters, "limit")
     if raw is None:
         return None
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
@@ -39,14 +66,25 @@ def _limit(request: Request) -> int | None:
     return int(raw)
 
 
-def _cart(request: Request) -> tuple[str, ...]:
-    ids = tuple(i for i in request.query_params.get("cart", "").split(",") if i)
+def _cart(parameters: dict[str, list[str]]) -> tuple[str, ...]:
+    ids = tuple(i for i in (_last(parameters, "cart") or "").split(",") if i)
     if len(ids) > MAX_CART or any(len(i) > _MAX_ID for i in ids):
         raise ApiError(422, "invalid_parameter", f"cart holds at most {MAX_CART} ids", "cart")
     return ids
 
 
-async def get_recommendations(request: Request) -> Response:
+def _header(scope: Scope, name: bytes) -> str | None:
+    # As `request.headers.get(name)`: ASGI servers give header names in lower case.
+    for key, value in scope["headers"]:
+        if key == name:
+            found: str = value.decode("latin-1")
+            return found
+    return None
+
+
+async def get_recommendations(
+    found: Services, parameters: dict[str, list[str]], origin: str | None
+) -> Recommendations:
     """Recommendations for one visitor and one or more placements of a page.
 
     Query: `site_key`, `anonymous_id`, `session_id`, `placement` (repeatable: product,
@@ -54,13 +92,11 @@ async def get_recommendations(request: Request) -> Response:
     `limit`. Answers `{"arm", "recommendations": [{"placement", "rec_id", "items": [...]}]}`;
     a holdout visitor gets `"arm": "holdout"` and no items, on every request.
     """
-    found = services(request)
-    site_key = request.query_params.get("site_key", "")
+    site_key = _last(parameters, "site_key") or ""
     shop = shop_of_key(site_key, SITE_KEY_PREFIX)
     record = await found.shop_records.get(shop) if shop else None
     if shop is None or record is None or record.site_key != site_key:
         raise ApiError(401, "unknown_site_key", "unknown site key", "site_key")
-    origin = request.headers.get("origin")
     if origin and origin not in record.origins:
         raise ApiError(403, "origin_not_allowed", f"origin {origin!r} is not allowed", "origin")
     view = ShopView(
@@ -69,7 +105,7 @@ async def get_recommendations(request: Request) -> Response:
         trending=await found.trending.get(shop),
         models=await found.models.get(shop),
     )
-    placements = tuple(request.query_params.getlist("placement"))
+    placements = tuple(parameters.get("placement", ()))
     if not placements or len(placements) > MAX_PLACEMENTS:
         raise ApiError(
             422, "invalid_parameter", f"give 1 to {MAX_PLACEMENTS} placement", "placement"
@@ -84,19 +120,26 @@ async def get_recommendations(request: Request) -> Response:
             "placement",
         )
     query = RecommendationRequest(
-        anonymous_id=str(_identifier(request, "anonymous_id")),
-        session_id=str(_identifier(request, "session_id")),
+        anonymous_id=str(_identifier(parameters, "anonymous_id")),
+        session_id=str(_identifier(parameters, "session_id")),
         placements=tuple(dict.fromkeys(placements)),
-        product_id=_identifier(request, "product_id", required=False),
-        cart=_cart(request),
-        limit=_limit(request),
+        product_id=_identifier(parameters, "product_id", required=False),
+        cart=_cart(parameters),
+        limit=_limit(parameters),
     )
-    answer = await found.recommendations.recommend(shop, view, query)
-    headers = cors_headers(origin) | {"Cache-Control": "no-store"}
-    return FastJSONResponse(answer.as_dict(), headers=headers)
+    return await found.recommendations.recommend(shop, view, query)
 
 
-routes = [Route("/v1/recommendations", get_recommendations, methods=["GET"])]
+class _Endpoint:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        origin = _header(scope, b"origin")
+        parameters = _parameters(scope["query_string"])
+        answer = await get_recommendations(services_of(scope), parameters, origin)
+        headers = cors_headers(origin) | {"Cache-Control": "no-store"}
+        await send_json(send, answer.as_dict(), headers)
+
+
+routes = [Route("/v1/recommendations", _Endpoint(), methods=["GET"])]
 
 
 _ITEM = {

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 from starlette.responses import JSONResponse, Response
+from starlette.types import Send
 
 
 class FastJSONResponse(JSONResponse):
@@ -15,6 +16,17 @@ class FastJSONResponse(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
+
+
+async def send_json(send: Send, content: Any, headers: Mapping[str, str]) -> None:
+    """Send what `FastJSONResponse(content, headers=headers)` sends, without building it."""
+    body = orjson.dumps(content)
+    raw = [
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
+    ]
+    raw += [(b"content-length", b"%d" % len(body)), (b"content-type", b"application/json")]
+    await send({"type": "http.response.start", "status": 200, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
 
 
 def error_code(error: Exception) -> str:

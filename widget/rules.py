@@ -48,33 +48,38 @@ def select(
     catalog: CatalogIndex,
 ) -> list[Candidate]:
     """At most `limit` eligible candidates, in order, with the rules applied."""
-    blocked = situation.cart | situation.bought
+    index_of, in_stock = catalog.index_of, catalog.in_stock
+    # Products met once are skipped after: the blocked ones are met from the start.
+    seen = {*situation.cart, *situation.bought}
     if situation.product_id is not None:
-        blocked |= {situation.product_id}
+        seen.add(situation.product_id)
     band = None
-    current = catalog.index_of.get(situation.product_id or "")
+    current = index_of.get(situation.product_id or "")
     if rules.price_band is not None and current is not None:
         price = float(catalog.price[current])
         band = (rules.price_band[0] * price, rules.price_band[1] * price)
+    by_category = bool(
+        rules.include_categories or rules.exclude_categories or rules.max_per_category is not None
+    )
     boosted, buried = set(rules.boost), set(rules.bury)
     # Buried items may still fill the list: look a little further than `limit`.
     wanted = limit + len(buried) if buried else limit
     per_category: dict[int, int] = {}
     chosen: list[Candidate] = []
-    seen: set[str] = set()
     for candidate in chain:
         if len(chosen) >= wanted:
             break
         product = candidate.product_id
-        index = catalog.index_of.get(product)
-        if index is None or product in seen or product in blocked:
+        index = index_of.get(product)
+        if index is None or product in seen:
             continue
         seen.add(product)
-        if not catalog.in_stock[index]:
+        if not in_stock[index]:
             continue
-        category = int(catalog.category_id[index])
-        if not _category_allowed(catalog.categories[category], rules):
-            continue
+        if by_category:
+            category = int(catalog.category_id[index])
+            if not _category_allowed(catalog.categories[category], rules):
+                continue
         if band is not None and not band[0] <= float(catalog.price[index]) <= band[1]:
             continue
         if rules.max_per_category is not None:
@@ -82,6 +87,9 @@ def select(
                 continue
             per_category[category] = per_category.get(category, 0) + 1
         chosen.append(candidate)
-    # A stable sort: boosted first, buried last, the chain's order kept within each group.
-    chosen.sort(key=lambda c: 0 if c.product_id in boosted else 2 if c.product_id in buried else 1)
+    if boosted or buried:
+        # A stable sort: boosted first, buried last, the chain's order kept within each group.
+        chosen.sort(
+            key=lambda c: 0 if c.product_id in boosted else 2 if c.product_id in buried else 1
+        )
     return chosen[:limit]

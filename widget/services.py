@@ -7,6 +7,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.types import Scope
 
 from engine.training import shop_folder
 from tracker import keys as tracker_keys
@@ -88,5 +89,9 @@ class Services:
 
 
 def services(request: Request) -> Services:
-    found: Services = request.app.state.services
+    return services_of(request.scope)
+
+
+def services_of(scope: Scope) -> Services:
+    found: Services = scope["app"].state.services
     return found

@@ -4,6 +4,7 @@ import asyncio
 from typing import Any
 
 import pytest
+import redis.asyncio
 import redis.exceptions
 
 from tracker.pipelined_script import PipelinedScript
@@ -37,3 +38,19 @@ async def test_an_error_reaches_only_its_own_caller(store: Any) -> None:
     )  # type: Any, Any
     assert good == "ok"
     assert isinstance(bad, redis.exceptions.ResponseError)
+
+
+async def test_replies_later_than_the_socket_timeout_are_a_store_timeout(
+    store: Any, clean_store: str
+) -> None:
+    if isinstance(store, redis.asyncio.RedisCluster):
+        pytest.skip("pauses a single server")
+    client = redis.asyncio.Redis.from_url(clean_store, socket_timeout=0.05)
+    script = PipelinedScript(client, ECHO_AFTER_INCR)
+    await script(["bl:{t}:n"], ["a"])
+    await store.client_pause(200)
+    with pytest.raises(redis.exceptions.TimeoutError):
+        await asyncio.gather(script(["bl:{t}:n"], ["b"]), script(["bl:{t}:n"], ["c"]))
+    await asyncio.sleep(0.3)
+    assert await script(["bl:{t}:n"], ["d"]) == b"d"
+    await client.aclose()
