@@ -49,11 +49,7 @@ class Hybrid(Recommender):
         return sp.csr_matrix(total)
 
     def _score_one(self, context: npt.NDArray[np.int32]) -> Row:
-        return self.blend_scaled([scaled_to_max(m.score_one(context)) for m in self.members])
-
-    def blend_scaled(self, scaled: Sequence[Row]) -> Row:
-        """The hybrid's scores of one context from its members' scores, each already
-        scaled to a best score of 1."""
+        scaled = [scaled_to_max(m.score_one(context)) for m in self.members]
         return blended(scaled, self.weights, self.n_items)
 
     def _reasons(

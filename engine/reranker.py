@@ -99,10 +99,8 @@ class LearnedRanker(Recommender):
         self.recent_share = recent_share
         self.name = hybrid.name
         _members(hybrid)
-        self._arrays: Ranker | None = None
 
     def _fit(self, sessions: Sessions) -> None:
-        self._arrays = None
         self.hybrid.fit(sessions, self.n_items)
         self._cooccurrence = AssociationRules().fit(sessions, self.n_items)
         steps = item_pairs(sessions, self.n_items, 1, False, False)
@@ -118,6 +116,7 @@ class LearnedRanker(Recommender):
         self._log_recent = np.log1p(np.bincount(recent.items, minlength=self.n_items)).astype(
             np.float32
         )
+        self._arrays = self._compiled_arrays()
 
     def _score(self, contexts: Sessions) -> sp.csr_matrix:
         found = self.candidates_of(contexts)
@@ -131,8 +130,6 @@ class LearnedRanker(Recommender):
 
     def _score_one(self, context: npt.NDArray[np.int32]) -> Row:
         """`_score` for one context, in one compiled call: the serving path."""
-        if self._arrays is None:
-            self._arrays = self._compiled_arrays()
         n_items, n_sessions = self.n_items, self._arrays.neighbours.sessions.indptr.size - 1
         items, scores = _scored_candidates(
             self._arrays,
@@ -236,8 +233,6 @@ class LearnedRanker(Recommender):
         recent_first = list(dict.fromkeys(int(i) for i in context[::-1] if i >= 0))
         if not recent_first:
             return [("popular", None)] * len(items)
-        if self._arrays is None:
-            self._arrays = self._compiled_arrays()
         leads = first_row_with(
             self._arrays.cooccurrence, np.array(recent_first, dtype=np.int32), items
         )
