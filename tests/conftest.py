@@ -19,11 +19,13 @@ from starlette.testclient import TestClient
 from tests.cluster import valkey_cluster
 from widget.app import create_app
 from widget.embedded import EmbeddedStore
+from widget.keys import HOLDOUT_SECRET
 from widget.settings import Settings
 from widget.store import connect
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 ORIGIN = "https://shop.example"
+HOLDOUT_SECRET_OF_TESTS = "holdout-secret-of-the-tests"
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
@@ -45,6 +47,8 @@ def clean_store(store_url: str) -> str:
         client.close()
         client = redis.RedisCluster.from_url(store_url)
     client.flushdb()
+    # A fixed holdout secret, so a test's fixed visitors fall in the same arm on every run.
+    client.set(HOLDOUT_SECRET, HOLDOUT_SECRET_OF_TESTS)
     client.close()
     return store_url
 
