@@ -11,21 +11,23 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Self
+from typing import NamedTuple, Self
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
 from engine.errors import NotFitted
-from engine.rows import Row, best_entries, kept
+from engine.rows import Row, best_in_row
 from engine.sessions import ItemIds, Sessions
 from engine.topk import NO_ITEM, top_k, without
 
 
-@dataclass(frozen=True)
-class Recommendation:
+class Recommendation(NamedTuple):
     """One recommended item (index), its score, and why: `reason` + the item behind it."""
+
+    # A named tuple: a request names dozens, and a frozen dataclass costs several
+    # times more to build.
 
     item: int
     score: float
@@ -34,14 +36,27 @@ class Recommendation:
 
     def describe(self, item_ids: ItemIds) -> str:
         """The reason in words with external ids, e.g. "viewed with 1234"."""
-        return described([self], item_ids)[0]
+        return in_words(self.reason, self.because, item_ids.names)
+
+
+def in_words(reason: str, because: int | None, names: Sequence[str]) -> str:
+    """A reason in words, naming the item behind it by its external id (`names[i]`)."""
+    return reason if because is None else f"{reason} {names[because]}"
 
 
 def described(recommendations: Sequence[Recommendation], item_ids: ItemIds) -> list[str]:
-    """The reason of each recommendation in words, with one lookup of external ids."""
-    because = [r.because for r in recommendations if r.because is not None]
-    names = iter(item_ids.external(because) if because else [])
-    return [r.reason if r.because is None else f"{r.reason} {next(names)}" for r in recommendations]
+    """The reason of each recommendation in words, with external ids."""
+    names = item_ids.names
+    return [in_words(r.reason, r.because, names) for r in recommendations]
+
+
+class Ranked(NamedTuple):
+    """The best items of one context that a model has evidence for, best first: their
+    indices, scores, and reasons (`reason`, the item behind it or None)."""
+
+    items: list[int]
+    scores: list[float]
+    reasons: list[tuple[str, int | None]]
 
 
 @dataclass(frozen=True)
@@ -112,34 +127,32 @@ class Recommender(ABC):
     def recommend(
         self, context: Sequence[int], n: int = 20, exclude: Iterable[int] = ()
     ) -> list[Recommendation]:
-        """The n best items after `context` (item indices in click order), with reasons.
+        """The n best items after `context` (item indices in click order), with reasons;
+        places the model has no evidence for are filled by popularity, with score 0.
 
         The same ranking as `recommend_batch` gives for this one context, computed on one
         row of compiled loops (the serving path: no sparse matrix is built per call)."""
-        indices = np.asarray(context, dtype=np.int32)
-        row = self.score_one(indices)
-        blocked = np.fromiter(exclude, dtype=np.int64)
-        evidence = (row.scores > 0) & kept(row.items, blocked)
-        items, scores = row.items[evidence], row.scores[evidence]
-        picked = best_entries(scores, items, n)
-        best = items[picked]
-        fill = self._popular_besides(best, blocked, n - len(best))
-        reasons = self._reasons(indices, best)
+        blocked = list(exclude)
+        best = self.ranked(context, n, blocked)
+        fill = self._popular_besides(best.items, blocked, n - len(best.items))
         return [
-            Recommendation(int(item), float(score), *reason)
-            for item, score, reason in zip(best, scores[picked], reasons, strict=True)
-        ] + [Recommendation(int(item), 0.0, "popular") for item in fill]
+            Recommendation(item, score, *reason) for item, score, reason in zip(*best, strict=True)
+        ] + [Recommendation(item, 0.0, "popular") for item in fill]
 
-    def _popular_besides(
-        self, taken: npt.NDArray[np.int32], blocked: npt.NDArray[np.int64], n: int
-    ) -> npt.NDArray[np.int32]:
+    def ranked(self, context: Sequence[int], n: int, exclude: Iterable[int] = ()) -> Ranked:
+        """`recommend` without the popular fill, as plain lists: what a server names."""
+        indices = np.asarray(context, dtype=np.int32)
+        best = best_in_row(self.score_one(indices), np.fromiter(exclude, dtype=np.int64), n)
+        reasons = self._reasons(indices, best.items)
+        return Ranked(best.items.tolist(), best.scores.tolist(), reasons)
+
+    def _popular_besides(self, taken: list[int], blocked: list[int], n: int) -> list[int]:
         """The n most popular items neither taken nor blocked."""
         if n <= 0:
-            return np.zeros(0, dtype=np.int32)
-        candidates = self._by_popularity[: n + len(taken) + len(blocked)].tolist()
-        unavailable = set(taken.tolist()) | set(blocked.tolist())
-        free = [item for item in candidates if item not in unavailable]
-        return np.array(free[:n], dtype=np.int32)
+            return []
+        candidates: list[int] = self._by_popularity[: n + len(taken) + len(blocked)].tolist()
+        unavailable = {*taken, *blocked}
+        return [item for item in candidates if item not in unavailable][:n]
 
     def _score_one(self, context: npt.NDArray[np.int32]) -> Row:
         """One context's scores; models override this with a path that builds no matrix."""

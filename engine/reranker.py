@@ -230,7 +230,7 @@ class LearnedRanker(Recommender):
     ) -> list[tuple[str, int | None]]:
         """ "viewed again" for session items, else "viewed with" the most recent session
         item that past sessions show beside it (a few co-occurrence rows, fast to read)."""
-        recent_first = list(dict.fromkeys(int(i) for i in context[::-1] if i >= 0))
+        recent_first = list(dict.fromkeys(i for i in context[::-1].tolist() if i >= 0))
         if not recent_first:
             return [("popular", None)] * len(items)
         leads = first_row_with(

@@ -192,19 +192,27 @@ def looked_up(keys: npt.ArrayLike, values: npt.ArrayLike, wanted: npt.ArrayLike)
     )
 
 
-def best_entries(values: npt.ArrayLike, indices: npt.ArrayLike, k: int) -> npt.NDArray[np.int64]:
-    """Positions of the k largest `values`, best first, ties by the smaller index: the order
-    of `topk.top_k`, found without sorting everything."""
-    return best_of(
-        np.asarray(values, dtype=np.float32), np.asarray(indices, dtype=np.int64), int(k)
-    )
+def best_in_row(row: Row, blocked: npt.NDArray[np.int64], k: int) -> Row:
+    """The k best entries of `row` with a positive score and not in `blocked`, best first,
+    ties by the smaller item: the order of `topk.top_k`, in one compiled call."""
+    return Row(*_best_kept(row.items, row.scores, blocked, k))
+
+
+@compiled
+def _best_kept(
+    items: npt.NDArray[np.int32], scores: FloatVector, blocked: npt.NDArray[np.int64], k: int
+) -> tuple[npt.NDArray[np.int32], FloatVector]:
+    chosen = np.flatnonzero((scores > 0) & kept(items, blocked))
+    picked = chosen[best_of(scores[chosen], items[chosen], k)]
+    return items[picked], scores[picked]
 
 
 @compiled
 def best_of(
     values: FloatVector, indices: npt.NDArray[np.integer[Any]], k: int
 ) -> npt.NDArray[np.int64]:
-    """`best_entries` in compiled code."""
+    """Positions of the k largest `values`, best first, ties by the smaller index: the order
+    of `topk.top_k`, found without sorting everything."""
     candidates = np.arange(len(values))
     if len(values) > k > 0:
         kth = np.partition(values, len(values) - k)[len(values) - k]

@@ -6,8 +6,9 @@ A session is a run of item indices in click order. Many sessions are stored as o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +45,23 @@ class ItemIds:
 
     def external(self, indices: npt.ArrayLike) -> list[str]:
         return [str(x) for x in self.ids[np.asarray(indices, dtype=np.int64)]]
+
+    def known(self, tokens: Iterable[str]) -> list[int]:
+        """Indices of the tokens in the catalogue, in order; unknown tokens are left out.
+        A dict lookup per token: for the few ids of one request, where `index` would
+        spend most of its time building arrays."""
+        positions = self._positions
+        return [positions[token] for token in tokens if token in positions]
+
+    @cached_property
+    def names(self) -> list[str]:
+        """The external ids as Python strings: `names[i]` is item i's id."""
+        names: list[str] = self.ids.tolist()
+        return names
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.names)}
 
 
 @dataclass(frozen=True)

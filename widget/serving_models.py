@@ -23,8 +23,8 @@ from engine import trained
 from engine.longtail import LongTail
 from engine.models import served
 from engine.personal import _Factors
-from engine.recommender import Recommender, described
-from engine.sessions import UNKNOWN, ItemIds
+from engine.recommender import Recommender, in_words
+from engine.sessions import ItemIds
 from widget.rules import Candidate
 
 
@@ -65,15 +65,13 @@ class NoModels:
 def _recommend(
     model: Recommender, item_ids: ItemIds, products: Sequence[str], n: int
 ) -> list[Candidate]:
-    indices = item_ids.index(np.asarray(products, dtype=np.str_))
-    context = [int(i) for i in indices if i != UNKNOWN]
+    context = item_ids.known(products)
     if not context:
         return []
-    found = [r for r in model.recommend(context, n, exclude=context) if r.score > 0]
-    products = item_ids.external([r.item for r in found]) if found else []
+    names = item_ids.names
     return [
-        Candidate(product, r.score, reason)
-        for product, r, reason in zip(products, found, described(found, item_ids), strict=True)
+        Candidate(names[item], score, in_words(reason, because, names))
+        for item, score, (reason, because) in zip(*model.ranked(context, n, context), strict=True)
     ]
 
 
@@ -135,15 +133,14 @@ class EngineModels(NoModels):
     def _for_visitor(self, anonymous_id: str, n: int) -> list[Candidate]:
         if self.personal is None or self.visitor_ids is None:
             return []
-        [visitor] = self.visitor_ids.index(np.asarray([anonymous_id], dtype=np.str_))
-        if visitor == UNKNOWN:
+        known = self.visitor_ids.known([anonymous_id])
+        if not known:
             return []
+        visitor = known[0]
         row = self.personal.visitor_scores([visitor]).getrow(0)
         best = np.argsort(-row.data, kind="stable")[:n]
         return [
-            Candidate(
-                self.item_ids.external([row.indices[i]])[0], float(row.data[i]), "picked for you"
-            )
+            Candidate(self.item_ids.names[row.indices[i]], float(row.data[i]), "picked for you")
             for i in best
         ]
 

@@ -7,7 +7,7 @@ import scipy.sparse as sp
 
 from engine.rows import (
     Row,
-    best_entries,
+    best_in_row,
     blended,
     csr_arrays,
     first_row_with,
@@ -79,14 +79,23 @@ def test_looked_up_matches_keys() -> None:
     np.testing.assert_allclose(looked_up([], [], [1, 2]), [0, 0])
 
 
-def test_best_entries_orders_as_top_k_with_ties_by_index() -> None:
-    values = np.array([0.5, 0.9, 0.5, 0.1, 0.9, 0.5], dtype=np.float32)
-    indices = np.array([10, 7, 3, 1, 8, 4])
-    picked = best_entries(values, indices, 4)
-    assert indices[picked].tolist() == [7, 8, 3, 4]
-    row = sp.csr_matrix((values, (np.zeros(6, dtype=int), indices)), shape=(1, 11))
-    assert top_k(row, 4)[0][0].tolist() == indices[picked].tolist()
-    assert indices[best_entries(values, indices, 10)].tolist() == [7, 8, 3, 4, 10, 1]
+def test_best_in_row_orders_as_top_k_with_ties_by_item() -> None:
+    items = np.array([1, 3, 4, 7, 8, 10], dtype=np.int32)
+    scores = np.array([0.1, 0.5, 0.5, 0.9, 0.9, 0.5], dtype=np.float32)
+    best = best_in_row(Row(items, scores), np.zeros(0, np.int64), 4)
+    assert best.items.tolist() == [7, 8, 3, 4]
+    np.testing.assert_allclose(best.scores, [0.9, 0.9, 0.5, 0.5])
+    row = sp.csr_matrix((scores, (np.zeros(6, dtype=int), items)), shape=(1, 11))
+    assert top_k(row, 4)[0][0].tolist() == best.items.tolist()
+    everything = best_in_row(Row(items, scores), np.zeros(0, np.int64), 10)
+    assert everything.items.tolist() == [7, 8, 3, 4, 10, 1]
+
+
+def test_best_in_row_leaves_out_blocked_items_and_scores_of_zero() -> None:
+    items = np.array([1, 3, 4, 7], dtype=np.int32)
+    scores = np.array([0.2, 0.0, 0.5, 0.9], dtype=np.float32)
+    best = best_in_row(Row(items, scores), np.array([7, 99], np.int64), 10)
+    assert best.items.tolist() == [4, 1]
 
 
 def test_scaled_to_max_leaves_an_empty_row_alone() -> None:
