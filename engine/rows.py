@@ -195,13 +195,14 @@ def looked_up(keys: npt.ArrayLike, values: npt.ArrayLike, wanted: npt.ArrayLike)
 def best_in_row(row: Row, blocked: npt.NDArray[np.int64], k: int) -> Row:
     """The k best entries of `row` with a positive score and not in `blocked`, best first,
     ties by the smaller item: the order of `topk.top_k`, in one compiled call."""
-    return Row(*_best_kept(row.items, row.scores, blocked, k))
+    return Row(*best_kept(row.items, row.scores, blocked, k))
 
 
 @compiled
-def _best_kept(
+def best_kept(
     items: npt.NDArray[np.int32], scores: FloatVector, blocked: npt.NDArray[np.int64], k: int
 ) -> tuple[npt.NDArray[np.int32], FloatVector]:
+    """`best_in_row` in compiled code: the row as its items (sorted) and their scores."""
     chosen = np.flatnonzero((scores > 0) & kept(items, blocked))
     picked = chosen[best_of(scores[chosen], items[chosen], k)]
     return items[picked], scores[picked]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.models import candidate_hybrid, ranker_weights
+from engine.recommender import Recommender
 from engine.reranker import FEATURES, Candidates, LearnedRanker, fit_ranker_weights
 from engine.sessions import ItemIds, NextItemCases, Sessions
 
@@ -30,3 +31,16 @@ def test_fitting_puts_weight_on_the_feature_that_marks_the_target() -> None:
     found = Candidates(np.repeat(np.arange(3), 2), np.array([4, 7, 7, 4, 4, 7]), features)
     weights = fit_ranker_weights(found, np.array([7, 7, 7], dtype=np.int32))
     assert weights[0] > 1 and np.abs(weights[1:]).max() < 1e-6
+
+
+def test_one_compiled_call_ranks_as_the_generic_path(yoochoose: Data) -> None:
+    item_ids, train, cases = yoochoose
+    ranker = LearnedRanker(candidate_hybrid(), ranker_weights()).fit(train, len(item_ids))
+    reasons = set()
+    for row in range(0, len(cases.prefixes), 11):
+        context = [int(i) for i in cases.prefixes[row]]
+        for exclude in (context, []):
+            generic = Recommender.ranked(ranker, context, 20, exclude)
+            assert ranker.ranked(context, 20, exclude) == generic
+            reasons |= {reason for reason, _ in generic.reasons}
+    assert {"viewed with", "viewed again"} <= reasons
