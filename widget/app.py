@@ -33,6 +33,7 @@ from widget import (
 )
 from widget.consumers import start_consumers
 from widget.embedded import EmbeddedStore
+from widget.fast_lane import FastLaneApp
 from widget.integration import api as integration_api
 from widget.metrics import LatencyMiddleware, Metrics
 from widget.responses import ApiError, error_code, error_response
@@ -71,7 +72,7 @@ def _tune_garbage_collector() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
-def create_app(settings: Settings | None = None, store_client: Any | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, store_client: Any | None = None) -> FastLaneApp:
     """The Basketlift HTTP app.
 
     With `store_client` given (a redis.asyncio client) the app uses it and never closes it;
@@ -113,10 +114,13 @@ def create_app(settings: Settings | None = None, store_client: Any | None = None
         openapi.paths,
         version=__version__,
     )
-    return Starlette(
+    return FastLaneApp(
+        # Most requests: served ahead of the middleware stack (widget/fast_lane.py).
+        fast_route=recommendations_api.route,
+        metrics=metrics,
         # The router tries routes in order: the most frequent requests first.
         routes=[
-            *recommendations_api.routes,
+            recommendations_api.route,
             *events_api.routes,
             *catalog_api.routes,
             *orders_api.routes,

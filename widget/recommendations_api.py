@@ -139,7 +139,7 @@ class _Endpoint:
         await send_json(send, answer.as_dict(), headers)
 
 
-routes = [Route("/v1/recommendations", _Endpoint(), methods=["GET"])]
+route = Route("/v1/recommendations", _Endpoint(), methods=["GET"])
 
 
 _ITEM = {

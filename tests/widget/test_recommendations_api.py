@@ -14,6 +14,11 @@ PRODUCTS = online_retail(40)
 
 @pytest.fixture
 def shop(client: TestClient) -> dict[str, Any]:
+    return gift_shop(client)
+
+
+def gift_shop(client: TestClient) -> dict[str, Any]:
+    """A shop "gifts" with a catalogue of real products and a holdout of 1%."""
     created: dict[str, Any] = client.post(
         "/v1/admin/shops",
         json={"name": "Gifts", "id": "gifts", "origins": [ORIGIN]},
