@@ -17,7 +17,7 @@ The same load then goes to a bare Starlette endpoint answering a fixed JSON body
 ceiling). On diginetica's real sessions, `repeated_share` of page views repeat a context
 seen among the last 10,000 (printed below), so real traffic is mostly the first kind.
 
-    python -m bench.recommend [--train-sessions 30000] [--visitors 10000] [--seconds 10]
+    python -m bench.recommend [--train-sessions 30000] [--visitors 40000] [--seconds 10]
 """
 
 from __future__ import annotations
@@ -235,7 +235,7 @@ def answer_all(url: str, paths: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train-sessions", type=int, default=30_000)
-    parser.add_argument("--visitors", type=int, default=10_000)
+    parser.add_argument("--visitors", type=int, default=40_000)
     parser.add_argument("--repeated", type=int, default=2_000)
     parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
