@@ -25,10 +25,16 @@ def free_port() -> int:
         return port
 
 
-def start_process(args: Sequence[str], env: Mapping[str, str], ready_url: str) -> Any:
-    """Start a server process and wait until `ready_url` answers 2xx."""
+def start_process(
+    args: Sequence[str], env: Mapping[str, str], ready_url: str, cwd: Path | None = None
+) -> Any:
+    """Start a server process (in `cwd`, if given) and wait until `ready_url` answers 2xx."""
     process = subprocess.Popen(
-        list(args), env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        list(args),
+        env={**os.environ, **env},
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -76,11 +82,12 @@ def python_module(module: str, *args: str) -> list[str]:
 
 
 def start_basketlift(
-    data_dir: Path, port: int, admin_token: str, consumers: bool = True
+    data_dir: Path, port: int, admin_token: str, consumers: bool = True, code: Path | None = None
 ) -> list[Any]:
     """`basketlift serve` on its own embedded store, rate limits out of the way, and
     `basketlift consume` beside it (BASKETLIFT_CONSUMERS=separate) unless `consumers` is
-    false, so that the HTTP worker measured only serves; returns the processes."""
+    false, so that the HTTP worker measured only serves; returns the processes. With
+    `code`, the server runs the packages of that checkout instead of this one."""
     env = {
         "BASKETLIFT_DATA_DIR": str(data_dir),
         "BASKETLIFT_PORT": str(port),
@@ -91,7 +98,13 @@ def start_basketlift(
         "BASKETLIFT_LOG_LEVEL": "warning",
         "BASKETLIFT_CONSUMERS": "separate",
     }
-    server = start_process(python_module("widget", "serve"), env, f"http://127.0.0.1:{port}/readyz")
+    if code is not None:
+        # `python -m` puts the working directory first on the path, then PYTHONPATH: both
+        # name the checkout, ahead of the editable install of this one.
+        env["PYTHONPATH"] = str(code)
+    server = start_process(
+        python_module("widget", "serve"), env, f"http://127.0.0.1:{port}/readyz", cwd=code
+    )
     if not consumers:
         return [server]
     consumer = subprocess.Popen(
