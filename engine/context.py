@@ -25,8 +25,8 @@ def _decayed(clicks_after: npt.NDArray[np.int64], decay: float) -> npt.NDArray[n
 
 
 def decay_of(decay: float | None) -> float:
-    """The decay compiled code takes: no decay is an infinitely slow one."""
-    # No decay is an infinitely slow one: every weight is exp(-0) = 1.
+    """The decay compiled code takes: no decay is an infinitely slow one (every weight
+    is exp(-0) = 1)."""
     return np.inf if decay is None else float(decay)
 
 

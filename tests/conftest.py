@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +87,25 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 def admin_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@contextmanager
+def app_on_its_own_store(
+    settings: Settings, folder: Path
+) -> Iterator[tuple[TestClient, dict[str, Any], EmbeddedStore]]:
+    """An app on a store of its own, with one shop: stop the store to see the app lose it."""
+    store = EmbeddedStore(folder)
+    url = store.start()
+    try:
+        with TestClient(create_app(replace(settings, redis_url=url))) as client:
+            created = client.post(
+                "/v1/admin/shops",
+                json={"name": "Doomed", "origins": [ORIGIN]},
+                headers=admin_headers(),
+            ).json()
+            yield client, created, store
+    finally:
+        store.stop()
 
 
 @pytest.fixture

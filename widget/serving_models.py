@@ -164,8 +164,9 @@ def load_engine_models(folder: Path, loaded: EngineModels | None) -> EngineModel
     if len(models.item_ids):
         # Compile the serving paths now (or load them from numba's cache), not on a
         # visitor's request: the first compilation on a machine takes about half a minute.
-        for model in (discovery, models.basket, models.similar):
-            model.recommend([0], n=1)
+        # `ranked` is what `_recommend` asks, and the session model has its own.
+        for model in (discovery.base, discovery, models.basket, models.similar):
+            model.ranked([0], 1)
     return EngineModels(
         item_ids=models.item_ids,
         version=version,

@@ -7,10 +7,9 @@ from typing import Any
 import orjson
 from starlette.testclient import TestClient
 
-from tests.conftest import ORIGIN, make_event
+from tests.conftest import ORIGIN, app_on_its_own_store, make_event
 from tracker.batch import MAX_BATCH_EVENTS, MAX_BODY_BYTES
 from widget.app import create_app
-from widget.embedded import EmbeddedStore
 from widget.settings import Settings
 
 HEADERS = {"Origin": ORIGIN, "Content-Type": "text/plain"}
@@ -114,14 +113,7 @@ def test_429_with_retry_after(settings: Settings, shop: Any) -> None:
 
 
 def test_503_when_the_store_cannot_confirm(settings: Settings, tmp_path: Path) -> None:
-    store = EmbeddedStore(tmp_path / "doomed")
-    url = store.start()
-    with TestClient(create_app(replace(settings, redis_url=url))) as client:
-        created = client.post(
-            "/v1/admin/shops",
-            json={"name": "Doomed", "origins": [ORIGIN]},
-            headers={"Authorization": f"Bearer {settings.admin_token}"},
-        ).json()
+    with app_on_its_own_store(settings, tmp_path / "doomed") as (client, created, store):
         store.stop()
         response = send(client, batch(created, make_event()))
         assert response.status_code == 503

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -14,10 +13,8 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Message
 
-from tests.conftest import ORIGIN, admin_headers
+from tests.conftest import ORIGIN, app_on_its_own_store
 from tests.widget.test_recommendations_api import gift_shop, recommend
-from widget.app import create_app
-from widget.embedded import EmbeddedStore
 from widget.fast_lane import FastLane, FastLaneApp
 from widget.metrics import Metrics
 from widget.settings import Settings
@@ -114,14 +111,7 @@ def test_other_methods_go_through_the_stack(client: TestClient, shop: dict[str, 
 
 
 def test_503_from_the_fast_lane_when_the_store_is_gone(settings: Settings, tmp_path: Path) -> None:
-    store = EmbeddedStore(tmp_path / "doomed")
-    url = store.start()
-    with TestClient(create_app(replace(settings, redis_url=url))) as client:
-        created = client.post(
-            "/v1/admin/shops",
-            json={"name": "Doomed", "origins": [ORIGIN]},
-            headers=admin_headers(),
-        ).json()
+    with app_on_its_own_store(settings, tmp_path / "doomed") as (client, created, store):
         store.stop()
         response = recommend(client, created)
     assert response.status_code == 503
