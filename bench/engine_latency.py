@@ -22,7 +22,7 @@ from bench.harness import print_table, save_results
 from engine import files, served
 from engine.longtail import LongTail
 from engine.recommender import Recommender
-from widget.serving_models import DISCOVERY_TAIL_BOOST
+from widget.recommendations.models import DISCOVERY_TAIL_BOOST
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "data" / "diginetica"

@@ -32,7 +32,7 @@ from bench.harness import (
     start_basketlift,
     stop_process,
 )
-from widget.embedded import PID_NAME, socket_path
+from widget.platform.embedded import PID_NAME, socket_path
 
 SCRIPT = Path(__file__).resolve().parent / "ingest.lua"
 BATCH_SIZES = (1, 10, 50)

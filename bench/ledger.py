@@ -29,9 +29,9 @@ from tracker.batch import Batch
 from tracker.client import Client
 from tracker.ingest import EventIngestor, RateLimits
 from tracker.shops import ShopRegistry
-from widget.billing_consumer import ledger_updater
-from widget.embedded import EmbeddedStore
-from widget.store import connect
+from widget.invoices.ledger import ledger_updater
+from widget.platform.embedded import EmbeddedStore
+from widget.platform.store import connect
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "diginetica"
 ORIGIN = "https://shop.example"

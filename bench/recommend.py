@@ -55,9 +55,9 @@ from bench.harness import (
 from engine.files import RawSessions, read_session_lines
 from tracker.keys import event_stream
 from tracker.reader import group_backlog
-from widget.embedded import socket_path
-from widget.recommendation_service import CONTEXT_LENGTH
-from widget.serving_models import ANSWERS_KEPT
+from widget.platform.embedded import socket_path
+from widget.recommendations.models import ANSWERS_KEPT
+from widget.recommendations.service import CONTEXT_LENGTH
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "diginetica"
 SCRIPT = Path(__file__).resolve().parent / "recommend.lua"

@@ -63,7 +63,8 @@ async def record_exposure(
 ) -> Arm:
     """Record the visitor's first exposure; returns the arm of record (the first one wins).
 
-    The recommendations path does the same in its one call per request (widget/visitor.lua).
+    The recommendations path does the same in its one call per request
+    (widget/recommendations/visitor.lua).
     """
     key = keys.exposures(shop)
     async with redis.pipeline(transaction=False) as pipe:

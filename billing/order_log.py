@@ -1,6 +1,6 @@
 """The log of orders and refunds of record, as billing reads it: a consumer group, or whole.
 
-The log and the order hashes belong to widget (`widget/orders_keys.py`); billing may not
+The log and the order hashes belong to widget (`widget/orders/keys.py`); billing may not
 import widget, so the app hands their key builders in as `OrderLogKeys`.
 Its readers are the tracker's stream readers over entries of `kind`/`body` fields.
 """

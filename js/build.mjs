@@ -1,4 +1,4 @@
-// Build: minify the snippet, the loader and the script into widget/static/js/.
+// Build: minify the snippet, the loader and the script into widget/snippet/static/js/.
 //
 // Writes basketlift.<content hash>.js (served immutable), loader.js (served for minutes),
 // snippet.js (the tag to paste, with __SITE_KEY__ and __LOADER_URL__ to fill in) and

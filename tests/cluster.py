@@ -13,7 +13,7 @@ from pathlib import Path
 
 import redis
 
-from widget.embedded import server_binary
+from widget.platform.embedded import server_binary
 
 NODES = 3
 

@@ -20,10 +20,10 @@ from starlette.testclient import TestClient
 
 from tests.cluster import valkey_cluster
 from widget.app import create_app
-from widget.embedded import EmbeddedStore
-from widget.keys import HOLDOUT_SECRET
-from widget.settings import Settings
-from widget.store import connect
+from widget.platform.embedded import EmbeddedStore
+from widget.platform.settings import Settings
+from widget.platform.store import connect
+from widget.recommendations.keys import HOLDOUT_SECRET
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 ORIGIN = "https://shop.example"

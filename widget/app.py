@@ -19,28 +19,26 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tracker.errors import InvalidShopField, ShopAlreadyExists, ShopError, UnknownShop
-from widget import (
-    admin_api,
-    catalog_api,
-    dashboard,
-    events_api,
-    health_api,
-    invoices_api,
-    openapi,
-    orders_api,
-    recommendations_api,
-    static_api,
-)
+from widget import dashboard
+from widget.admin import api as admin_api
+from widget.catalog import api as catalog_api
 from widget.consumers import start_consumers
-from widget.embedded import EmbeddedStore
-from widget.fast_lane import FastLaneApp
+from widget.events import api as events_api
 from widget.integration import api as integration_api
-from widget.metrics import LatencyMiddleware, Metrics
-from widget.responses import ApiError, error_code, error_response
-from widget.services import Services
-from widget.settings import Settings
-from widget.store import connect
-from widget.version import __version__
+from widget.invoices import api as invoices_api
+from widget.orders import api as orders_api
+from widget.platform import health as health_api
+from widget.platform import openapi
+from widget.platform.embedded import EmbeddedStore
+from widget.platform.fast_lane import FastLaneApp
+from widget.platform.metrics import LatencyMiddleware, Metrics
+from widget.platform.responses import ApiError, error_code, error_response
+from widget.platform.services import Services
+from widget.platform.settings import Settings
+from widget.platform.store import connect
+from widget.platform.version import __version__
+from widget.recommendations import api as recommendations_api
+from widget.snippet import api as static_api
 
 _SHOP_ERROR_STATUS = {UnknownShop: 404, ShopAlreadyExists: 409, InvalidShopField: 422}
 
@@ -115,7 +113,7 @@ def create_app(settings: Settings | None = None, store_client: Any | None = None
         version=__version__,
     )
     return FastLaneApp(
-        # Most requests: served ahead of the middleware stack (widget/fast_lane.py).
+        # Most requests: served ahead of the middleware stack (widget/platform/fast_lane.py).
         fast_route=recommendations_api.route,
         metrics=metrics,
         # The router tries routes in order: the most frequent requests first.

@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import Any
 
-from widget.billing_consumer import ledger_updater
-from widget.live_state import LiveStateUpdater
-from widget.placement_rollup import PlacementRollup
+from widget.events.live_state import LiveStateUpdater
+from widget.invoices.ledger import ledger_updater
+from widget.placements.rollup import PlacementRollup
 
 Stopper = Callable[[], Awaitable[None]]
 

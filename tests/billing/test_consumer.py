@@ -17,8 +17,8 @@ from billing.sufficient import ArmStatistics
 from tests.billing.traffic import EXPECTED, send, shop_traffic, today, views
 from tracker import keys as tracker_keys
 from tracker.reader import StreamReader
-from widget import orders_keys
-from widget.billing_consumer import ORDER_LOG, ledger_updater
+from widget.invoices.ledger import ORDER_LOG, ledger_updater
+from widget.orders import keys as orders_keys
 
 pytestmark = pytest.mark.anyio
 SHOP = "test-shop"

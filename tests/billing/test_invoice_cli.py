@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from tests.billing.ledger_samples import october_ledger
 from tests.billing.samples import contract
 from widget.cli.invoice import invoice
-from widget.store import connect
+from widget.platform.store import connect
 
 CLI = "from widget.cli.invoice import invoice; invoice()"
 

@@ -12,7 +12,7 @@ from billing.invoice_store import finalize, run_period
 from billing.periods import Period
 from tests.billing.ledger_samples import AFTER_OCTOBER, october_ledger
 from tests.conftest import admin_headers
-from widget.store import connect
+from widget.platform.store import connect
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from billing.ledger import record_order, record_refund, record_visit
 from billing.period_lock import lock_period
 from billing.periods import Period
 from billing.recompute import check_ledger
-from widget.store import connect
+from widget.platform.store import connect
 
 pytestmark = pytest.mark.anyio
 OCTOBER = Period(2026, 10)

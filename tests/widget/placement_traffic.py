@@ -30,9 +30,9 @@ from tracker.ingest import EventIngestor, RateLimits
 from tracker.reader import StreamEntry
 from tracker.schema import Event, format_timestamp, validate_event
 from tracker.shops import ShopRegistry
-from widget.order_rows import Order, parse_order
-from widget.orders_store import OrderStore
-from widget.placement_rollup import PlacementRollup
+from widget.orders.rows import Order, parse_order
+from widget.orders.store import OrderStore
+from widget.placements.rollup import PlacementRollup
 
 ONLINE_RETAIL = SHARED_DATA / "online-retail" / "online_retail.csv.gz"
 BROWSER = Client("browser", None, "Mozilla/5.0 Firefox/133.0", bot=False)

@@ -7,7 +7,7 @@ from starlette.testclient import TestClient
 
 from tests.conftest import ORIGIN, admin_headers
 from widget.app import create_app
-from widget.settings import Settings
+from widget.platform.settings import Settings
 
 
 def test_admin_needs_the_token(client: TestClient) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from itertools import islice
 
-from widget.recommendation_service import CANDIDATES, _widening
-from widget.rules import Candidate
+from widget.recommendations.rules import Candidate
+from widget.recommendations.service import CANDIDATES, _widening
 
 # Real product ids of the Online Retail catalogue.
 PRODUCTS = ["85123A", "71053", "84406B", "84029G", "84029E", "22752", "21730", "22633"]

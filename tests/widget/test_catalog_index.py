@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from tests.widget.catalog_samples import as_json, online_retail
-from widget.catalog_index import CatalogIndex, catalog_version, load_catalog, reload_catalog
-from widget.catalog_store import CatalogStore
+from widget.catalog.index import CatalogIndex, catalog_version, load_catalog, reload_catalog
+from widget.catalog.store import CatalogStore
 
 pytestmark = pytest.mark.anyio
 PRODUCTS = online_retail()

@@ -7,7 +7,7 @@ import orjson
 import pytest
 
 from tests.widget.catalog_samples import as_csv, as_json, as_ndjson, online_retail
-from widget.catalog_parsers import (
+from widget.catalog.parsers import (
     Format,
     MalformedUpload,
     RawRow,
@@ -18,7 +18,7 @@ from widget.catalog_parsers import (
     limited,
     parse_rows,
 )
-from widget.catalog_rows import Unreadable
+from widget.catalog.rows import Unreadable
 
 pytestmark = pytest.mark.anyio
 PRODUCTS = online_retail()[:40]

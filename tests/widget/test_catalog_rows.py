@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from tests.widget.catalog_samples import online_retail
-from widget.catalog_rows import Delete, Product, Rejection, Unreadable, Upsert, validate
+from widget.catalog.rows import Delete, Product, Rejection, Unreadable, Upsert, validate
 
 
 def row(**changes: Any) -> dict[str, Any]:

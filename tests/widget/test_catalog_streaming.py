@@ -12,8 +12,8 @@ from typing import Any
 import orjson
 import pytest
 
-from widget import catalog_keys
-from widget.catalog_store import CatalogStore
+from widget.catalog import keys as catalog_keys
+from widget.catalog.store import CatalogStore
 
 pytestmark = pytest.mark.anyio
 ROWS = 15_000

@@ -15,8 +15,8 @@ from billing import keys
 from billing.consumer import BILLING_GROUP
 from tests.billing.traffic import shop_traffic, today
 from tracker import keys as tracker_keys
-from widget import orders_keys
 from widget.cli.billing import billing
+from widget.orders import keys as orders_keys
 
 
 def _commands(group: click.Group) -> Iterator[tuple[str, ...]]:

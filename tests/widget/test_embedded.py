@@ -4,7 +4,7 @@ from pathlib import Path
 
 import redis
 
-from widget.embedded import EmbeddedStore, server_binary, socket_path
+from widget.platform.embedded import EmbeddedStore, server_binary, socket_path
 
 
 def test_ships_a_valkey_server_with_streams() -> None:

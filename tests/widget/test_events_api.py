@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from tests.conftest import ORIGIN, app_on_its_own_store, make_event
 from tracker.batch import MAX_BATCH_EVENTS, MAX_BODY_BYTES
 from widget.app import create_app
-from widget.settings import Settings
+from widget.platform.settings import Settings
 
 HEADERS = {"Origin": ORIGIN, "Content-Type": "text/plain"}
 

@@ -15,9 +15,9 @@ from starlette.types import ASGIApp, Message
 
 from tests.conftest import ORIGIN, app_on_its_own_store
 from tests.widget.test_recommendations_api import gift_shop, recommend
-from widget.fast_lane import FastLane, FastLaneApp
-from widget.metrics import Metrics
-from widget.settings import Settings
+from widget.platform.fast_lane import FastLane, FastLaneApp
+from widget.platform.metrics import Metrics
+from widget.platform.settings import Settings
 
 
 @pytest.fixture

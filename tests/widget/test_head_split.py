@@ -14,7 +14,7 @@ from tests.widget.placement_traffic import (
     invoice_views,
     most_viewed_fifth,
 )
-from widget.head_split import load_head_items
+from widget.recommendations.head_split import load_head_items
 
 pytestmark = pytest.mark.anyio
 

@@ -12,8 +12,9 @@ from starlette.testclient import TestClient
 from tests.conftest import ORIGIN, SHARED_DATA, make_event
 from tracker import keys as tracker_keys
 from tracker.schema import format_timestamp
-from widget import catalog_keys, keys
+from widget.catalog import keys as catalog_keys
 from widget.integration.setup_checks import STANDARD_PLACEMENTS
+from widget.recommendations import keys
 
 SHOP = "test-shop"
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/132.0"

@@ -9,8 +9,8 @@ from tracker.batch import Batch
 from tracker.client import Client
 from tracker.ingest import EventIngestor, RateLimits
 from tracker.shops import ShopRegistry
-from widget import keys
-from widget.live_state import LiveStateUpdater
+from widget.events import keys
+from widget.events.live_state import LiveStateUpdater
 
 pytestmark = pytest.mark.anyio
 BROWSER = Client("h", None, "Mozilla/5.0 Firefox/133.0", bot=False)

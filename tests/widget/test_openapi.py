@@ -4,7 +4,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from widget.app import create_app
-from widget.settings import Settings
+from widget.platform.settings import Settings
 
 
 def routed_operations(settings: Settings) -> set[tuple[str, str]]:

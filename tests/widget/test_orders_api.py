@@ -15,13 +15,14 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from tests.cluster import valkey_cluster
-from widget import orders_api, orders_keys
 from widget.app import create_app
-from widget.embedded import server_binary
-from widget.order_rows import parse_order
-from widget.orders_store import DurabilityUnsupported, OrderStore
-from widget.settings import Settings
-from widget.store import connect
+from widget.orders import api as orders_api
+from widget.orders import keys as orders_keys
+from widget.orders.rows import parse_order
+from widget.orders.store import DurabilityUnsupported, OrderStore
+from widget.platform.embedded import server_binary
+from widget.platform.settings import Settings
+from widget.platform.store import connect
 
 SHOP = "test-shop"
 NOW = "2026-11-23T09:00:00Z"

@@ -19,11 +19,11 @@ from tests.widget.placement_traffic import (
     widget_traffic,
 )
 from tracker.reader import StreamReader
-from widget import orders_keys
-from widget.dashboard.placements import placement_figures
-from widget.head_split import HeadItems
-from widget.orders_store import DurabilityUnsupported
-from widget.placement_rollup import PlacementRollup
+from widget.orders import keys as orders_keys
+from widget.orders.store import DurabilityUnsupported
+from widget.placements.figures import placement_figures
+from widget.placements.rollup import PlacementRollup
+from widget.recommendations.head_split import HeadItems
 
 pytestmark = pytest.mark.anyio
 OCTOBER = Period(2026, 10)

@@ -17,7 +17,7 @@ import pytest
 import redis
 
 from tests.conftest import ADMIN_TOKEN, ORIGIN, make_event
-from widget.embedded import socket_path
+from widget.platform.embedded import socket_path
 
 pytestmark = pytest.mark.slow
 

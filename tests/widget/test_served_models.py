@@ -13,8 +13,8 @@ from tests.conftest import ORIGIN, admin_headers
 from tests.engine.samples import otto_events
 from tests.widget.catalog_samples import as_ndjson
 from widget.cli import main
-from widget.serving_models import EngineModels, load_engine_models
-from widget.settings import Settings
+from widget.platform.settings import Settings
+from widget.recommendations.models import EngineModels, load_engine_models
 
 EVENTS = otto_events()
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from widget.settings import VARIABLES, Settings, SettingsError
+from widget.platform.settings import VARIABLES, Settings, SettingsError
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from widget.shop_cache import ShopCache
+from widget.platform.shop_cache import ShopCache
 
 pytestmark = pytest.mark.anyio
 

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from widget.shop_config import (
+from widget.platform.shop_config import (
     DEFAULT_PLACEMENTS,
     InvalidConfig,
     Rules,

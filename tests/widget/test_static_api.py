@@ -10,9 +10,9 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from widget import static_api
 from widget.app import create_app
-from widget.settings import Settings
+from widget.platform.settings import Settings
+from widget.snippet import api as static_api
 
 SITE_KEY = "pk_demo-shop_0123456789abcdef0123456789abcdef"
 BUILT = static_api.STATIC_DIR / "js"

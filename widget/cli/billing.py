@@ -14,8 +14,8 @@ from billing.errors import BillingError, NoContractInForce
 from billing.period_lock import period_lock
 from billing.periods import Period
 from billing.rebuild import rebuild_period
-from widget.billing_consumer import ORDER_LOG, ledger_updater
 from widget.cli.common import echo_json, load_settings, open_store
+from widget.invoices.ledger import ORDER_LOG, ledger_updater
 
 
 def _period(context: click.Context, parameter: click.Parameter, value: str) -> Period:

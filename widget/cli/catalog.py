@@ -14,9 +14,9 @@ from tqdm import tqdm
 
 from tracker.errors import ShopError
 from tracker.shops import ShopRegistry
-from widget.catalog_parsers import CatalogUploadError, Format
-from widget.catalog_rows import Product
-from widget.catalog_store import CatalogStore, ImportResult
+from widget.catalog.parsers import CatalogUploadError, Format
+from widget.catalog.rows import Product
+from widget.catalog.store import CatalogStore, ImportResult
 from widget.cli.common import echo_json, load_settings, open_store
 
 CHUNK_BYTES = 256 * 1024

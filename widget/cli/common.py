@@ -10,9 +10,9 @@ from typing import Any
 import click
 import orjson
 
-from widget.embedded import EmbeddedStore, EmbeddedStoreError
-from widget.settings import Settings, SettingsError
-from widget.store import connect
+from widget.platform.embedded import EmbeddedStore, EmbeddedStoreError
+from widget.platform.settings import Settings, SettingsError
+from widget.platform.store import connect
 
 
 def load_settings() -> Settings:

@@ -17,7 +17,7 @@ from widget.demo.run import DemoOptions, DemoResult, run_demo
 from widget.demo.server import ServerError
 from widget.demo.shop import DemoAlreadyThere
 from widget.demo.summary import provenance, summary_lines
-from widget.embedded import EmbeddedStoreError
+from widget.platform.embedded import EmbeddedStoreError
 
 DEFAULT_ORDERS = 1000
 DEFAULT_ADD_PROBABILITY = 0.25

@@ -11,7 +11,7 @@ import uvicorn
 
 from widget.cli.common import load_settings, open_store
 from widget.consumers import start_consumers
-from widget.embedded import EmbeddedStore, EmbeddedStoreError
+from widget.platform.embedded import EmbeddedStore, EmbeddedStoreError
 
 
 @click.command()

@@ -10,8 +10,8 @@ from engine.errors import EmptyData
 from engine.training import TrainingResult
 from tracker.shops import ShopRegistry
 from widget.cli.common import load_settings, open_store
-from widget.settings import Settings
-from widget.shop_training import train_with_progress
+from widget.platform.settings import Settings
+from widget.platform.training import train_with_progress
 
 
 @click.command()

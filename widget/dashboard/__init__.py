@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from widget.dashboard import account_pages, invoice_pages, shop_pages
 
-STATIC = Path(__file__).resolve().parent.parent / "static" / "dashboard"
+STATIC = Path(__file__).resolve().parent / "static"
 _SHOP = "/dashboard/shops/{shop}"
 _BOTH = ["GET", "POST"]
 # `{period}.csv` and `.pdf` come before `{period}`, which would match them too.

@@ -22,7 +22,7 @@ from tracker.shops import Shop
 from widget.dashboard import sessions
 from widget.dashboard.accounts import ROLES, Accounts, Role, User
 from widget.dashboard.rendering import page
-from widget.services import services
+from widget.platform.services import services
 
 CSRF_FIELD = "csrf_token"
 LOGIN_PATH = "/dashboard/login"

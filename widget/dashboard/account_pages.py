@@ -22,7 +22,7 @@ from widget.dashboard.access import (
 from widget.dashboard.accounts import AccountError, Accounts
 from widget.dashboard.login import LoginRefused, log_in
 from widget.dashboard.rendering import page
-from widget.services import services
+from widget.platform.services import services
 
 # Before there is a session, forms are protected by a double-submitted random token.
 FORM_COOKIE = "bl_form"

@@ -20,7 +20,7 @@ from billing.invoice_store import find_invoice
 from widget.dashboard.access import ShopView, problem, shop_page
 from widget.dashboard.rendering import SECURITY_HEADERS, page
 from widget.dashboard.uplift import recent_periods
-from widget.services import services
+from widget.platform.services import services
 
 HISTORY_MONTHS = 24
 

@@ -14,7 +14,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -49,5 +49,5 @@ def environment() -> Environment:
 
 
 def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    html = environment().get_template(f"dashboard/{name}").render(**context)
+    html = environment().get_template(name).render(**context)
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)

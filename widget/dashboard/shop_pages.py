@@ -13,8 +13,8 @@ from starlette.responses import Response
 from billing import BillingError, Period
 from engine.artifacts import METADATA, current_version
 from engine.training import shop_folder
-from widget import catalog_keys
-from widget.catalog_store import CatalogStore
+from widget.catalog import keys as catalog_keys
+from widget.catalog.store import CatalogStore
 from widget.dashboard.access import ShopView, form, shop_page
 from widget.dashboard.accounts import (
     AccountError,
@@ -24,15 +24,15 @@ from widget.dashboard.accounts import (
     parse_role,
 )
 from widget.dashboard.charts import interval_chart
-from widget.dashboard.placements import money, placement_figures
 from widget.dashboard.rendering import page
 from widget.dashboard.uplift import difference_rows, reason_text, recent_periods, uplift_figures
 from widget.integration.checks import run_checks
 from widget.integration.observed import WINDOW, observe
-from widget.placement_entries import ATTRIBUTION_WINDOW
-from widget.services import services
-from widget.shop_config import load_config
-from widget.static_api import STATIC_DIR, SnippetFiles
+from widget.placements.entries import ATTRIBUTION_WINDOW
+from widget.placements.figures import money, placement_figures
+from widget.platform.services import services
+from widget.platform.shop_config import load_config
+from widget.snippet.api import STATIC_DIR, SnippetFiles
 
 BENCH_RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results" / "engine_sessions.json"
 SAMPLE_PRODUCTS = 10

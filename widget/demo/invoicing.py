@@ -26,7 +26,7 @@ from billing.invoices import Invoice
 from billing.periods import Period
 from tracker import keys as tracker_keys
 from tracker.reader import group_backlog
-from widget import orders_keys
+from widget.orders import keys as orders_keys
 
 LEDGER_TIMEOUT_S = 120.0
 

@@ -42,9 +42,9 @@ from widget.demo.retail import (
 from widget.demo.server import DemoServer
 from widget.demo.shop import DemoShop, create_demo_shop
 from widget.demo.visits import VisitPlan, plan_visits
-from widget.embedded import EmbeddedStore
-from widget.shop_training import train_with_progress
-from widget.store import connect
+from widget.platform.embedded import EmbeddedStore
+from widget.platform.store import connect
+from widget.platform.training import train_with_progress
 
 # A visit of more is a wholesaler's bulk order, not browsing (and Order Completed events
 # list at most 200 products).

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx2
 
-from widget.embedded import die_with_parent
+from widget.platform.embedded import die_with_parent
 
 LOG_NAME = "demo-server.log"
 START_TIMEOUT_S = 60.0

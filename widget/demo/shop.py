@@ -20,7 +20,7 @@ from tracker.errors import UnknownShop
 from tracker.shops import ShopRegistry
 from widget.dashboard.accounts import Accounts
 from widget.demo.retail import CURRENCY
-from widget.shop_config import ShopConfig, save_config
+from widget.platform.shop_config import ShopConfig, save_config
 
 SHOP_ID = "demo"
 SHOP_NAME = "Online Retail (demo)"

@@ -9,12 +9,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tracker.schema import format_timestamp
-from widget.auth import authenticated_shop
 from widget.integration.checks import run_checks
 from widget.integration.observed import WINDOW, observe
-from widget.openapi import SECRET_KEY, error, json_body
-from widget.responses import FastJSONResponse
-from widget.services import services
+from widget.platform.auth import authenticated_shop
+from widget.platform.openapi import SECRET_KEY, error, json_body
+from widget.platform.responses import FastJSONResponse
+from widget.platform.services import services
 
 
 async def integration_check(request: Request) -> Response:

@@ -13,7 +13,9 @@ import orjson
 from tracker import keys as tracker_keys
 from tracker.reader import stream_id
 from tracker.schema import Event
-from widget import catalog_keys, keys, orders_keys
+from widget.catalog import keys as catalog_keys
+from widget.orders import keys as orders_keys
+from widget.recommendations import keys
 
 WINDOW = timedelta(hours=1)
 MAX_EVENTS = 20_000

@@ -147,7 +147,7 @@ export function snippet(siteKey, shop, api, extra = '') {
   return `<script>${code}\nbasketlift('config', {endpoint: ${JSON.stringify(api.url)}});${extra}</script>`;
 }
 
-// The example shop page (widget/static/demo/index.html), as /demo/ serves it.
+// The example shop page (widget/snippet/static/demo/index.html), as /demo/ serves it.
 export function demoPage(tag, { productId = '85123A', cart = '' } = {}) {
   const escape = (s) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   return readFileSync(join(STATIC, 'demo', 'index.html'), 'utf8')

@@ -17,8 +17,8 @@ from tests.conftest import admin_headers
 from tests.widget.placement_traffic import RolledUpTraffic, widget_traffic
 from widget.app import create_app
 from widget.dashboard.accounts import Accounts, Role
-from widget.settings import Settings
-from widget.store import connect
+from widget.platform.settings import Settings
+from widget.platform.store import connect
 
 PASSWORD = "correct horse battery"
 SHOPS = ("shop-a", "shop-b")

@@ -18,7 +18,7 @@ from tests.conftest import ADMIN_TOKEN, admin_headers
 from tests.widget.dashboard.cdp import CHROMIUM, Browser
 from tests.widget.dashboard.conftest import PASSWORD, SHOPS, seed_accounts
 from tests.widget.test_serve import free_port
-from widget.embedded import socket_path
+from widget.platform.embedded import socket_path
 
 pytestmark = [
     pytest.mark.slow,

@@ -7,7 +7,7 @@ from starlette.testclient import TestClient
 
 from tests.widget.dashboard.conftest import OPERATOR, PASSWORD, log_in
 from widget.cli import main
-from widget.settings import Settings
+from widget.platform.settings import Settings
 
 NEW = "night-shift@basketlift.example"
 

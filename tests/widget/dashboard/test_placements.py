@@ -27,9 +27,9 @@ from tests.widget.placement_traffic import (
     most_viewed_fifth,
     shown,
 )
-from widget.dashboard.placements import money
-from widget.settings import Settings
-from widget.store import connect
+from widget.placements.figures import money
+from widget.platform.settings import Settings
+from widget.platform.store import connect
 
 UPLIFT = "/dashboard/shops/{}/uplift?period=2026-10"
 HEADINGS = '<th scope="col">Placement</th><th scope="col" class="num">Impressions</th>'

@@ -1,0 +1,226 @@
+"""The catalogue API for a shop's backend: upload (streamed), read, page, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from widget.catalog.parsers import (
+    FORMATS,
+    MAX_ROW_BYTES,
+    MAX_UPLOAD_BYTES,
+    CatalogUploadError,
+    format_of,
+)
+from widget.catalog.rows import MAX_ID_LENGTH
+from widget.catalog.store import MAX_PAGE, MAX_REPORTED_REJECTIONS, CatalogStore, InvalidCursor
+from widget.platform.auth import authenticated_shop
+from widget.platform.openapi import SECRET_KEY, error, json_body, path_parameter, query
+from widget.platform.responses import ApiError, FastJSONResponse, error_code
+from widget.platform.services import services
+
+_DEFAULT_PAGE = 100
+_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
+
+
+async def _store(request: Request) -> CatalogStore:
+    shop = await authenticated_shop(request)
+    return CatalogStore(services(request).redis, shop.id)
+
+
+def _replace(request: Request) -> bool:
+    value = request.query_params.get("replace", "false").lower()
+    if value not in _TRUE + _FALSE:
+        raise ApiError(422, "invalid_parameter", "replace must be true or false", "replace")
+    return value in _TRUE
+
+
+def _limit(request: Request) -> int:
+    value = request.query_params.get("limit", str(_DEFAULT_PAGE))
+    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+        raise ApiError(422, "invalid_parameter", f"limit must be 1 to {MAX_PAGE}", "limit")
+    return int(value)
+
+
+async def put_catalog(request: Request) -> Response:
+    """Upsert and delete products from a streamed upload.
+
+    Body: a JSON array (application/json), one object a line (application/x-ndjson) or
+    CSV with a header row (text/csv), at most 1 GiB and 64 KiB a row. A row with
+    `"deleted": true` deletes its product; `?replace=true` also deletes every product the
+    upload does not name. Each row is validated on its own: answers 200 `{"upserted",
+    "deleted", "rejected": [{"row", "field", "reason"}], "rejected_count"}` with at most
+    1000 rejections listed. 400, 413 and 415 refuse the upload as a whole; rows before
+    the refusal are stored (send it again: it is idempotent) and nothing is replaced.
+    """
+    store = await _store(request)
+    replace = _replace(request)
+    encoding = request.headers.get("content-encoding", "identity").lower()
+    if encoding != "identity":
+        raise ApiError(415, "unsupported_content_encoding", "send the catalogue uncompressed")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
+        raise ApiError(413, "upload_too_large", f"the body has more than {MAX_UPLOAD_BYTES} bytes")
+    try:
+        fmt = format_of(request.headers.get("content-type", ""))
+        result = await store.import_upload(request.stream(), fmt, replace)
+    except CatalogUploadError as refused:
+        raise ApiError(refused.status, error_code(refused), refused.reason, refused.field) from None
+    except ClientDisconnect:
+        raise ApiError(400, "client_disconnected", "the body ended early") from None
+    return FastJSONResponse(result.as_dict())
+
+
+async def list_products(request: Request) -> Response:
+    """A page of products in no set order; pass `next_cursor` as `cursor` for the next."""
+    store = await _store(request)
+    try:
+        products, cursor = await store.page(request.query_params.get("cursor"), _limit(request))
+    except InvalidCursor as invalid:
+        raise ApiError(422, "invalid_parameter", str(invalid), "cursor") from None
+    return FastJSONResponse(
+        {"products": [product.as_dict() for product in products], "next_cursor": cursor}
+    )
+
+
+def _unknown(product_id: str) -> ApiError:
+    return ApiError(404, "unknown_product", f"no product {product_id!r}", "product_id")
+
+
+async def get_product(request: Request) -> Response:
+    """One product (ids holding "/" are reached only through uploads)."""
+    product_id = request.path_params["product_id"]
+    product = await (await _store(request)).get(product_id)
+    if product is None:
+        raise _unknown(product_id)
+    return FastJSONResponse(product.as_dict())
+
+
+async def delete_product(request: Request) -> Response:
+    """Delete one product."""
+    product_id = request.path_params["product_id"]
+    if not await (await _store(request)).delete(product_id):
+        raise _unknown(product_id)
+    return FastJSONResponse({"product_id": product_id, "deleted": True})
+
+
+routes = [
+    Route("/v1/catalog", put_catalog, methods=["PUT"]),
+    Route("/v1/catalog", list_products, methods=["GET"]),
+    Route("/v1/catalog/{product_id}", get_product, methods=["GET"]),
+    Route("/v1/catalog/{product_id}", delete_product, methods=["DELETE"]),
+]
+
+
+def _strings(*names: str) -> dict[str, Any]:
+    return {name: {"type": "string"} for name in names}
+
+
+_ROW = {
+    "type": "object",
+    "required": ["product_id"],
+    "properties": {
+        "product_id": {
+            "oneOf": [
+                {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH},
+                {"type": "integer"},
+            ]
+        },
+        **_strings("title", "url", "image_url", "currency", "category", "brand"),
+        "price": {"type": ["string", "number"], "description": "a decimal >= 0, e.g. '12.50'"},
+        "in_stock": {"type": "boolean"},
+        "margin": {"type": ["string", "number"], "description": "a decimal from 0 to 1"},
+        "deleted": {"type": "boolean", "description": "true deletes the product"},
+    },
+    "description": "title, url, price and currency are required unless deleted is true",
+}
+_PRODUCT = {"type": "object", "properties": _ROW["properties"]}
+_IMPORTED = {
+    "type": "object",
+    "required": ["upserted", "deleted", "rejected", "rejected_count"],
+    "properties": {
+        "upserted": {"type": "integer"},
+        "deleted": {"type": "integer"},
+        "rejected": {
+            "type": "array",
+            "maxItems": MAX_REPORTED_REJECTIONS,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "row": {"type": "integer", "description": "1-based, among data rows"},
+                    "field": {"type": ["string", "null"]},
+                    "reason": {"type": "string"},
+                },
+            },
+        },
+        "rejected_count": {"type": "integer"},
+    },
+}
+_DELETED = {
+    "type": "object",
+    "properties": {"product_id": {"type": "string"}, "deleted": {"type": "boolean"}},
+}
+_AUTH = {"401": error("Missing or wrong secret key")}
+_PRODUCT_ID = [path_parameter("product_id", "the product's id")]
+_BODY_FORMATS = {
+    media_type: {"schema": {"type": "array", "items": _ROW}} if fmt == "json" else {}
+    for media_type, fmt in FORMATS.items()
+}
+paths = {
+    "/v1/catalog": {
+        "put": {
+            "summary": "Upload the catalogue",
+            "description": str(put_catalog.__doc__),
+            "security": SECRET_KEY,
+            "parameters": [query("replace", "delete products not in the upload", type="boolean")],
+            "requestBody": {"required": True, "content": _BODY_FORMATS},
+            "responses": {
+                "200": json_body(_IMPORTED, "Stored; invalid rows are listed in `rejected`"),
+                "400": error("Not a JSON array, no CSV header, or an empty body"),
+                "413": error(f"Body over {MAX_UPLOAD_BYTES} bytes or a row over {MAX_ROW_BYTES}"),
+                "415": error("Not one of the three formats, or compressed"),
+                "422": error("A bad query parameter"),
+            }
+            | _AUTH,
+        },
+        "get": {
+            "summary": "List products, a page at a time",
+            "description": str(list_products.__doc__),
+            "security": SECRET_KEY,
+            "parameters": [
+                query("limit", "products a page", type="integer", minimum=1, maximum=MAX_PAGE),
+                query("cursor", "the previous page's next_cursor"),
+            ],
+            "responses": {
+                "200": json_body(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "products": {"type": "array", "items": _PRODUCT},
+                            "next_cursor": {"type": ["string", "null"]},
+                        },
+                    }
+                ),
+                "422": error("A bad limit or cursor"),
+            }
+            | _AUTH,
+        },
+    },
+    "/v1/catalog/{product_id}": {
+        "get": {
+            "summary": "Show a product",
+            "security": SECRET_KEY,
+            "parameters": _PRODUCT_ID,
+            "responses": {"200": json_body(_PRODUCT), "404": error("No such product")} | _AUTH,
+        },
+        "delete": {
+            "summary": "Delete a product",
+            "security": SECRET_KEY,
+            "parameters": _PRODUCT_ID,
+            "responses": {"200": json_body(_DELETED), "404": error("No such product")} | _AUTH,
+        },
+    },
+}

@@ -1,0 +1,238 @@
+"""A shop's catalogue in the store: uploads written in batches, products read back.
+
+Products live in one hash (product id -> compact JSON); a version counter moves once per
+upload or deletion that changed it, so that servers notice changes with one GET. Every
+upload takes the next generation number and marks each product it names with it; a
+replacing upload then deletes, page by page, the products marked by older uploads, so
+that no set of a million ids is ever held in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from widget.catalog import keys as keys
+from widget.catalog.parsers import (
+    MAX_UPLOAD_BYTES,
+    CatalogUploadError,
+    Format,
+    RawRow,
+    limited,
+    parse_rows,
+)
+from widget.catalog.rows import Delete, Product, Rejection, Upsert, validate
+
+BATCH_ROWS = 500
+MAX_REPORTED_REJECTIONS = 1000
+SCAN_PAGE = 1000
+MAX_PAGE = 1000
+
+# A product named by a rejected row of a replacing upload stays, in its stored version.
+_MARK_PRESENT = """
+for i = 2, #ARGV do
+  if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 then
+    redis.call('HSET', KEYS[2], ARGV[i], ARGV[1])
+  end
+end
+return 0
+"""
+# Checked again here, atomically: a concurrent upload may have just marked the product.
+_DELETE_OLDER = """
+local deleted = 0
+for i = 2, #ARGV do
+  local generation = tonumber(redis.call('HGET', KEYS[2], ARGV[i]))
+  if generation and generation < tonumber(ARGV[1]) then
+    deleted = deleted + redis.call('HDEL', KEYS[1], ARGV[i])
+    redis.call('HDEL', KEYS[2], ARGV[i])
+  end
+end
+return deleted
+"""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an upload did; `rejected` lists at most the first 1000 of `rejected_count`."""
+
+    upserted: int
+    deleted: int
+    rejected: tuple[Rejection, ...]
+    rejected_count: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "upserted": self.upserted,
+            "deleted": self.deleted,
+            "rejected": [rejection.as_dict() for rejection in self.rejected],
+            "rejected_count": self.rejected_count,
+        }
+
+
+class InvalidCursor(ValueError):
+    """A listing cursor this store did not make."""
+
+
+class CatalogStore:
+    """The catalogue of `shop`; `redis` is a redis.asyncio client decoding responses."""
+
+    def __init__(self, redis: Any, shop: str, batch_rows: int = BATCH_ROWS) -> None:
+        self._redis = redis
+        self._shop = shop
+        self._batch_rows = batch_rows
+        self._catalog = keys.catalog(shop)
+        self._upload_of = keys.upload_of(shop)
+
+    async def get(self, product_id: str) -> Product | None:
+        value = await self._redis.hget(self._catalog, product_id)
+        return None if value is None else Product.from_stored(product_id, value)
+
+    async def page(self, cursor: str | None, limit: int) -> tuple[list[Product], str | None]:
+        """At most `limit` products in no set order, and the cursor of the next page.
+
+        The cursor is a HSCAN cursor and how many of that scan step's products were
+        already given, since a step may return more than `limit`.
+        """
+        scan_cursor, skip = _parse_cursor(cursor)
+        products: list[Product] = []
+        while True:
+            next_cursor, found = await self._redis.hscan(self._catalog, scan_cursor, count=limit)
+            step = list(found.items())[skip:]
+            room = limit - len(products)
+            if len(step) > room:
+                products += [Product.from_stored(i, v) for i, v in step[:room]]
+                return products, f"{scan_cursor}.{skip + room}"
+            products += [Product.from_stored(i, v) for i, v in step]
+            if next_cursor == 0:
+                return products, None
+            scan_cursor, skip = next_cursor, 0
+            if len(products) == limit:
+                return products, f"{scan_cursor}.0"
+
+    async def delete(self, product_id: str) -> bool:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hdel(self._catalog, product_id)
+            pipe.hdel(self._upload_of, product_id)
+            removed, _ = await pipe.execute()
+        if removed:
+            await self._redis.incr(keys.catalog_version(self._shop))
+        return bool(removed)
+
+    async def import_upload(
+        self, chunks: AsyncIterator[bytes], fmt: Format, replace: bool = False
+    ) -> ImportResult:
+        """Parse, validate and store an upload's body, given as chunks of bytes."""
+        return await self.import_rows(parse_rows(limited(chunks, MAX_UPLOAD_BYTES), fmt), replace)
+
+    async def import_rows(self, rows: AsyncIterator[RawRow], replace: bool) -> ImportResult:
+        """Upsert and delete row by row, in batches; `replace` deletes every product unnamed.
+
+        When the upload is refused part way, the rows before the refusal are stored
+        (sending it again is harmless) and nothing is deleted for `replace`.
+        """
+        generation = int(await self._redis.incr(keys.upload_counter(self._shop)))
+        batch = _Batch(generation, replace)
+        upserted = deleted = rejected_count = 0
+        rejected: list[Rejection] = []
+        row = 0
+        try:
+            async for raw in rows:
+                row += 1
+                outcome = batch.add(validate(row, raw))
+                if isinstance(outcome, Upsert):
+                    upserted += 1
+                elif isinstance(outcome, Rejection):
+                    rejected_count += 1
+                    if len(rejected) < MAX_REPORTED_REJECTIONS:
+                        rejected.append(outcome)
+                if batch.size >= self._batch_rows:
+                    deleted += await self._write(batch)
+            deleted += await self._write(batch)
+            if replace:
+                deleted += await self._delete_older(generation)
+        except CatalogUploadError as error:
+            deleted += await self._write(batch)
+            reason = f"{error.reason} (the {row} rows before it were read; valid ones are stored)"
+            raise type(error)(reason, error.field) from None
+        finally:
+            if upserted or deleted:
+                await self._redis.incr(keys.catalog_version(self._shop))
+        return ImportResult(upserted, deleted, tuple(rejected), rejected_count)
+
+    async def _write(self, batch: _Batch) -> int:
+        """Write and empty the batch; the number of products its deletions removed."""
+        if not batch.size:
+            return 0
+        has_deletes = bool(batch.deletes)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            if batch.deletes:
+                pipe.hdel(self._catalog, *batch.deletes)  # first: its reply is the count
+                pipe.hdel(self._upload_of, *batch.deletes)
+            if batch.upserts:
+                # The mark goes first: a sweep running meanwhile must not see the new
+                # product with an old mark.
+                pipe.hset(self._upload_of, mapping=dict.fromkeys(batch.upserts, batch.generation))
+                pipe.hset(self._catalog, mapping=batch.upserts)
+            if batch.present:
+                keys_and_args = (self._catalog, self._upload_of, batch.generation, *batch.present)
+                pipe.eval(_MARK_PRESENT, 2, *keys_and_args)
+            replies = await pipe.execute()
+        batch.clear()
+        return int(replies[0]) if has_deletes else 0
+
+    async def _delete_older(self, generation: int) -> int:
+        deleted = 0
+        cursor = 0
+        while True:
+            cursor, marks = await self._redis.hscan(self._upload_of, cursor, count=SCAN_PAGE)
+            older = [product for product, mark in marks.items() if int(mark) < generation]
+            if older:
+                deleted += int(
+                    await self._redis.eval(
+                        _DELETE_OLDER, 2, self._catalog, self._upload_of, generation, *older
+                    )
+                )
+            if cursor == 0:
+                return deleted
+
+
+class _Batch:
+    """Rows waiting to be written; a later row for the same product replaces an earlier."""
+
+    def __init__(self, generation: int, replace: bool) -> None:
+        self.generation = generation
+        self._replace = replace
+        self.upserts: dict[str, bytes] = {}
+        self.deletes: set[str] = set()
+        self.present: list[str] = []
+
+    @property
+    def size(self) -> int:
+        return len(self.upserts) + len(self.deletes) + len(self.present)
+
+    def add(self, outcome: Upsert | Delete | Rejection) -> Upsert | Delete | Rejection:
+        if isinstance(outcome, Upsert):
+            product_id = outcome.product.product_id
+            self.deletes.discard(product_id)
+            self.upserts[product_id] = outcome.product.stored()
+        elif isinstance(outcome, Delete):
+            self.upserts.pop(outcome.product_id, None)
+            self.deletes.add(outcome.product_id)
+        elif self._replace and outcome.product_id is not None:
+            self.present.append(outcome.product_id)
+        return outcome
+
+    def clear(self) -> None:
+        self.upserts.clear()
+        self.deletes.clear()
+        self.present.clear()
+
+
+def _parse_cursor(cursor: str | None) -> tuple[int, int]:
+    if cursor is None:
+        return 0, 0
+    scan, dot, skip = cursor.partition(".")
+    if not (dot and scan.isdigit() and skip.isdigit() and len(cursor) <= 40):
+        raise InvalidCursor(f"not a cursor of this listing: {cursor!r}")
+    return int(scan), int(skip)

@@ -1,0 +1,216 @@
+"""`POST /v1/events`: the tracker's HTTP edge, and its CORS preflight."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from tracker import keys
+from tracker.batch import MAX_BATCH_EVENTS, MAX_BODY_BYTES, parse_batch
+from tracker.client import describe_client
+from tracker.credentials import SITE_KEY_PREFIX, shop_of_key
+from tracker.errors import BatchError, PayloadTooLarge, RateLimited, UnsupportedContentType
+from tracker.schema import EVENT_TYPES
+from widget.platform.openapi import error, json_body, query
+from widget.platform.responses import FastJSONResponse, error_code, error_response
+from widget.platform.services import Services, services
+
+_CONTENT_TYPES = ("application/json", "text/plain")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it grows past `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the body has {declared} bytes; at most {limit}")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the body has more than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def cors_headers(origin: str | None) -> dict[str, str]:
+    if not origin:
+        return {}
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Expose-Headers": "Retry-After",
+        "Vary": "Origin",
+    }
+
+
+async def origin_allowed(services: Services, site_key: str | None, origin: str | None) -> bool:
+    """Whether `origin` may call with `site_key`; decides CORS headers on refusals."""
+    shop = shop_of_key(site_key or "", SITE_KEY_PREFIX)
+    if shop is None or not origin:
+        return False
+    async with services.redis.pipeline(transaction=False) as pipe:
+        pipe.hget(keys.shop_record(shop), "site_key")
+        pipe.sismember(keys.shop_origins(shop), origin)
+        stored_key, member = await pipe.execute()
+    return bool(stored_key == site_key and member)
+
+
+async def post_events(request: Request) -> Response:
+    """Accept a batch of browsing events.
+
+    Body `{"site_key", "sent_at", "events": [...]}` as application/json or text/plain.
+    Answers 200 `{"accepted", "duplicates", "rejected": [{"index", "field", "reason"}]}`;
+    400, 401, 403, 413, 415, 422, 429 (with Retry-After) or 503 refuse the whole batch.
+    """
+    found = services(request)
+    origin = request.headers.get("origin")
+    site_key: str | None = None
+    try:
+        content_type = request.headers.get("content-type", "application/json")
+        if not content_type.lower().startswith(_CONTENT_TYPES):
+            raise UnsupportedContentType(
+                f"send the batch as application/json or text/plain, not {content_type!r}"
+            )
+        batch = parse_batch(await read_body(request, MAX_BODY_BYTES))
+        site_key = batch.site_key
+        client = describe_client(
+            request.client.host if request.client else None,
+            request.headers.get("user-agent", ""),
+            found.address_secret,
+        )
+        result = await found.ingestor.ingest(batch, origin, client)
+    except BatchError as error:
+        found.metrics.batches_refused.labels(str(error.status)).inc()
+        headers = {}
+        if isinstance(error, RateLimited):
+            headers["Retry-After"] = str(error.retry_after)
+        if error.status != 403 and await origin_allowed(found, site_key, origin):
+            headers.update(cors_headers(origin))
+        return error_response(error.status, error_code(error), error.reason, error.field, headers)
+    found.metrics.count_events(
+        result.shop, result.accepted, result.duplicates, len(result.rejected)
+    )
+    return FastJSONResponse(
+        {
+            "accepted": result.accepted,
+            "duplicates": result.duplicates,
+            "rejected": [rejection.as_dict() for rejection in result.rejected],
+        },
+        headers=cors_headers(origin),
+    )
+
+
+async def preflight_events(request: Request) -> Response:
+    """CORS preflight: allowed only for an origin of the shop named by `?site_key=`.
+
+    Browsers skip the preflight when the batch is sent as text/plain, as the snippet does.
+    """
+    origin = request.headers.get("origin")
+    site_key = request.query_params.get("site_key")
+    if not await origin_allowed(services(request), site_key, origin):
+        return error_response(
+            403,
+            "origin_not_allowed",
+            "preflight needs ?site_key= of a shop that allows this origin",
+            "site_key",
+        )
+    headers = cors_headers(origin)
+    headers.update(
+        {
+            "Access-Control-Allow-Methods": "POST",
+            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Max-Age": "86400",
+        }
+    )
+    return Response(status_code=204, headers=headers)
+
+
+routes = [
+    Route("/v1/events", post_events, methods=["POST"]),
+    Route("/v1/events", preflight_events, methods=["OPTIONS"]),
+]
+
+
+_EVENT = {
+    "type": "object",
+    "required": ["event_id", "type", "anonymous_id", "session_id", "timestamp"],
+    "properties": {
+        "event_id": {"type": "string", "format": "uuid", "description": "made by the client"},
+        "type": {"type": "string", "enum": sorted(EVENT_TYPES)},
+        "anonymous_id": {"type": "string", "minLength": 1, "maxLength": 128},
+        "session_id": {"type": "string", "minLength": 1, "maxLength": 128},
+        "timestamp": {"type": "string", "format": "date-time"},
+        "properties": {
+            "type": "object",
+            "description": "Segment e-commerce v2 properties: product_id, price, quantity, "
+            "currency, order_id, total, products[], rec_id, placement, arm, position",
+        },
+        "context": {
+            "type": "object",
+            "properties": {
+                "page": {
+                    "type": "object",
+                    "properties": {"url": {"type": "string"}, "referrer": {"type": "string"}},
+                }
+            },
+        },
+    },
+}
+_BATCH = {
+    "type": "object",
+    "required": ["site_key", "events"],
+    "properties": {
+        "site_key": {"type": "string", "description": "the shop's public key (pk_...)"},
+        "sent_at": {"type": "string", "format": "date-time"},
+        "events": {"type": "array", "maxItems": MAX_BATCH_EVENTS, "items": _EVENT},
+    },
+}
+_ACCEPTED = {
+    "type": "object",
+    "required": ["accepted", "duplicates", "rejected"],
+    "properties": {
+        "accepted": {"type": "integer"},
+        "duplicates": {"type": "integer"},
+        "rejected": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "index": {"type": "integer"},
+                    "field": {"type": "string"},
+                    "reason": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+paths = {
+    "/v1/events": {
+        "post": {
+            "summary": "Send a batch of browsing events",
+            "description": str(post_events.__doc__),
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _BATCH}, "text/plain": {}},
+            },
+            "responses": {
+                "200": json_body(_ACCEPTED, "Stored; invalid events are listed in `rejected`"),
+                "400": error("The body is not a JSON object"),
+                "401": error("Unknown site key"),
+                "403": error("Origin not allowed for the shop"),
+                "413": error("Body over 512 KiB or an event over 32 KiB"),
+                "415": error("Neither application/json nor text/plain"),
+                "422": error("More than 500 events"),
+                "429": error("Rate limited; see Retry-After"),
+                "503": error("The store did not confirm the append"),
+            },
+        },
+        "options": {
+            "summary": "CORS preflight",
+            "description": str(preflight_events.__doc__),
+            "parameters": [query("site_key", "the shop's public key", required=True)],
+            "responses": {"204": {"description": "Allowed"}, "403": error("Not allowed")},
+        },
+    }
+}

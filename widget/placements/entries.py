@@ -1,0 +1,145 @@
+"""What one event or order adds to the per-placement figures: the rollup's rules.
+
+- An impression is a `Recommendation Shown` event of a treatment visitor. A holdout
+  visitor's widget sends one with `arm: "holdout"` where it would have been seen: that is
+  no impression. Each of its `products` is one shown item.
+- A click is a `Recommendation Clicked` event.
+- Click-attributed revenue: the lines of an order of record whose product the same
+  visitor (`anonymous_id`) clicked in a recommendation at most `ATTRIBUTION_WINDOW`
+  (24 hours) before the order's `placed_at`, both edges included. When the product was
+  clicked in several placements, the last click before the order wins. Quantity times
+  unit price in the order's currency, before refunds; it is not billed (billing measures
+  uplift against the holdout). Each attributed product of an order is one bought item.
+- Bots count for nothing. An event's day is when the server received it, an order's its
+  `placed_at`, as calendar days in the time zone of the contract in effect (as billing).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import orjson
+
+from billing.periods import Period, billing_day
+from tracker.schema import Event
+from widget.orders.rows import Order, micros
+
+ATTRIBUTION_WINDOW = datetime.timedelta(hours=24)
+
+ItemKind = Literal["shown", "bought"]
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+_MILLISECOND = datetime.timedelta(milliseconds=1)
+
+
+def millis(timestamp: str) -> int:
+    """Milliseconds since the epoch of an ISO time, exactly (no float on the way)."""
+    return (datetime.datetime.fromisoformat(timestamp) - _EPOCH) // _MILLISECOND
+
+
+@dataclass(frozen=True)
+class Click:
+    """A click on a recommended product, at the time the server received it (ms)."""
+
+    at_ms: int
+    event_id: str
+    placement: str
+    product_id: str
+
+    def member(self) -> bytes:
+        """The click as a member of the visitor's sorted set of clicks."""
+        return orjson.dumps([self.event_id, self.placement, self.product_id])
+
+    @classmethod
+    def from_member(cls, member: str | bytes, score: float) -> Click:
+        event_id, placement, product_id = orjson.loads(member)
+        return cls(int(score), event_id, placement, product_id)
+
+
+@dataclass(frozen=True)
+class RollupEntry:
+    """What one event or order adds to one day's figures; counted once by `entry_id`.
+
+    `figures`: (placement, name) -> increment; `items`: (kind, placement, product) -> count;
+    `click`: a click of `visitor` kept for attributing their orders.
+    """
+
+    entry_id: str
+    day: datetime.date
+    figures: Counter[tuple[str, str]] = field(default_factory=Counter)
+    items: Counter[tuple[ItemKind, str, str]] = field(default_factory=Counter)
+    visitor: str = ""
+    click: Click | None = None
+
+    @property
+    def period(self) -> str:
+        return str(Period.of(self.day))
+
+
+def event_entry(event: Event, time_zone: str) -> RollupEntry | None:
+    """An impression with its shown items, or a click; None for anything else."""
+    if event.bot or event.type not in ("Recommendation Shown", "Recommendation Clicked"):
+        return None
+    properties = event.properties
+    placement = str(properties["placement"])
+    day = billing_day(datetime.datetime.fromisoformat(event.received_at), time_zone)
+    entry_id = f"event:{event.event_id}"
+    if event.type == "Recommendation Clicked":
+        at_ms, product = millis(event.received_at), str(properties["product_id"])
+        click = Click(at_ms, event.event_id, placement, product)
+        clicked = RollupEntry(entry_id, day, visitor=event.anonymous_id, click=click)
+        clicked.figures[placement, "clicks"] += 1
+        return clicked
+    if properties.get("arm") == "holdout":
+        return None
+    entry = RollupEntry(entry_id, day)
+    entry.figures[placement, "impressions"] += 1
+    for product in properties.get("products", ()):
+        entry.items["shown", placement, str(product["product_id"])] += 1
+        entry.figures[placement, "shown"] += 1
+    return entry
+
+
+def attributed_placements(
+    order: Order, clicks: Iterable[Click], window: datetime.timedelta = ATTRIBUTION_WINDOW
+) -> dict[str, str]:
+    """The order's products clicked within `window` before it -> the last click's placement."""
+    placed_ms = millis(order.placed_at)
+    earliest = placed_ms - window // _MILLISECOND
+    bought = set(order.product_ids())
+    last: dict[str, Click] = {}
+    for click in clicks:
+        if click.product_id not in bought or not earliest <= click.at_ms <= placed_ms:
+            continue
+        known = last.get(click.product_id)
+        if known is None or (click.at_ms, click.event_id) > (known.at_ms, known.event_id):
+            last[click.product_id] = click
+    return {product: click.placement for product, click in last.items()}
+
+
+def order_entry(
+    order: Order,
+    clicks: Iterable[Click],
+    time_zone: str,
+    window: datetime.timedelta = ATTRIBUTION_WINDOW,
+) -> RollupEntry | None:
+    """The order's click-attributed revenue and bought items; None when nothing is."""
+    placements = attributed_placements(order, clicks, window)
+    if not placements:
+        return None
+    placed_at = datetime.datetime.fromisoformat(order.placed_at)
+    entry = RollupEntry(f"order:{order.order_id}", billing_day(placed_at, time_zone))
+    revenue = f"revenue:{order.currency}"
+    for line in order.lines:
+        placement = placements.get(line.product_id)
+        if placement is not None:
+            entry.figures[placement, revenue] += line.quantity * micros(line.unit_price)
+            entry.items["bought", placement, line.product_id] = 1
+    for placement in placements.values():
+        entry.figures[placement, "bought"] += 1
+    for placement in set(placements.values()):
+        entry.figures[placement, "orders"] += 1
+    return entry

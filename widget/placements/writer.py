@@ -1,0 +1,97 @@
+"""How the rollup's entries are stored: `placements.lua` calls over batches of entries.
+
+Each entry is counted at most once, atomically: the script skips an entry whose id is in
+the set of ids counted in its period, and adds the id once it has applied the entry. A
+click is also kept in its visitor's sorted set of clicks, for attributing their orders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+from collections.abc import Sequence
+from importlib.resources import files
+from typing import Any
+
+import orjson
+
+from tracker.pipelined_script import PipelinedScript
+from widget.placements import keys as keys
+from widget.placements.entries import RollupEntry
+
+# A visitor's clicks are kept this long after their latest: far beyond the attribution
+# window, so that an order judged late (a backlog) still finds the clicks before it.
+CLICKS_KEPT = datetime.timedelta(days=30)
+# Entries counted by one script call: few round trips, and the store is never held long.
+ENTRIES_PER_CALL = 100
+_MILLISECOND = datetime.timedelta(milliseconds=1)
+_SCRIPT = files("widget.placements").joinpath("placements.lua").read_text()
+
+
+class _ScriptCall:
+    """The keys and arguments of one `placements.lua` call over several entries."""
+
+    def __init__(self, shop: str) -> None:
+        self.shop = shop
+        self.keys: list[str] = []
+        self.entries: list[dict[str, Any]] = []
+        self._positions: dict[str, int] = {}
+
+    def _key(self, key: str) -> int:
+        position = self._positions.get(key)
+        if position is None:
+            self.keys.append(key)
+            position = self._positions[key] = len(self.keys)
+        return position
+
+    def add(self, entry: RollupEntry) -> None:
+        shop, period, day = self.shop, entry.period, entry.day.isoformat()
+        positions: dict[tuple[str, str], int] = {}
+        items = []
+        for (kind, placement, product), count in entry.items.items():
+            position = positions.get((kind, placement))
+            if position is None:
+                items_key = keys.shown_items if kind == "shown" else keys.bought_items
+                position = positions[kind, placement] = self._key(
+                    items_key(shop, period, placement)
+                )
+            items.append([position, product, str(count)])
+        counts = {f"{day}|{p}|{name}": str(n) for (p, name), n in entry.figures.items()}
+        found: dict[str, Any] = {
+            "id": entry.entry_id,
+            "applied": self._key(keys.applied(shop, period)),
+            "figures": self._key(keys.figures(shop, period)),
+            "counts": counts,
+            "items": items,
+        }
+        if entry.click is not None:
+            click, kept_ms = entry.click, CLICKS_KEPT // _MILLISECOND
+            found["click"] = [
+                self._key(keys.clicks(shop, entry.visitor)),
+                str(click.at_ms),
+                click.member().decode(),
+                str(click.at_ms - kept_ms),
+                int(CLICKS_KEPT.total_seconds()),
+            ]
+        self.entries.append(found)
+
+    @property
+    def args(self) -> list[bytes]:
+        return [orjson.dumps(self.entries)]
+
+
+class PlacementWriter:
+    """Counts rollup entries in the store reached by `redis` (redis.asyncio)."""
+
+    def __init__(self, redis: Any) -> None:
+        self._script = PipelinedScript(redis, _SCRIPT)
+
+    async def count(self, shop: str, entries: Sequence[RollupEntry]) -> None:
+        """Count every entry not counted before; concurrent calls share round trips."""
+        calls = []
+        for start in range(0, len(entries), ENTRIES_PER_CALL):
+            call = _ScriptCall(shop)
+            for entry in entries[start : start + ENTRIES_PER_CALL]:
+                call.add(entry)
+            calls.append(self._script(call.keys, call.args))
+        await asyncio.gather(*calls)

@@ -1,0 +1,63 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+import redis.exceptions
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from widget.platform.metrics import CONTENT_TYPE
+from widget.platform.openapi import json_body
+from widget.platform.responses import FastJSONResponse
+from widget.platform.services import services
+
+
+async def healthz(request: Request) -> Response:
+    """The process is up."""
+    return FastJSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """The store answers; 503 with the reason when it does not."""
+    try:
+        await services(request).redis.ping()
+    except (redis.exceptions.RedisError, OSError) as error:
+        return FastJSONResponse({"status": "unavailable", "reason": str(error)}, status_code=503)
+    return FastJSONResponse({"status": "ready"})
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus text format: events per shop, refused batches, request latency."""
+    return Response(services(request).metrics.exposition(), media_type=CONTENT_TYPE)
+
+
+routes = [
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/readyz", readyz, methods=["GET"]),
+    Route("/metrics", metrics, methods=["GET"]),
+]
+
+
+paths = {
+    "/healthz": {
+        "get": {"summary": "The process is up", "responses": {"200": json_body({"type": "object"})}}
+    },
+    "/readyz": {
+        "get": {
+            "summary": "The store answers",
+            "responses": {
+                "200": json_body({"type": "object"}),
+                "503": json_body({"type": "object"}, "The store does not answer"),
+            },
+        }
+    },
+    "/metrics": {
+        "get": {
+            "summary": "Prometheus metrics",
+            "responses": {
+                "200": {"description": "Prometheus text format", "content": {"text/plain": {}}}
+            },
+        }
+    },
+}

@@ -1,0 +1,219 @@
+"""Recommendations for a visitor's placements: holdout, models, fallbacks, rules, display.
+
+For every request: the visitor's arm of record (the first exposure wins, holdout visitors
+get no items, ever); then, per placement, a chain of candidate sources (the placement's
+model first, then trending in the current product's category, trending, the catalogue)
+from which the business rules pick the items. Everything a request reads is in memory
+or one pipelined round trip to the store: no scan of the catalogue or the event log.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from itertools import chain
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+
+from billing import keys as billing_keys
+from billing.holdout import ArmAssigner, exposure_arm, exposure_record
+from tracker.pipelined_script import PipelinedScript
+from widget.catalog.index import CatalogIndex
+from widget.events import keys as live_keys
+from widget.platform.shop_config import Placement, ShopConfig
+from widget.recommendations import keys
+from widget.recommendations.models import ShopModels
+from widget.recommendations.rules import Candidate, Situation, select
+
+Arm = Literal["treatment", "holdout"]
+CANDIDATES = 100
+FIRST_CANDIDATES_PER_ITEM = 3
+CONTEXT_LENGTH = 20
+REQUEST_COUNTS_KEPT_S = 7200
+_DAY_MS = 86_400_000
+_VISITOR_SCRIPT = Path(__file__).with_name("visitor.lua").read_text()
+
+
+@dataclass(frozen=True)
+class RecommendationRequest:
+    anonymous_id: str
+    session_id: str
+    placements: tuple[str, ...]
+    product_id: str | None = None
+    cart: tuple[str, ...] = ()
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class Slot:
+    placement: str
+    rec_id: str
+    items: list[orjson.Fragment] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    arm: Arm
+    slots: list[Slot]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "arm": self.arm,
+            "recommendations": [
+                {"placement": s.placement, "rec_id": s.rec_id, "items": s.items} for s in self.slots
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class ShopView:
+    """What the service knows of a shop for one request (all of it already in memory)."""
+
+    config: ShopConfig
+    catalog: CatalogIndex
+    trending: list[str]
+    models: ShopModels
+
+
+def new_rec_id() -> str:
+    # `secrets.token_hex(10)` reads os.urandom through three more calls.
+    return "r_" + os.urandom(10).hex()
+
+
+def _trending_in_category(view: ShopView, product_id: str | None) -> Iterator[Candidate]:
+    index = view.catalog.index_of.get(product_id or "")
+    if index is None:
+        return
+    category = view.catalog.category_id[index]
+    for product in view.trending:
+        found = view.catalog.index_of.get(product)
+        if found is not None and view.catalog.category_id[found] == category:
+            yield Candidate(product, 0.0, "popular in this category")
+
+
+def _catalogue(view: ShopView, start_key: str, reason: str) -> Iterator[Candidate]:
+    # The whole catalogue as a last resort, from a place that varies by visitor so that
+    # catalogue depth gets seen; the rules stop the walk once the placement is full.
+    ids = view.catalog.product_ids
+    if not ids:
+        return
+    start = zlib.crc32(start_key.encode()) % len(ids)
+    for i in chain(range(start, len(ids)), range(start)):
+        yield Candidate(ids[i], 0.0, reason)
+
+
+def _trending(view: ShopView) -> Iterator[Candidate]:
+    return (Candidate(product, 0.0, "trending") for product in view.trending)
+
+
+def _widening(ask: Callable[[int], Sequence[Candidate]], first: int) -> Iterator[Candidate]:
+    """A model's candidates: `first` of them, and `CANDIDATES` only when the rules have
+    used up a full first list (most placements fill from the first few, and naming
+    each candidate is much of a model call's cost)."""
+    found = ask(min(first, CANDIDATES))
+    yield from found
+    if first < CANDIDATES and len(found) >= first:
+        yield from ask(CANDIDATES)
+
+
+def candidate_chain(
+    placement: Placement, view: ShopView, request: RecommendationRequest, session: Sequence[str]
+) -> Iterable[Candidate]:
+    """The placement's sources in order of preference; consumed lazily by the rules."""
+    models = view.models
+    context = list(session)
+    if request.product_id is not None and (not context or context[-1] != request.product_id):
+        context.append(request.product_id)
+    first = FIRST_CANDIDATES_PER_ITEM * (request.limit or placement.limit)
+    strategy = placement.strategy
+    if strategy == "basket":
+        yield from _widening(partial(models.with_cart, list(request.cart)), first)
+    elif strategy == "personal":
+        yield from _widening(partial(models.for_visitor, request.anonymous_id), first)
+    elif strategy == "longtail":
+        yield from _widening(partial(models.deep_after_session, context), first)
+        yield from _catalogue(view, request.session_id, "from deeper in the catalogue")
+    if strategy in ("session", "basket", "personal") and context:
+        yield from _widening(partial(models.after_session, context), first)
+    yield from _trending_in_category(view, request.product_id)
+    yield from _trending(view)
+    yield from _catalogue(view, request.session_id, "from the catalogue")
+
+
+class RecommendationService:
+    """Answers recommendation requests of every shop; `redis` is a redis.asyncio client."""
+
+    def __init__(self, redis: Any, holdout_secret: bytes) -> None:
+        # One script call per request, and concurrent requests' calls share round trips:
+        # redis-py's per-command cost was most of a request's time once models are fast.
+        self._visitor_script = PipelinedScript(redis, _VISITOR_SCRIPT)
+        self._arms = ArmAssigner(holdout_secret)
+
+    async def recommend(
+        self, shop: str, view: ShopView, request: RecommendationRequest
+    ) -> Recommendations:
+        now = datetime.now(UTC)
+        assigned = self._arms.arm(shop, request.anonymous_id, view.config.holdout_share)
+        placements = [view.config.placements[name] for name in request.placements]
+        arm, session, bought = await self._visitor(shop, request, assigned, placements, now)
+        if arm == "holdout":
+            return Recommendations(arm, [Slot(p.name, new_rec_id()) for p in placements])
+        catalog = view.catalog
+        slots = []
+        for placement in placements:
+            situation = Situation(
+                request.product_id,
+                frozenset(request.cart),
+                frozenset(bought.get(placement.rules.exclude_bought_days, ())),
+            )
+            limit = request.limit or placement.limit
+            chosen = select(
+                candidate_chain(placement, view, request, session),
+                limit,
+                situation,
+                placement.rules,
+                catalog,
+            )
+            items = [catalog.shown(catalog.index_of[c.product_id], c.reason) for c in chosen]
+            slots.append(Slot(placement.name, new_rec_id(), items))
+        return Recommendations(arm, slots)
+
+    async def _visitor(
+        self,
+        shop: str,
+        request: RecommendationRequest,
+        assigned: Arm,
+        placements: list[Placement],
+        now: datetime,
+    ) -> tuple[Arm, list[str], dict[int, list[str]]]:
+        """In one call: the arm of record (the first exposure wins), the session's recent
+        products (oldest first) and the visitor's recent purchases by window; it also
+        counts the request of each placement in this hour (widget/recommendations/visitor.lua)."""
+        windows = sorted({p.rules.exclude_bought_days for p in placements})
+        now_ms = int(now.timestamp() * 1000)
+        # As `now.strftime("%Y%m%d%H")`, which costs several times more.
+        hour = f"{now.year:04}{now.month:02}{now.day:02}{now.hour:02}"
+        keys_used = [
+            billing_keys.exposures(shop),
+            live_keys.session_items(shop, request.session_id),
+            live_keys.bought(shop, request.anonymous_id),
+            keys.placement_requests(shop, hour),
+        ]
+        args = [
+            request.anonymous_id,
+            exposure_record(assigned, now),
+            CONTEXT_LENGTH,
+            REQUEST_COUNTS_KEPT_S,
+            len(placements),
+            *(p.name for p in placements),
+            *(now_ms - days * _DAY_MS for days in windows),
+        ]
+        record, newest_first, purchases = await self._visitor_script(keys_used, args)
+        bought = dict(zip(windows, purchases, strict=True))
+        return exposure_arm(record), newest_first[::-1], bought
