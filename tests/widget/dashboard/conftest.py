@@ -14,7 +14,7 @@ from billing.invoice_store import finalize, run_period
 from billing.periods import Period
 from tests.billing.ledger_samples import AFTER_OCTOBER, october_ledger
 from tests.conftest import admin_headers
-from tests.widget.placement_traffic import RolledUpTraffic, widget_traffic
+from tests.widget.placements.traffic import RolledUpTraffic, widget_traffic
 from widget.app import create_app
 from widget.dashboard.accounts import Accounts, Role
 from widget.platform.settings import Settings

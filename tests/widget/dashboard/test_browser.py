@@ -15,9 +15,9 @@ import httpx2
 import pytest
 
 from tests.conftest import ADMIN_TOKEN, admin_headers
+from tests.widget.cli.test_serve import free_port
 from tests.widget.dashboard.cdp import CHROMIUM, Browser
 from tests.widget.dashboard.conftest import PASSWORD, SHOPS, seed_accounts
-from tests.widget.test_serve import free_port
 from widget.platform.embedded import socket_path
 
 pytestmark = [

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.widget.cli.test_serve import free_port
 from tests.widget.demo.samples import packaged
-from tests.widget.test_serve import free_port
 from widget.cli import main
 from widget.demo.visits import visitor_of
 

@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.widget.catalog_samples import as_json, online_retail
+from tests.widget.catalog.samples import as_json, online_retail
 from widget.catalog.index import CatalogIndex, catalog_version, load_catalog, reload_catalog
 from widget.catalog.store import CatalogStore
 

@@ -6,7 +6,7 @@ import pytest
 
 from widget.platform.settings import VARIABLES, Settings, SettingsError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def example_values() -> dict[str, str]:

@@ -8,7 +8,7 @@ import pytest
 
 from billing.order_log import order_log_reader
 from billing.periods import Period
-from tests.widget.placement_traffic import (
+from tests.widget.placements.traffic import (
     MORNING,
     ROBOT,
     Invoice,

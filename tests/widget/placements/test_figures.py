@@ -14,9 +14,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from engine.training import train_shop
-from tests.widget.catalog_samples import online_retail
+from tests.widget.catalog.samples import online_retail
 from tests.widget.dashboard.conftest import log_in
-from tests.widget.placement_traffic import (
+from tests.widget.placements.traffic import (
     MORNING,
     SMALL_TRAINING,
     RolledUpTraffic,

@@ -6,7 +6,7 @@ import pytest
 import redis
 from starlette.testclient import TestClient
 
-from tests.widget.catalog_samples import (
+from tests.widget.catalog.samples import (
     CONTENT_TYPES,
     ENCODERS,
     as_json,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests.widget.catalog_samples import ENCODERS, as_csv, online_retail, write_file
+from tests.widget.catalog.samples import ENCODERS, as_csv, online_retail, write_file
 from widget.cli import main
 
 PRODUCTS = online_retail()

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from tests.widget.catalog_samples import online_retail
+from tests.widget.catalog.samples import online_retail
 from widget.catalog.rows import Delete, Product, Rejection, Unreadable, Upsert, validate
 
 

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Message
 
 from tests.conftest import ORIGIN, app_on_its_own_store
-from tests.widget.test_recommendations_api import gift_shop, recommend
+from tests.widget.recommendations.test_api import gift_shop, recommend
 from widget.platform.fast_lane import FastLane, FastLaneApp
 from widget.platform.metrics import Metrics
 from widget.platform.settings import Settings

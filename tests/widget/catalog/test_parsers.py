@@ -6,7 +6,7 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.widget.catalog_samples import as_csv, as_json, as_ndjson, online_retail
+from tests.widget.catalog.samples import as_csv, as_json, as_ndjson, online_retail
 from widget.catalog.parsers import (
     Format,
     MalformedUpload,

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from tests.conftest import ORIGIN, admin_headers
 from tests.engine.samples import otto_events
-from tests.widget.catalog_samples import as_ndjson
+from tests.widget.catalog.samples import as_ndjson
 from widget.cli import main
 from widget.platform.settings import Settings
 from widget.recommendations.models import EngineModels, load_engine_models

@@ -7,7 +7,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import ORIGIN, admin_headers, make_event
-from tests.widget.catalog_samples import as_ndjson, online_retail
+from tests.widget.catalog.samples import as_ndjson, online_retail
 
 PRODUCTS = online_retail(40)
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from engine.training import shop_folder, train_shop
-from tests.widget.placement_traffic import (
+from tests.widget.placements.traffic import (
     SMALL_TRAINING,
     ShopTraffic,
     invoice_views,
