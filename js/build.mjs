@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-export const OUT_DIR = join(HERE, '..', 'widget', 'static', 'js');
+export const OUT_DIR = join(HERE, '..', 'widget', 'snippet', 'static', 'js');
 const TARGET = 'es2020';
 const { version } = JSON.parse(readFileSync(join(HERE, 'package.json'), 'utf8'));
 

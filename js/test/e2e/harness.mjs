@@ -13,7 +13,7 @@ import { chromium } from 'playwright-core';
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const JS_DIR = join(HERE, '..', '..');
 export const REPO = join(JS_DIR, '..');
-export const STATIC = join(REPO, 'widget', 'static');
+export const STATIC = join(REPO, 'widget', 'snippet', 'static');
 export const RESULTS = join(JS_DIR, 'test-results');
 const PYTHON = process.env.BASKETLIFT_PYTHON || join(REPO, '.venv', 'bin', 'python');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
