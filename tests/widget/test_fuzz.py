@@ -16,7 +16,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from tests.conftest import ADMIN_TOKEN
-from tests.widget.cli.test_serve import Server
+from tests.servers import Server
 
 pytestmark = pytest.mark.slow
 EXAMPLES = int(os.environ.get("BASKETLIFT_FUZZ_EXAMPLES", "25"))

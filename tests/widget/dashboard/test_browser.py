@@ -15,7 +15,7 @@ import httpx2
 import pytest
 
 from tests.conftest import ADMIN_TOKEN, admin_headers
-from tests.widget.cli.test_serve import free_port
+from tests.servers import free_port
 from tests.widget.dashboard.cdp import CHROMIUM, Browser
 from tests.widget.dashboard.conftest import PASSWORD, SHOPS, seed_accounts
 from widget.platform.embedded import socket_path

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.widget.cli.test_serve import free_port
+from tests.servers import free_port
 from tests.widget.demo.samples import packaged
 from widget.cli import main
 from widget.demo.visits import visitor_of
