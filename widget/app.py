@@ -27,8 +27,7 @@ from widget.events import api as events_api
 from widget.integration import api as integration_api
 from widget.invoices import api as invoices_api
 from widget.orders import api as orders_api
-from widget.platform import health as health_api
-from widget.platform import openapi
+from widget.platform import health, openapi
 from widget.platform.embedded import EmbeddedStore
 from widget.platform.fast_lane import FastLaneApp
 from widget.platform.metrics import LatencyMiddleware, Metrics
@@ -37,8 +36,9 @@ from widget.platform.services import Services
 from widget.platform.settings import Settings
 from widget.platform.store import connect
 from widget.platform.version import __version__
+from widget.recommendations import Serving
 from widget.recommendations import api as recommendations_api
-from widget.snippet import api as static_api
+from widget.snippet import api as snippet_api
 
 _SHOP_ERROR_STATUS = {UnknownShop: 404, ShopAlreadyExists: 409, InvalidShopField: 422}
 
@@ -93,7 +93,9 @@ def create_app(settings: Settings | None = None, store_client: Any | None = None
                     stack.callback(store.stop)
                 client = await connect(url)
                 stack.push_async_callback(client.aclose)
-            app.state.services = await Services.build(settings, client, metrics)
+            services = await Services.build(settings, client, metrics)
+            app.state.services = services
+            app.state.serving = await Serving.build(services)
             if settings.consumers == "in-process":
                 stack.push_async_callback(start_consumers(client))
             _tune_garbage_collector()
@@ -106,9 +108,9 @@ def create_app(settings: Settings | None = None, store_client: Any | None = None
         orders_api.paths,
         integration_api.paths,
         invoices_api.paths,
-        static_api.paths,
+        snippet_api.paths,
         admin_api.paths,
-        health_api.paths,
+        health.paths,
         openapi.paths,
         version=__version__,
     )
@@ -124,10 +126,10 @@ def create_app(settings: Settings | None = None, store_client: Any | None = None
             *orders_api.routes,
             *integration_api.routes,
             *invoices_api.routes,
-            *static_api.routes(),
+            *snippet_api.routes(),
             *dashboard.routes,
             *admin_api.routes,
-            *health_api.routes,
+            *health.routes,
             openapi.openapi_route(spec),
         ],
         middleware=[Middleware(LatencyMiddleware, metrics=metrics)],

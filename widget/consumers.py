@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import Any
 
-from widget.events.live_state import LiveStateUpdater
-from widget.invoices.ledger import ledger_updater
-from widget.placements.rollup import PlacementRollup
+from widget.events import LiveStateUpdater
+from widget.invoices import ledger_updater
+from widget.placements import PlacementRollup
 
 Stopper = Callable[[], Awaitable[None]]
 

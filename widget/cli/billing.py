@@ -15,7 +15,7 @@ from billing.period_lock import period_lock
 from billing.periods import Period
 from billing.rebuild import rebuild_period
 from widget.cli.common import echo_json, load_settings, open_store
-from widget.invoices.ledger import ORDER_LOG, ledger_updater
+from widget.invoices import ORDER_LOG, ledger_updater
 
 
 def _period(context: click.Context, parameter: click.Parameter, value: str) -> Period:

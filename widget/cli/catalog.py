@@ -14,9 +14,7 @@ from tqdm import tqdm
 
 from tracker.errors import ShopError
 from tracker.shops import ShopRegistry
-from widget.catalog.parsers import CatalogUploadError, Format
-from widget.catalog.rows import Product
-from widget.catalog.store import CatalogStore, ImportResult
+from widget.catalog import CatalogStore, CatalogUploadError, Format, ImportResult, Product
 from widget.cli.common import echo_json, load_settings, open_store
 
 CHUNK_BYTES = 256 * 1024

@@ -10,13 +10,19 @@ from typing import get_args
 import click
 
 from widget.cli.common import load_settings
-from widget.demo.browser import ReplayError
-from widget.demo.invoicing import LedgerBehind
-from widget.demo.retail import RetailDataMissing, SourceChoice
-from widget.demo.run import DemoOptions, DemoResult, run_demo
-from widget.demo.server import ServerError
-from widget.demo.shop import DemoAlreadyThere
-from widget.demo.summary import provenance, summary_lines
+from widget.demo import (
+    DemoAlreadyThere,
+    DemoOptions,
+    DemoResult,
+    LedgerBehind,
+    ReplayError,
+    RetailDataMissing,
+    ServerError,
+    SourceChoice,
+    provenance,
+    run_demo,
+    summary_lines,
+)
 from widget.platform.embedded import EmbeddedStoreError
 
 DEFAULT_ORDERS = 1000

@@ -7,7 +7,7 @@ import asyncio
 import click
 
 from widget.cli.common import load_settings, open_store
-from widget.dashboard.accounts import AccountError, Accounts
+from widget.dashboard import AccountError, Accounts
 
 
 @click.group()

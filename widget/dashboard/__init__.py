@@ -2,8 +2,9 @@
 
 Import direction: keys, passwords -> accounts -> login, sessions -> rendering, charts,
 uplift -> access -> account_pages, shop_pages, invoice_pages -> this module's `routes`.
-It may import `billing`, `engine` (artifacts only) and `widget` modules below the app;
-nothing outside this package imports it but `widget.app`.
+It imports `billing`, `widget.platform` and the public surfaces of `widget.catalog`,
+`widget.integration`, `widget.placements`, `widget.recommendations` and `widget.snippet`;
+`widget.app` mounts its routes, and the command line and the demo use its `Accounts`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from widget.dashboard import account_pages, invoice_pages, shop_pages
+from widget.dashboard.accounts import AccountError, Accounts
 
 STATIC = Path(__file__).resolve().parent / "static"
 _SHOP = "/dashboard/shops/{shop}"
@@ -36,4 +38,4 @@ routes: list[BaseRoute] = [
     Mount("/dashboard/static", StaticFiles(directory=STATIC), name="dashboard-static"),
 ]
 
-__all__ = ["routes"]
+__all__ = ["AccountError", "Accounts", "routes"]

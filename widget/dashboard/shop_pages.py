@@ -13,8 +13,8 @@ from starlette.responses import Response
 from billing import BillingError, Period
 from engine.artifacts import METADATA, current_version
 from engine.training import shop_folder
+from widget.catalog import CatalogStore
 from widget.catalog import keys as catalog_keys
-from widget.catalog.store import CatalogStore
 from widget.dashboard.access import ShopView, form, shop_page
 from widget.dashboard.accounts import (
     AccountError,
@@ -26,13 +26,12 @@ from widget.dashboard.accounts import (
 from widget.dashboard.charts import interval_chart
 from widget.dashboard.rendering import page
 from widget.dashboard.uplift import difference_rows, reason_text, recent_periods, uplift_figures
-from widget.integration.checks import run_checks
-from widget.integration.observed import WINDOW, observe
-from widget.placements.entries import ATTRIBUTION_WINDOW
-from widget.placements.figures import money, placement_figures
+from widget.integration import WINDOW, observe, run_checks
+from widget.placements import ATTRIBUTION_WINDOW, money, placement_figures
 from widget.platform.services import services
 from widget.platform.shop_config import load_config
-from widget.snippet.api import STATIC_DIR, SnippetFiles
+from widget.recommendations import serving
+from widget.snippet import STATIC_DIR, SnippetFiles
 
 BENCH_RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results" / "engine_sessions.json"
 SAMPLE_PRODUCTS = 10
@@ -48,7 +47,7 @@ async def uplift(request: Request, view: ShopView) -> Response:
         period = Period.of(today)
     config = await load_config(redis, view.shop.id)
     figures = await uplift_figures(redis, view.shop.id, period, config.holdout_share)
-    head = await services(request).heads.get(view.shop.id)
+    head = await serving(request).heads.get(view.shop.id)
     placements = await placement_figures(redis, view.shop.id, period, head)
     unit = f" ({figures.currency_label})" if figures.currency_label else ""
     chart = interval_chart(

@@ -18,7 +18,7 @@ from billing.contract_store import add_contract
 from billing.parties import Party, get_seller, set_buyer, set_seller
 from tracker.errors import UnknownShop
 from tracker.shops import ShopRegistry
-from widget.dashboard.accounts import Accounts
+from widget.dashboard import Accounts
 from widget.demo.retail import CURRENCY
 from widget.platform.shop_config import ShopConfig, save_config
 

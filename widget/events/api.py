@@ -13,7 +13,7 @@ from tracker.credentials import SITE_KEY_PREFIX, shop_of_key
 from tracker.errors import BatchError, PayloadTooLarge, RateLimited, UnsupportedContentType
 from tracker.schema import EVENT_TYPES
 from widget.platform.openapi import error, json_body, query
-from widget.platform.responses import FastJSONResponse, error_code, error_response
+from widget.platform.responses import FastJSONResponse, cors_headers, error_code, error_response
 from widget.platform.services import Services, services
 
 _CONTENT_TYPES = ("application/json", "text/plain")
@@ -32,16 +32,6 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise PayloadTooLarge(f"the body has more than {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def cors_headers(origin: str | None) -> dict[str, str]:
-    if not origin:
-        return {}
-    return {
-        "Access-Control-Allow-Origin": origin,
-        "Access-Control-Expose-Headers": "Retry-After",
-        "Vary": "Origin",
-    }
 
 
 async def origin_allowed(services: Services, site_key: str | None, origin: str | None) -> bool:

@@ -7,4 +7,14 @@ the answer is `ok` when no check is an error. Streams are read newest first by t
 
 `observed` gathers the last hour from the store, `event_checks` and `setup_checks` judge
 it, `checks` runs them in order, and `api` serves them (the dashboard shows them too).
+Imports `tracker`, `widget.platform` and the keys of `widget.catalog`, `widget.orders`
+and `widget.recommendations`.
 """
+
+from __future__ import annotations
+
+from widget.integration import api
+from widget.integration.checks import run_checks
+from widget.integration.observed import WINDOW, observe
+
+__all__ = ["WINDOW", "api", "observe", "run_checks"]

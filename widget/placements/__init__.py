@@ -1,1 +1,16 @@
-"""placements"""
+"""Per-placement figures: impressions, clicks, attributed orders and long-tail shares.
+
+`rollup` consumes every shop's events and orders of record; `entries` says what each one
+adds; `writer` stores them with `placements.lua` under `keys`; `figures` reads them back
+for the dashboard. Import direction: keys, entries -> writer -> rollup, figures; across
+to `widget.orders` (orders of record) and `widget.recommendations` (the head of the
+catalogue).
+"""
+
+from __future__ import annotations
+
+from widget.placements.entries import ATTRIBUTION_WINDOW
+from widget.placements.figures import money, placement_figures
+from widget.placements.rollup import PlacementRollup
+
+__all__ = ["ATTRIBUTION_WINDOW", "PlacementRollup", "money", "placement_figures"]

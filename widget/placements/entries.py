@@ -26,7 +26,7 @@ import orjson
 
 from billing.periods import Period, billing_day
 from tracker.schema import Event
-from widget.orders.rows import Order, micros
+from widget.orders import Order, micros
 
 ATTRIBUTION_WINDOW = datetime.timedelta(hours=24)
 

@@ -18,9 +18,9 @@ from typing import Any
 from billing.currency import round_half_up
 from billing.errors import UnsupportedCurrency
 from billing.periods import Period
-from widget.orders.rows import MAX_DECIMALS, money_text
+from widget.orders import MAX_DECIMALS, money_text
 from widget.placements import keys as keys
-from widget.recommendations.head_split import HeadItems
+from widget.recommendations import HeadItems
 
 _DAY = len("2026-11-23|")
 _REVENUE = "revenue:"

@@ -31,8 +31,8 @@ from billing.shop_readers import ShopReaders
 from tracker import keys as tracker_keys
 from tracker.consumer_loop import consume_until
 from tracker.reader import StreamEntry
+from widget.orders import Order
 from widget.orders import keys as orders_keys
-from widget.orders.rows import Order
 from widget.placements import keys as keys
 from widget.placements.entries import (
     ATTRIBUTION_WINDOW,

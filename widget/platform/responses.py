@@ -18,6 +18,17 @@ class FastJSONResponse(JSONResponse):
         return orjson.dumps(content)
 
 
+def cors_headers(origin: str | None) -> dict[str, str]:
+    """The CORS headers of an answer to a browser's request from `origin`, if any."""
+    if not origin:
+        return {}
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Expose-Headers": "Retry-After",
+        "Vary": "Origin",
+    }
+
+
 async def send_json(send: Send, content: Any, headers: Mapping[str, str]) -> None:
     """Send what `FastJSONResponse(content, headers=headers)` sends, without building it."""
     body = orjson.dumps(content)

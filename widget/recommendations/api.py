@@ -13,12 +13,11 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from tracker.credentials import SITE_KEY_PREFIX, shop_of_key
-from widget.events.api import cors_headers
 from widget.platform.openapi import error, json_body, query
-from widget.platform.responses import ApiError, send_json
-from widget.platform.services import Services, services_of
+from widget.platform.responses import ApiError, cors_headers, send_json
 from widget.platform.shop_config import MAX_LIMIT
 from widget.recommendations.service import RecommendationRequest, Recommendations, ShopView
+from widget.recommendations.state import Serving, serving_of
 
 MAX_PLACEMENTS = 8
 MAX_CART = 100
@@ -83,7 +82,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 async def get_recommendations(
-    found: Services, parameters: dict[str, list[str]], origin: str | None
+    found: Serving, parameters: dict[str, list[str]], origin: str | None
 ) -> Recommendations:
     """Recommendations for one visitor and one or more placements of a page.
 
@@ -134,7 +133,7 @@ class _Endpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         origin = _header(scope, b"origin")
         parameters = _parameters(scope["query_string"])
-        answer = await get_recommendations(services_of(scope), parameters, origin)
+        answer = await get_recommendations(serving_of(scope), parameters, origin)
         headers = cors_headers(origin) | {"Cache-Control": "no-store"}
         await send_json(send, answer.as_dict(), headers)
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from widget.catalog.index import CatalogIndex
+from widget.catalog import CatalogIndex
 from widget.platform.shop_config import Rules
 
 

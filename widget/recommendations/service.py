@@ -24,7 +24,7 @@ import orjson
 from billing import keys as billing_keys
 from billing.holdout import ArmAssigner, exposure_arm, exposure_record
 from tracker.pipelined_script import PipelinedScript
-from widget.catalog.index import CatalogIndex
+from widget.catalog import CatalogIndex
 from widget.events import keys as live_keys
 from widget.platform.shop_config import Placement, ShopConfig
 from widget.recommendations import keys

@@ -41,7 +41,7 @@ def configure(client: TestClient, config: dict[str, Any]) -> None:
     response = client.put("/v1/admin/shops/gifts/config", json=config, headers=admin_headers())
     assert response.status_code == 200, response.text
     # The servers' cache holds a shop's configuration for a few seconds.
-    client.app.state.services.shop_configs._values.clear()  # type: ignore[attr-defined]
+    client.app.state.serving.shop_configs._values.clear()  # type: ignore[attr-defined]
 
 
 def recommend(client: TestClient, shop: dict[str, Any], **params: Any) -> Any:
