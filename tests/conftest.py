@@ -18,6 +18,8 @@ import pytest
 import redis
 from starlette.testclient import TestClient
 
+from engine import files
+from engine.sessions import ItemIds, NextItemCases, Sessions
 from tests.cluster import valkey_cluster
 from widget.app import create_app
 from widget.platform.embedded import EmbeddedStore
@@ -150,3 +152,16 @@ async def cluster(cluster_url: str) -> AsyncIterator[Any]:
     await client.flushall()
     yield client
     await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def yoochoose() -> tuple[ItemIds, Sessions, NextItemCases]:
+    """The catalogue and sessions of the yoochoose sample's `train_full`, and every next
+    click of its `test`."""
+    folder = SHARED_DATA / "yoochoose-sample"
+    raw = files.read_click_log(folder / "yoochoose-clicks-100k_train_full.txt.gz")
+    item_ids, train = files.load_training(raw)
+    test = files.encode(
+        files.read_click_log(folder / "yoochoose-clicks-100k_test.txt.gz"), item_ids
+    )
+    return item_ids, train, NextItemCases.from_sessions(test)

@@ -7,8 +7,7 @@ import pytest
 
 from engine import files
 from engine.errors import EmptyData
-
-from .conftest import DATA, YOOCHOOSE
+from tests.conftest import SHARED_DATA
 
 # The first lines of the real diginetica files.
 TRAIN_LINES = "1 2\n3 4 5\n6 7\n"
@@ -16,7 +15,7 @@ TEST_LINES = "21553 20071 8762 21566 6381 21566\n21553 20071 8762 21566 6381\n"
 
 
 def test_the_fixture_lines_are_the_real_first_lines() -> None:
-    head = gzip.open(DATA / "diginetica" / "train.txt.gz", "rt").read(len(TRAIN_LINES))
+    head = gzip.open(SHARED_DATA / "diginetica" / "train.txt.gz", "rt").read(len(TRAIN_LINES))
     assert head == TRAIN_LINES
 
 
@@ -51,7 +50,9 @@ def test_an_empty_training_file_is_refused() -> None:
 
 
 def test_click_logs_group_clicks_by_session_in_time_order() -> None:
-    raw = files.read_click_log(YOOCHOOSE / "yoochoose-clicks-100k_test.txt.gz")
+    raw = files.read_click_log(
+        SHARED_DATA / "yoochoose-sample" / "yoochoose-clicks-100k_test.txt.gz"
+    )
     assert raw.lengths.sum() == 13_568 and len(raw.lengths) == 3_416
     # Session 1 starts with these two clicks, 217 s apart.
     pairs = zip(raw.tokens[:-1].tolist(), raw.tokens[1:].tolist(), strict=True)
