@@ -19,7 +19,7 @@ import orjson
 from engine import basket_evaluation as be
 from engine.basket import BasketSettings, BoughtTogether
 from engine.orders import OrderLines
-from widget.cli.evaluate_baskets import BASKET_MODELS, COLUMNS
+from widget.cli.evaluate import BASKET_COLUMNS, BASKET_MODELS
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT.parent / "shared" / "data" / "online-retail" / "online_retail.csv.gz"
@@ -37,11 +37,11 @@ GRID = (
 
 def table(split: str, data: be.BasketSplit) -> list[dict[str, object]]:
     print(f"\n{split}: {len(data.train)} training baskets, {len(data.test)} cases")
-    print("  ".join(f"{c:>15}" for c in COLUMNS))
+    print("  ".join(f"{c:>15}" for c in BASKET_COLUMNS))
     rows: list[dict[str, object]] = []
     for factory in BASKET_MODELS.values():
         record = be.evaluate_baskets(factory(), data).as_record()
-        print("  ".join(f"{record[c]:>15}" for c in COLUMNS))
+        print("  ".join(f"{record[c]:>15}" for c in BASKET_COLUMNS))
         rows.append({"split": split, **record})
     return rows
 

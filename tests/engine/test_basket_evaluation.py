@@ -12,7 +12,7 @@ from engine import basket_evaluation as be
 from engine.basket import BoughtTogether
 from engine.popularity import Popularity
 from tests.engine.samples import online_retail, online_retail_text
-from widget.cli.evaluate_baskets import baskets
+from widget.cli.evaluate import baskets
 
 LINES = 80_000
 

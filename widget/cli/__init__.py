@@ -6,9 +6,9 @@ import click
 
 from widget.cli.billing import billing
 from widget.cli.catalog import catalog
+from widget.cli.common import input_file
 from widget.cli.demo import demo
 from widget.cli.evaluate import evaluate
-from widget.cli.evaluate_baskets import baskets
 from widget.cli.events import events
 from widget.cli.invoice import invoice
 from widget.cli.operator import operator
@@ -34,4 +34,5 @@ main.add_command(invoice)
 main.add_command(billing)
 main.add_command(operator)
 main.add_command(evaluate)
-evaluate.add_command(baskets)
+
+__all__ = ["input_file", "main"]

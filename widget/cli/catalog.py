@@ -15,7 +15,7 @@ from tqdm import tqdm
 from tracker.errors import ShopError
 from tracker.shops import ShopRegistry
 from widget.catalog import CatalogStore, CatalogUploadError, Format, ImportResult, Product
-from widget.cli.common import echo_json, load_settings, open_store
+from widget.cli.common import EXISTING_FILE, echo_json, load_settings, open_store
 
 CHUNK_BYTES = 256 * 1024
 _SUFFIX_FORMATS: dict[str, Format] = {
@@ -71,7 +71,7 @@ def catalog() -> None:
     help="The file's format; by default from its name (.json, .ndjson, .jsonl, .csv, + .gz).",
 )
 @click.option("--replace", is_flag=True, help="Also delete every product the file does not name.")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=EXISTING_FILE)
 def import_catalog(shop_id: str, fmt: Format | None, replace: bool, path: Path) -> None:
     """Upsert (and delete) products from a JSON array, NDJSON or CSV file.
 

@@ -1,11 +1,13 @@
-"""What the commands share: settings from the environment and a connection to the store."""
+"""What the commands share: settings from the environment, a connection to the store, and
+the shape of their file options."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 import orjson
@@ -13,6 +15,14 @@ import orjson
 from widget.platform.embedded import EmbeddedStore, EmbeddedStoreError
 from widget.platform.settings import Settings, SettingsError
 from widget.platform.store import connect
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def input_file(flag: str, name: str, help: str) -> Callable[[Command], Command]:
+    """A required option naming a file that exists, passed to the command as `name`."""
+    return click.option(flag, name, required=True, type=EXISTING_FILE, help=help)
 
 
 def load_settings() -> Settings:

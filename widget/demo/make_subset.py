@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from widget.cli import input_file
 from widget.demo.retail import PACKAGED, RetailRow, purchase_rows, write_rows
 
 DAYS = 30
@@ -39,11 +40,10 @@ def cut(rows: list[RetailRow], days: int, products: int) -> list[RetailRow]:
 
 
 @click.command()
-@click.option(
+@input_file(
     "--source",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The full Online Retail CSV (gzip): ../shared/data/online-retail/online_retail.csv.gz.",
+    "source",
+    "The full Online Retail CSV (gzip): ../shared/data/online-retail/online_retail.csv.gz.",
 )
 @click.option(
     "--output",
