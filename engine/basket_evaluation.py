@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.errors import EmptyData
+from engine.evaluation import figures_record
 from engine.metrics import Ranked, coverage, hit_rate, mrr
 from engine.orders import Baskets, OrderLines, catalogue
 from engine.recommender import Recommender
@@ -117,16 +118,14 @@ class BasketEvaluation:
 
     def as_record(self) -> dict[str, str | float | int]:
         """The JSON object printed by `basketlift evaluate baskets --json`."""
-        return {
-            "model": self.model,
-            f"hr@{CUTOFF}": round(self.hr, 4),
-            f"mrr@{CUTOFF}": round(self.mrr, 4),
-            f"coverage@{CUTOFF}": round(self.coverage, 4),
-            f"revenue_hr@{CUTOFF}": round(self.revenue_hr, 4),
-            "train_s": round(self.train_s, 2),
-            "predict_ms": round(self.predict_ms, 4),
-            "cases": self.cases,
+        metrics = {
+            "hr": self.hr,
+            "mrr": self.mrr,
+            "coverage": self.coverage,
+            "revenue_hr": self.revenue_hr,
         }
+        record = figures_record(self.model, CUTOFF, metrics, self.train_s, self.predict_ms)
+        return record | {"cases": self.cases}
 
 
 def evaluate_baskets(model: Recommender, data: BasketSplit) -> BasketEvaluation:

@@ -36,16 +36,26 @@ class Evaluation:
 
     def as_record(self) -> dict[str, str | float | int]:
         """The JSON object printed by `basketlift evaluate sessions --json`."""
-        return {
-            "model": self.model,
-            f"hr@{CUTOFF}": round(self.hr, 4),
-            f"mrr@{CUTOFF}": round(self.mrr, 4),
-            f"coverage@{CUTOFF}": round(self.coverage, 4),
-            f"popularity@{CUTOFF}": round(self.popularity, 4),
-            f"tail_share@{CUTOFF}": round(self.tail_share, 4),
-            "train_s": round(self.train_s, 2),
-            "predict_ms": round(self.predict_ms, 4),
+        metrics = {
+            "hr": self.hr,
+            "mrr": self.mrr,
+            "coverage": self.coverage,
+            "popularity": self.popularity,
+            "tail_share": self.tail_share,
         }
+        return figures_record(self.model, CUTOFF, metrics, self.train_s, self.predict_ms)
+
+
+def figures_record(
+    model: str, cutoff: int, metrics: dict[str, float], train_s: float, predict_ms: float
+) -> dict[str, str | float | int]:
+    """One model's figures as printed: each metric `name@cutoff` to 4 decimals, then times."""
+    return {
+        "model": model,
+        **{f"{name}@{cutoff}": round(value, 4) for name, value in metrics.items()},
+        "train_s": round(train_s, 2),
+        "predict_ms": round(predict_ms, 4),
+    }
 
 
 def rank_cases(
