@@ -3,17 +3,37 @@
 from __future__ import annotations
 
 import warnings
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from implicit.nearest_neighbours import CosineRecommender
+from implicit.nearest_neighbours import BM25Recommender, CosineRecommender, TFIDFRecommender
 from implicit.utils import ParameterWarning
 
 from engine.context import context_matrix, context_weights
 from engine.recommender import Recommender
 from engine.rows import Row, sparse_row_sum
 from engine.sessions import Sessions
+
+NeighbourKind = Literal["cosine", "bm25", "tfidf"]
+_NEIGHBOURS = {"cosine": CosineRecommender, "bm25": BM25Recommender, "tfidf": TFIDFRecommender}
+
+
+def neighbour_similarity(
+    matrix: sp.csr_matrix, kind: NeighbourKind, neighbours: int, threads: int
+) -> sp.csr_matrix:
+    """implicit's item-item similarity of `kind` over `matrix` (csr (n_rows, n_items): sessions
+    or visitors by items), `neighbours` kept per item, without each item's similarity to
+    itself: csr (n_items, n_items) of float32."""
+    model = _NEIGHBOURS[kind](K=neighbours, num_threads=threads)
+    with warnings.catch_warnings():
+        # implicit hands its own base class a COO matrix and then warns about it; the
+        # input we pass is CSR.
+        warnings.simplefilter("ignore", ParameterWarning)
+        model.fit(matrix, show_progress=False)
+    similarity = sp.csr_matrix(model.similarity, dtype=np.float32)
+    return sp.csr_matrix(similarity - sp.diags(similarity.diagonal()))
 
 
 class ItemCosine(Recommender):
@@ -29,14 +49,8 @@ class ItemCosine(Recommender):
         self.threads = threads
 
     def _fit(self, sessions: Sessions) -> None:
-        model = CosineRecommender(K=self.neighbours, num_threads=self.threads)
-        with warnings.catch_warnings():
-            # implicit's CosineRecommender.fit hands its own base class a COO matrix and
-            # then warns about it; the input we pass is CSR.
-            warnings.simplefilter("ignore", ParameterWarning)
-            model.fit(sessions.to_csr(self.n_items), show_progress=False)
-        similarity = sp.csr_matrix(model.similarity, dtype=np.float32)
-        self._similarity = sp.csr_matrix(similarity - sp.diags(similarity.diagonal()))
+        matrix = sessions.to_csr(self.n_items)
+        self._similarity = neighbour_similarity(matrix, "cosine", self.neighbours, self.threads)
 
     def _score(self, contexts: Sessions) -> sp.csr_matrix:
         query = context_matrix(contexts, self.n_items, self.click_decay)

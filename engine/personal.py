@@ -10,25 +10,22 @@ visitor is served from what they did, known to training or not.
 
 from __future__ import annotations
 
-import warnings
-from typing import Literal, Self
+from typing import Self
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 from implicit.bpr import BayesianPersonalizedRanking
 from implicit.cpu.als import AlternatingLeastSquares
-from implicit.nearest_neighbours import BM25Recommender, CosineRecommender, TFIDFRecommender
-from implicit.utils import ParameterWarning
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from engine.evidence import strongest_reasons
+from engine.itemknn import NeighbourKind, neighbour_similarity
 from engine.recommender import Recommender
 from engine.rows import Row, distinct_row_sum
 from engine.sessions import Sessions
 
 FloatArray = npt.NDArray[np.float32]
-Neighbours = Literal["cosine", "bm25", "tfidf"]
 
 
 class _Weighted(Recommender):
@@ -190,7 +187,7 @@ class ImplicitBPR(_Factors):
 class SimilarItems(_Weighted):
     """implicit's item-item neighbours over visitors: items like those of the context."""
 
-    def __init__(self, kind: Neighbours = "bm25", neighbours: int = 100, threads: int = 1):
+    def __init__(self, kind: NeighbourKind = "bm25", neighbours: int = 100, threads: int = 1):
         super().__init__()
         self.kind = kind
         self.neighbours = neighbours
@@ -199,14 +196,8 @@ class SimilarItems(_Weighted):
         self.similarity = sp.csr_matrix((0, 0), dtype=np.float32)
 
     def _fit(self, sessions: Sessions) -> None:
-        classes = {"cosine": CosineRecommender, "bm25": BM25Recommender, "tfidf": TFIDFRecommender}
-        model = classes[self.kind](K=self.neighbours, num_threads=self.threads)
-        with warnings.catch_warnings():
-            # implicit hands its own base class a COO matrix and then warns about it.
-            warnings.simplefilter("ignore", ParameterWarning)
-            model.fit(self._matrix(sessions), show_progress=False)
-        similarity = sp.csr_matrix(model.similarity, dtype=np.float32)
-        self.similarity = sp.csr_matrix(similarity - sp.diags(similarity.diagonal()))
+        matrix = self._matrix(sessions)
+        self.similarity = neighbour_similarity(matrix, self.kind, self.neighbours, self.threads)
         self.similarity.eliminate_zeros()
 
     def _score(self, contexts: Sessions) -> sp.csr_matrix:
