@@ -30,7 +30,7 @@ class CatalogIndex:
     """The catalogue of one shop at `version`; arrays are indexed like `product_ids`.
 
     `price` is a float for the rules' price bands only: shown prices come from
-    `display(i)`, as the decimal strings the shop sent. `category_id[i]` indexes
+    `shown(i, reason)`, as the decimal strings the shop sent. `category_id[i]` indexes
     `categories`, the full category paths ("" for products without one).
     """
 
@@ -41,7 +41,7 @@ class CatalogIndex:
     in_stock: npt.NDArray[np.bool_]
     category_id: npt.NDArray[np.int32]
     categories: list[str]
-    # `display(i)` as a JSON object without its closing brace, ready for more fields.
+    # What `shown(i, reason)` embeds, as a JSON object without its closing brace.
     _shown: list[bytes]
 
     @classmethod
@@ -64,13 +64,9 @@ class CatalogIndex:
             _shown=[_shown(p, f) for p, f in zip(product_ids, fields, strict=True)],
         )
 
-    def display(self, i: int) -> dict[str, Any]:
-        """What a widget shows of product `i`: id, title, url, image_url, price, currency."""
-        shown: dict[str, Any] = orjson.loads(self._shown[i] + b"}")
-        return shown
-
     def shown(self, i: int, reason: str) -> orjson.Fragment:
-        """`display(i)` and `reason` as the JSON object a response embeds."""
+        """What a widget shows of product `i` (id, title, url, image_url, price, currency)
+        and `reason`, as the JSON object a response embeds."""
         return orjson.Fragment(self._shown[i] + _reason_field(reason))
 
     def __len__(self) -> int:

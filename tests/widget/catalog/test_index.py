@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import numpy as np
+import orjson
 import pytest
 
 from tests.widget.catalog.samples import as_json, online_retail
@@ -37,16 +38,17 @@ async def test_the_index_holds_the_catalogue_in_product_order(store: Any) -> Non
     assert int(index.in_stock.sum()) == 50
 
 
-async def test_display_gives_what_a_widget_shows(store: Any) -> None:
+async def test_shown_gives_what_a_widget_shows(store: Any) -> None:
     await upload(store, [{**PRODUCTS[0], "image_url": "https://cdn.example/85123A.jpg"}])
     index = await load_catalog(store, "shop")
-    assert index.display(0) == {
+    assert orjson.loads(orjson.dumps(index.shown(0, "viewed with 22423"))) == {
         "product_id": "85123A",
         "title": "WHITE HANGING HEART T-LIGHT HOLDER",
         "url": "https://shop.example/p/85123A",
         "image_url": "https://cdn.example/85123A.jpg",
         "price": "2.55",
         "currency": "GBP",
+        "reason": "viewed with 22423",
     }
 
 
