@@ -79,12 +79,19 @@ def format_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
-def _identifier(value: Any, field: str) -> str:
+def read_identifier(value: Any, max_length: int = _MAX_ID) -> str | None:
+    """An id as a string of 1 to `max_length` characters, whole numbers read as their
+    digits; None when `value` is no such id."""
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if not isinstance(value, str) or not 0 < len(value) <= _MAX_ID:
+    return value if isinstance(value, str) and 0 < len(value) <= max_length else None
+
+
+def _identifier(value: Any, field: str) -> str:
+    found = read_identifier(value)
+    if found is None:
         raise InvalidEvent(field, f"must be a string of 1 to {_MAX_ID} characters")
-    return value
+    return found
 
 
 def _event_id(value: Any) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from tracker.schema import InvalidEvent, parse_timestamp
+from tracker.schema import InvalidEvent, parse_timestamp, read_identifier
 
 MAX_ID = 128
 MAX_LINES = 500
@@ -189,11 +189,10 @@ def parse_refund(data: dict[str, Any], order_id: str, now: datetime) -> Refund:
 
 def identifier(value: Any, field: str) -> str:
     """A string id of 1 to 128 characters; whole numbers are read as their digits."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or not 0 < len(value) <= MAX_ID:
+    found = read_identifier(value, MAX_ID)
+    if found is None:
         raise InvalidOrder(field, f"must be a string of 1 to {MAX_ID} characters")
-    return value
+    return found
 
 
 def money(value: Any, field: str) -> Decimal:
