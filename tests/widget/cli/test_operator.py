@@ -5,7 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner, Result
 from starlette.testclient import TestClient
 
-from tests.widget.dashboard.conftest import OPERATOR, PASSWORD, log_in
+from tests.widget.conftest import OPERATOR, PASSWORD, log_in
 from widget.cli import main
 from widget.platform.settings import Settings
 

@@ -4,7 +4,7 @@ import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from tests.widget.dashboard.conftest import OPERATOR, csrf_of, log_in
+from tests.widget.conftest import OPERATOR, csrf_of, log_in
 from widget import dashboard
 
 SHOP_ROUTES = [

@@ -16,8 +16,8 @@ import pytest
 
 from tests.conftest import ADMIN_TOKEN, admin_headers
 from tests.servers import free_port
+from tests.widget.conftest import PASSWORD, SHOPS, seed_accounts
 from tests.widget.dashboard.cdp import CHROMIUM, Browser
-from tests.widget.dashboard.conftest import PASSWORD, SHOPS, seed_accounts
 from widget.platform.embedded import socket_path
 
 pytestmark = [

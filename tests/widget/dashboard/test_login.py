@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from tests.widget.dashboard.conftest import PASSWORD, csrf_of, log_in
+from tests.widget.conftest import PASSWORD, csrf_of, log_in
 from widget.dashboard.login import MAX_FAILURES
 from widget.dashboard.passwords import hash_password, verify_password
 

@@ -6,7 +6,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import admin_headers
-from tests.widget.dashboard.conftest import log_in
+from tests.widget.conftest import log_in
 
 PAGES = {
     "uplift": "/dashboard/shops/shop-a/uplift?period=2026-10",

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from engine.training import train_shop
 from tests.widget.catalog.samples import online_retail
-from tests.widget.dashboard.conftest import log_in
+from tests.widget.conftest import log_in
 from tests.widget.placements.traffic import (
     MORNING,
     SMALL_TRAINING,
