@@ -4,8 +4,8 @@ May import `tracker` (to read events); never imports `engine` or `widget`, and n
 reads the environment: everything it needs arrives as arguments.
 
 Inside, lower modules never import higher ones:
-errors, currency, periods, keys -> sufficient -> visitors, evidence, inference, srm -> uplift
--> contracts -> fees (the pure core);
+errors, currency, periods, keys -> sufficient -> visitors, evidence, inference, srm,
+confidence_sequence -> adjustment -> uplift, cumulative -> contracts -> fees (the pure core);
 holdout, ledger -> day_statistics, period_lock -> recompute (the store's measurements);
 contract_store, parties -> invoices -> invoice_store, documents -> exports, invoice_pdf.
 Revenue is counted in integer minor units in the statistics and is Decimal in fees.
@@ -13,13 +13,16 @@ Revenue is counted in integer minor units in the statistics and is Decimal in fe
 
 from __future__ import annotations
 
+from billing.confidence_sequence import SequenceDesign
 from billing.contracts import Basis, Contract
+from billing.cumulative import CumulativeBound, cumulative_bound
 from billing.day_statistics import daily_statistics, period_statistics
 from billing.errors import (
     BillingError,
     ContractVersionConflict,
     IncompatibleStatistics,
     InvalidContract,
+    InvalidDesign,
     InvalidLedgerEntry,
     InvalidPeriod,
     InvalidVisitorRows,
@@ -39,9 +42,23 @@ from billing.invoices import Invoice
 from billing.ledger import LedgerOutcome, record_order, record_refund, record_visit
 from billing.periods import Period, billing_day
 from billing.srm import SampleRatioCheck
-from billing.sufficient import Arm, ArmStatistics, ExperimentStatistics, RatioSums, SampleMean
+from billing.sufficient import (
+    Arm,
+    ArmStatistics,
+    CovariateSums,
+    ExperimentStatistics,
+    PrePeriodStatistics,
+    RatioSums,
+    SampleMean,
+)
 from billing.uplift import GateReason, SampleGates, UpliftReport, estimate_uplift
-from billing.visitors import pooled_revenue_cap, summarise_day, summarise_visitors
+from billing.visitors import (
+    buyer_revenue_cap,
+    pooled_revenue_cap,
+    summarise_covariate,
+    summarise_day,
+    summarise_visitors,
+)
 
 __all__ = [
     "Arm",
@@ -53,12 +70,15 @@ __all__ = [
     "Comparison",
     "Contract",
     "ContractVersionConflict",
+    "CovariateSums",
+    "CumulativeBound",
     "Difference",
     "ExperimentStatistics",
     "FeeComputation",
     "GateReason",
     "IncompatibleStatistics",
     "InvalidContract",
+    "InvalidDesign",
     "InvalidLedgerEntry",
     "InvalidPeriod",
     "InvalidVisitorRows",
@@ -71,10 +91,12 @@ __all__ = [
     "NotExposed",
     "Period",
     "PeriodNotOver",
+    "PrePeriodStatistics",
     "RatioSums",
     "SampleGates",
     "SampleMean",
     "SampleRatioCheck",
+    "SequenceDesign",
     "StatisticReason",
     "UnknownInvoice",
     "UnsupportedCurrency",
@@ -82,7 +104,9 @@ __all__ = [
     "arm_table",
     "assign_arm",
     "billing_day",
+    "buyer_revenue_cap",
     "compute_fee",
+    "cumulative_bound",
     "daily_statistics",
     "estimate_uplift",
     "period_statistics",
@@ -91,6 +115,7 @@ __all__ = [
     "record_order",
     "record_refund",
     "record_visit",
+    "summarise_covariate",
     "summarise_day",
     "summarise_visitors",
 ]

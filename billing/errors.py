@@ -5,6 +5,7 @@ reason code. These are raised for inputs that are wrong, never for data that is 
 
 BillingError
 ├── InvalidContract              (a contract field is out of range; `field`, `reason`)
+├── InvalidDesign                (a confidence sequence's term is out of range; `field`, `reason`)
 ├── UnsupportedCurrency          (no known ISO 4217 minor unit for the code)
 ├── InvalidVisitorRows           (per-visitor arrays disagree in length or hold bad values)
 ├── IncompatibleStatistics       (sums of different currencies or revenue caps combined)
@@ -27,6 +28,13 @@ class BillingError(Exception):
 
 
 class InvalidContract(BillingError):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class InvalidDesign(BillingError):
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field

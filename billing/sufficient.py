@@ -16,7 +16,7 @@ from billing.errors import IncompatibleStatistics
 
 Arm = Literal["treatment", "holdout"]
 
-_Sums = TypeVar("_Sums", "SampleMean", "RatioSums", "ArmStatistics")
+_Sums = TypeVar("_Sums", "SampleMean", "RatioSums", "ArmStatistics", "CovariateSums")
 
 
 def _add_fields(left: _Sums, right: _Sums) -> _Sums:
@@ -121,6 +121,56 @@ class ArmStatistics:
             sum_y2=self.orders_squares,
             sum_xy=self.capped_revenue_times_orders,
         )
+
+
+@dataclass(frozen=True)
+class CovariateSums:
+    """One arm's sums of a pre-period covariate x beside its capped revenue y: n, Σx, Σx², Σxy.
+
+    x is what a visitor spent before their first exposure (so the treatment cannot move it),
+    under the same cap as y; a visitor new to the shop has x = 0.
+    """
+
+    visitors: int = 0
+    total: int = 0
+    sum_squares: int = 0
+    sum_products: int = 0
+
+    def __add__(self, other: CovariateSums) -> CovariateSums:
+        return _add_fields(self, other)
+
+    @property
+    def covariate(self) -> SampleMean:
+        return SampleMean(self.visitors, self.total, self.sum_squares)
+
+    def with_revenue(self, arm: ArmStatistics) -> RatioSums:
+        """x and the arm's capped revenue y as paired sums, for their covariance."""
+        if arm.visitors != self.visitors:
+            raise IncompatibleStatistics(
+                f"covariate sums of {self.visitors} visitors beside an arm of {arm.visitors}"
+            )
+        return RatioSums(
+            n=self.visitors,
+            sum_x=arm.capped_revenue,
+            sum_y=self.total,
+            sum_x2=arm.capped_revenue_squares,
+            sum_y2=self.sum_squares,
+            sum_xy=self.sum_products,
+        )
+
+
+@dataclass(frozen=True)
+class PrePeriodStatistics:
+    """Both arms' covariate sums, beside the `ExperimentStatistics` of the same visitors."""
+
+    treatment: CovariateSums = CovariateSums()
+    holdout: CovariateSums = CovariateSums()
+
+    def __add__(self, other: PrePeriodStatistics) -> PrePeriodStatistics:
+        return PrePeriodStatistics(self.treatment + other.treatment, self.holdout + other.holdout)
+
+    def arm(self, arm: Arm) -> CovariateSums:
+        return self.treatment if arm == "treatment" else self.holdout
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,16 @@ from typing import Any
 
 import numpy as np
 
-from billing import Contract, ExperimentStatistics, SampleGates, summarise_day
+from billing import (
+    Arm,
+    Contract,
+    ExperimentStatistics,
+    PrePeriodStatistics,
+    SampleGates,
+    summarise_covariate,
+    summarise_day,
+)
+from billing.visitors import IntArray
 
 # Basket values in cents and their probabilities per visitor; 0 is no order.
 BASKETS = np.array([0, 1500, 4000, 12000, 60000])
@@ -59,3 +68,41 @@ def contract(**terms: Any) -> Contract:
         "revenue_share_percent": Decimal("15"),
     }
     return Contract(**{**defaults, **terms})
+
+
+def returning_revenue(
+    seed: int, treated: int = 9000, holdout: int = 1000
+) -> dict[Arm, tuple[IntArray, IntArray]]:
+    """Per arm, (revenue before exposure, revenue after) of visitors whose spending persists.
+
+    A third of visitors are regulars, who buy in each period with probability 0.5, the
+    others with 0.02; treated visitors buy 20% more often after exposure.
+    """
+    rng = np.random.default_rng(seed)
+    rows: dict[Arm, tuple[IntArray, IntArray]] = {}
+    arms: tuple[tuple[Arm, int, float], ...] = (
+        ("treatment", treated, 1.2),
+        ("holdout", holdout, 1.0),
+    )
+    for arm, size, lift in arms:
+        propensity = np.where(rng.random(size) < 1 / 3, 0.5, 0.02)
+        spend = rng.choice(BASKETS[1:], size=size)
+        before = np.where(rng.random(size) < propensity, spend, 0)
+        after = np.where(rng.random(size) < propensity * lift, spend, 0)
+        rows[arm] = (before.astype(np.int64), after.astype(np.int64))
+    return rows
+
+
+def returning_experiment(
+    rows: dict[Arm, tuple[IntArray, IntArray]], cap: int | None = None
+) -> tuple[ExperimentStatistics, PrePeriodStatistics]:
+    """Both arms' sums and the same visitors' pre-period sums; one order per buyer, EUR cents."""
+    treated, holdout = rows["treatment"][1], rows["holdout"][1]
+    statistics = experiment(treated.tolist(), holdout.tolist(), cap=cap)
+    covariates = {
+        arm: summarise_covariate(
+            pre_period_revenue_minor=before, net_revenue_minor=after, revenue_cap_minor=cap
+        )
+        for arm, (before, after) in rows.items()
+    }
+    return statistics, PrePeriodStatistics(covariates["treatment"], covariates["holdout"])

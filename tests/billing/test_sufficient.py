@@ -3,7 +3,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from billing import ArmStatistics, ExperimentStatistics, IncompatibleStatistics, SampleMean
+from billing import (
+    ArmStatistics,
+    CovariateSums,
+    ExperimentStatistics,
+    IncompatibleStatistics,
+    SampleMean,
+)
 from billing.sufficient import RatioSums
 
 VALUES = [0, 0, 1250, 3999, 0, 870]
@@ -48,3 +54,22 @@ def test_experiment_statistics_add_arm_by_arm() -> None:
 def test_statistics_of_other_currency_or_cap_do_not_add(currency: str, cap: int | None) -> None:
     with pytest.raises(IncompatibleStatistics):
         ExperimentStatistics("EUR", None) + ExperimentStatistics(currency, cap)
+
+
+def test_covariate_sums_add_field_by_field() -> None:
+    left, right = CovariateSums(2, 300, 50_000, 70_000), CovariateSums(3, 100, 10_000, 0)
+    assert left + right == CovariateSums(5, 400, 60_000, 70_000)
+
+
+def test_covariate_and_revenue_covariance_matches_numpy() -> None:
+    before, after = np.array([0, 400, 0, 900, 100]), np.array([0, 500, 300, 1200, 0])
+    arm = ArmStatistics(visitors=5, capped_revenue=2000, capped_revenue_squares=int(after @ after))
+    sums = CovariateSums(5, int(before.sum()), int(before @ before), int(before @ after))
+    assert sums.with_revenue(arm).covariance == pytest.approx(
+        np.cov(after, before)[0, 1], rel=1e-15
+    )
+
+
+def test_covariate_sums_of_other_visitors_are_refused() -> None:
+    with pytest.raises(IncompatibleStatistics):
+        CovariateSums(visitors=4).with_revenue(ArmStatistics(visitors=5))

@@ -10,9 +10,12 @@ from numpy.typing import ArrayLike
 
 from billing import (
     ArmStatistics,
+    CovariateSums,
     ExperimentStatistics,
     InvalidVisitorRows,
+    buyer_revenue_cap,
     pooled_revenue_cap,
+    summarise_covariate,
     summarise_day,
     summarise_visitors,
 )
@@ -135,3 +138,39 @@ def test_percentile_rank_is_numpys_higher_rank_in_exact_arithmetic(percentile: f
     for count in range(1, 3000, 7):
         expected = np.percentile(np.arange(count), percentile, method="higher")
         assert percentile_rank(count, percentile) == int(expected)
+
+
+def test_buyer_cap_is_a_percentile_of_buyers_only() -> None:
+    # a hundred buyers spending 1..100 among ten thousand visitors: zeros do not count
+    revenue = [0] * 9_900 + list(range(1, 101))
+    assert buyer_revenue_cap(revenue) == 100
+    assert buyer_revenue_cap(revenue, percentile=50.0) == 51
+
+
+def test_buyer_cap_matches_numpys_higher_percentile() -> None:
+    revenue = np.random.default_rng(2).integers(1, 10**6, 777)
+    assert buyer_revenue_cap(revenue[:400], revenue[400:]) == np.percentile(
+        revenue, 99, method="higher"
+    )
+
+
+def test_buyer_cap_without_buyers_is_none() -> None:
+    assert buyer_revenue_cap([0, 0, 0]) is None
+
+
+def test_covariate_sums_are_capped_like_the_revenue() -> None:
+    sums = summarise_covariate(
+        pre_period_revenue_minor=[0, 7000, 3000],
+        net_revenue_minor=[9000, 6000, 0],
+        revenue_cap_minor=5000,
+    )
+    assert sums == CovariateSums(
+        visitors=3, total=8000, sum_squares=5000**2 + 3000**2, sum_products=5000**2
+    )
+
+
+def test_covariate_columns_of_different_lengths_are_refused() -> None:
+    with pytest.raises(InvalidVisitorRows):
+        summarise_covariate(
+            pre_period_revenue_minor=[0, 1], net_revenue_minor=[0], revenue_cap_minor=None
+        )
