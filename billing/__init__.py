@@ -21,6 +21,7 @@ from billing.errors import (
     BillingError,
     ContractVersionConflict,
     IncompatibleStatistics,
+    InvalidBilledAmount,
     InvalidContract,
     InvalidDesign,
     InvalidLedgerEntry,
@@ -35,7 +36,13 @@ from billing.errors import (
     UnsupportedCurrency,
 )
 from billing.evidence import ArmRow, arm_table
-from billing.fees import FeeComputation, NoShareReason, compute_fee
+from billing.fees import (
+    CumulativeFeeComputation,
+    FeeComputation,
+    NoShareReason,
+    compute_cumulative_fee,
+    compute_fee,
+)
 from billing.holdout import assign_arm, record_exposure
 from billing.inference import ArmEstimate, Comparison, Difference, StatisticReason
 from billing.invoices import Invoice
@@ -72,11 +79,13 @@ __all__ = [
     "ContractVersionConflict",
     "CovariateSums",
     "CumulativeBound",
+    "CumulativeFeeComputation",
     "Difference",
     "ExperimentStatistics",
     "FeeComputation",
     "GateReason",
     "IncompatibleStatistics",
+    "InvalidBilledAmount",
     "InvalidContract",
     "InvalidDesign",
     "InvalidLedgerEntry",
@@ -105,6 +114,7 @@ __all__ = [
     "assign_arm",
     "billing_day",
     "buyer_revenue_cap",
+    "compute_cumulative_fee",
     "compute_fee",
     "cumulative_bound",
     "daily_statistics",

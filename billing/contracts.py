@@ -28,6 +28,9 @@ class Contract:
 
     Money is in `currency` and on its minor-unit grid; `revenue_per_visitor_cap` None means
     the period's pooled 99.9th percentile. A change of any term is a new `version`.
+    `basis` "lower_bound" bills each month from that month's one-sided bound alone; "point"
+    bills the estimate itself and is not safe: with no effect at all it charges in about half
+    of months. The cumulative, anytime-valid basis is `billing.fees.compute_cumulative_fee`.
     """
 
     shop: str

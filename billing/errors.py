@@ -6,6 +6,7 @@ reason code. These are raised for inputs that are wrong, never for data that is 
 BillingError
 ├── InvalidContract              (a contract field is out of range; `field`, `reason`)
 ├── InvalidDesign                (a confidence sequence's term is out of range; `field`, `reason`)
+├── InvalidBilledAmount          (an amount billed before is negative or off the minor-unit grid)
 ├── UnsupportedCurrency          (no known ISO 4217 minor unit for the code)
 ├── InvalidVisitorRows           (per-visitor arrays disagree in length or hold bad values)
 ├── IncompatibleStatistics       (sums of different currencies or revenue caps combined)
@@ -39,6 +40,16 @@ class InvalidDesign(BillingError):
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+
+
+class InvalidBilledAmount(BillingError):
+    def __init__(self, amount: object, currency: str) -> None:
+        super().__init__(
+            f"amount billed before must be a non-negative amount in whole {currency} minor units,"
+            f" got {amount}"
+        )
+        self.amount = amount
+        self.currency = currency
 
 
 class UnsupportedCurrency(BillingError):

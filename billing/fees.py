@@ -12,6 +12,14 @@ fee can fall. The per-visitor revenue cap bounds this: the statistics billed fro
 capped (the contract's cap, or the pooled 99.9th percentile fixed once at the period's
 lock), so any one visitor moves the capped mean by at most cap / treated visitors and the
 variance by a bounded amount, and spending above the cap changes nothing at all.
+
+The cumulative basis (`compute_cumulative_fee`) bills each month the true-up
+share × max(0, L_t) − share billed before under the contract, floored at 0, where L_t is the
+anytime-valid lower bound on incremental revenue since the contract started
+(`billing.cumulative`). Nothing is ever credited back: when the bound falls, the month bills
+nothing until it rises past what was billed. The month's minimum and cap apply to the
+true-up, and `billed_before` is what was actually billed as share, so an amount held back by
+the cap is billed in a later month and a minimum fee counts towards the bound.
 """
 
 from __future__ import annotations
@@ -22,24 +30,40 @@ from typing import Literal
 
 import orjson
 
+from billing.confidence_sequence import SequenceDesign
 from billing.contracts import Contract
+from billing.cumulative import CumulativeBound, cumulative_bound
 from billing.currency import (
     MONEY_PRECISION,
     decimal_as_string,
+    is_whole_minor_units,
     minor_unit_exponent,
     round_half_up,
 )
-from billing.errors import IncompatibleStatistics
+from billing.errors import IncompatibleStatistics, InvalidBilledAmount
 from billing.evidence import ArmRow, arm_table
 from billing.inference import StatisticReason
-from billing.sufficient import ExperimentStatistics
-from billing.uplift import GateReason, UpliftReport, estimate_uplift
+from billing.srm import SampleRatioCheck, check_sample_ratio
+from billing.sufficient import ExperimentStatistics, PrePeriodStatistics
+from billing.uplift import GateReason, UpliftReport, estimate_uplift, failed_gates
 
 NoShareReason = Literal[GateReason, StatisticReason]
 
 
+class _Evidence:
+    no_share_reasons: tuple[NoShareReason, ...]
+
+    @property
+    def charges_share(self) -> bool:
+        return not self.no_share_reasons
+
+    def to_json(self) -> bytes:
+        """UTF-8 JSON; Decimals as strings so that no amount passes through a float."""
+        return orjson.dumps(self, default=decimal_as_string)
+
+
 @dataclass(frozen=True)
-class FeeComputation:
+class FeeComputation(_Evidence):
     """Everything an invoice needs: the contract, the sums, the report and the money.
 
     `revenue_per_visitor_difference` is in major units per visitor on the contract's basis;
@@ -58,13 +82,28 @@ class FeeComputation:
     licence_fee: Decimal
     total: Decimal
 
-    @property
-    def charges_share(self) -> bool:
-        return not self.no_share_reasons
 
-    def to_json(self) -> bytes:
-        """UTF-8 JSON; Decimals as strings so that no amount passes through a float."""
-        return orjson.dumps(self, default=decimal_as_string)
+@dataclass(frozen=True)
+class CumulativeFeeComputation(_Evidence):
+    """This month's share on the cumulative basis, with the evidence behind it.
+
+    `statistics` are the sums since the contract started. `incremental_lower_bound` is L_t in
+    major units (exact from the bound's float) and `share_due` is share × max(0, L_t),
+    unrounded; both None when no share is charged.
+    """
+
+    contract: Contract
+    design: SequenceDesign
+    statistics: ExperimentStatistics
+    sample_ratio: SampleRatioCheck
+    bound: CumulativeBound
+    no_share_reasons: tuple[NoShareReason, ...]
+    incremental_lower_bound: Decimal | None
+    share_due: Decimal | None
+    billed_before: Decimal
+    share_fee: Decimal
+    licence_fee: Decimal
+    total: Decimal
 
 
 def compute_fee(contract: Contract, statistics: ExperimentStatistics) -> FeeComputation:
@@ -87,7 +126,8 @@ def compute_fee(contract: Contract, statistics: ExperimentStatistics) -> FeeComp
         on_basis = (
             difference.lower_bound if contract.basis == "lower_bound" else difference.estimate
         )
-        per_visitor, incremental, share_fee = _share_fee(contract, on_basis, treated)
+        per_visitor, incremental = _incremental(contract, on_basis, treated)
+        share_fee = _bounded_share(contract, _share_of(contract, incremental))
     return FeeComputation(
         contract=contract,
         statistics=statistics,
@@ -103,19 +143,73 @@ def compute_fee(contract: Contract, statistics: ExperimentStatistics) -> FeeComp
     )
 
 
-def _share_fee(
+def compute_cumulative_fee(
+    contract: Contract,
+    statistics: ExperimentStatistics,
+    billed_before: Decimal,
+    design: SequenceDesign,
+    pre_period: PrePeriodStatistics | None = None,
+) -> CumulativeFeeComputation:
+    """This month's fee from the sums since the contract started and the share billed before.
+
+    The gates are checked on the cumulative sums; `pre_period` (the same visitors' sums before
+    their exposure) adds the regression adjustment.
+    """
+    _check_compatible(contract, statistics)
+    if not (is_whole_minor_units(billed_before, contract.currency) and billed_before >= 0):
+        raise InvalidBilledAmount(billed_before, contract.currency)
+    sample_ratio = check_sample_ratio(
+        statistics.treatment.visitors, statistics.holdout.visitors, contract.holdout_share
+    )
+    bound = cumulative_bound(statistics, design, pre_period)
+    reasons: tuple[NoShareReason, ...] = failed_gates(statistics, sample_ratio, contract.gates)
+    if bound.reason is not None:
+        reasons += (bound.reason,)
+    lower = due = None
+    share_fee = Decimal(0)
+    if not reasons:
+        _, lower = _incremental(contract, bound.lower_bound, bound.treated_visitors)
+        due = _share_of(contract, lower)
+        with localcontext(prec=MONEY_PRECISION):
+            share_fee = _bounded_share(contract, max(Decimal(0), due - billed_before))
+    return CumulativeFeeComputation(
+        contract=contract,
+        design=design,
+        statistics=statistics,
+        sample_ratio=sample_ratio,
+        bound=bound,
+        no_share_reasons=reasons,
+        incremental_lower_bound=lower,
+        share_due=due,
+        billed_before=billed_before,
+        share_fee=share_fee,
+        licence_fee=contract.monthly_licence_fee,
+        total=contract.monthly_licence_fee + share_fee,
+    )
+
+
+def _incremental(
     contract: Contract, difference_minor: float, treated_visitors: int
-) -> tuple[Decimal, Decimal, Decimal]:
-    """Per-visitor difference and incremental revenue, both exact, and the rounded share fee."""
+) -> tuple[Decimal, Decimal]:
+    """The per-visitor difference and the incremental revenue, both exact, in major units."""
     with localcontext(prec=MONEY_PRECISION):
         exponent = minor_unit_exponent(contract.currency)
         per_visitor = Decimal(repr(difference_minor)).scaleb(-exponent)
-        incremental = treated_visitors * per_visitor
-        share = contract.revenue_share_percent / 100 * max(Decimal(0), incremental)
+        return per_visitor, treated_visitors * per_visitor
+
+
+def _share_of(contract: Contract, incremental: Decimal) -> Decimal:
+    with localcontext(prec=MONEY_PRECISION):
+        return contract.revenue_share_percent / 100 * max(Decimal(0), incremental)
+
+
+def _bounded_share(contract: Contract, share: Decimal) -> Decimal:
+    """The month's share within the contract's minimum and cap, rounded once."""
+    with localcontext(prec=MONEY_PRECISION):
         share = max(share, contract.minimum_fee)
         if contract.fee_cap is not None:
             share = min(share, contract.fee_cap)
-        return per_visitor, incremental, round_half_up(share, contract.currency)
+        return round_half_up(share, contract.currency)
 
 
 def _check_compatible(contract: Contract, statistics: ExperimentStatistics) -> None:

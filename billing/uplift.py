@@ -41,9 +41,10 @@ class UpliftReport:
         return not self.failed_gates
 
 
-def _failed_gates(
+def failed_gates(
     statistics: ExperimentStatistics, sample_ratio: SampleRatioCheck, gates: SampleGates
 ) -> tuple[GateReason, ...]:
+    """The gates the statistics fail, in a fixed order; empty when a share may be billed."""
     arms = (statistics.treatment, statistics.holdout)
     failed: list[GateReason] = []
     if sample_ratio.mismatch(gates.sample_ratio_alpha):
@@ -83,5 +84,5 @@ def estimate_uplift(
             mean_estimate(holdout.revenue_per_visitor),
             confidence_level,
         ),
-        failed_gates=_failed_gates(statistics, sample_ratio, gates),
+        failed_gates=failed_gates(statistics, sample_ratio, gates),
     )

@@ -106,3 +106,20 @@ def returning_experiment(
         for arm, (before, after) in rows.items()
     }
     return statistics, PrePeriodStatistics(covariates["treatment"], covariates["holdout"])
+
+
+def skewed_month(
+    rng: np.random.Generator, visitors: int, holdout_share: float = 0.1
+) -> ExperimentStatistics:
+    """An A/A month: 5% of visitors buy one lognormal basket (median 45 EUR, σ 1.5)."""
+    buys = rng.random(visitors) < 0.05
+    revenue = np.where(buys, np.rint(4500 * rng.lognormal(0, 1.5, visitors)), 0).astype(np.int64)
+    return summarise_day(
+        treated=rng.random(visitors) >= holdout_share,
+        orders=buys.astype(np.int64),
+        net_revenue_minor=revenue,
+        page_views=np.ones(visitors, np.int64),
+        recommendation_clicks=np.zeros(visitors, np.int64),
+        currency="EUR",
+        revenue_cap_minor=None,
+    )

@@ -4,14 +4,34 @@ import json
 import math
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from billing import Basis, FeeComputation, IncompatibleStatistics, compute_fee
-from tests.billing.samples import SMALL_GATES, contract, drawn_experiment, drawn_revenue, experiment
+from billing import (
+    Basis,
+    CumulativeFeeComputation,
+    ExperimentStatistics,
+    FeeComputation,
+    IncompatibleStatistics,
+    InvalidBilledAmount,
+    SequenceDesign,
+    compute_cumulative_fee,
+    compute_fee,
+    cumulative_bound,
+)
+from tests.billing.samples import (
+    SMALL_GATES,
+    contract,
+    drawn_experiment,
+    drawn_revenue,
+    experiment,
+    skewed_month,
+)
 
 LICENCE, MINIMUM, CAP = Decimal("49.00"), Decimal("10.00"), Decimal("500.00")
 
@@ -160,3 +180,88 @@ def test_the_fee_is_rounded_once(treated: list[int], holdout: list[int], share: 
     cents_per_visitor = Fraction(repr(fee.uplift.revenue_per_visitor.absolute.estimate))
     exact_cents = Fraction(share) / 100 * fee.treated_visitors * max(cents_per_visitor, Fraction(0))
     assert fee.share_fee == Decimal(math.floor(exact_cents + Fraction(1, 2))) / 100
+
+
+DESIGN = SequenceDesign.for_monthly_visitors(10_000)
+
+
+def _months(count: int) -> ExperimentStatistics:
+    months = [drawn_experiment(seed) for seed in range(count)]
+    return sum(months[1:], months[0])
+
+
+def _cumulative(billed_before: str, **terms: Any) -> CumulativeFeeComputation:
+    return compute_cumulative_fee(contract(**terms), _months(10), Decimal(billed_before), DESIGN)
+
+
+def test_golden_cumulative_fee_over_ten_months() -> None:
+    fee = _cumulative("0.00", monthly_licence_fee=LICENCE)
+    assert (fee.share_fee, fee.total) == (Decimal("11108.97"), Decimal("11157.97"))
+    assert round(fee.bound.incremental_lower_bound / 100, 5) == round(
+        float(fee.incremental_lower_bound or 0), 5
+    )
+
+
+def test_cumulative_fee_is_the_share_of_the_bound_in_decimal() -> None:
+    lower_bound = cumulative_bound(_months(10), DESIGN).lower_bound
+    expected = Decimal("0.15") * 90_000 * Decimal(repr(lower_bound)) / 100
+    assert _cumulative("0.00").share_fee == expected.quantize(Decimal("0.01"))
+
+
+def test_true_up_bills_only_what_was_not_billed_before() -> None:
+    assert _cumulative("5000.00").share_fee == Decimal("6108.97")
+
+
+def test_nothing_is_credited_back_when_more_was_billed_before() -> None:
+    fee = _cumulative("20000.00", monthly_licence_fee=LICENCE)
+    assert (fee.share_fee, fee.total, fee.no_share_reasons) == (Decimal(0), LICENCE, ())
+
+
+def test_share_held_back_by_the_cap_is_billed_in_a_later_month() -> None:
+    assert _cumulative("0.00", fee_cap=Decimal("10000.00")).share_fee == Decimal("10000.00")
+    assert _cumulative("10000.00", fee_cap=Decimal("10000.00")).share_fee == Decimal("1108.97")
+
+
+def test_monthly_true_ups_add_up_to_the_share_of_the_last_bound() -> None:
+    billed = Decimal(0)
+    for months in range(1, 11):
+        billed += compute_cumulative_fee(contract(), _months(months), billed, DESIGN).share_fee
+    assert billed == Decimal("11108.97")
+
+
+def test_failed_gate_charges_no_cumulative_share() -> None:
+    fee = compute_cumulative_fee(contract(), experiment([0, 900], [0, 500]), Decimal(0), DESIGN)
+    assert fee.no_share_reasons == ("below_minimum_visitors", "below_minimum_converting_visitors")
+    assert (fee.share_fee, fee.incremental_lower_bound, fee.share_due) == (Decimal(0), None, None)
+
+
+def test_uncomputable_bound_charges_no_share_and_says_why() -> None:
+    terms = contract(holdout_share=0.5, gates=SMALL_GATES)
+    fee = compute_cumulative_fee(terms, experiment([700, 700], [700, 700]), Decimal(0), DESIGN)
+    assert (fee.no_share_reasons, fee.share_fee) == (("zero_variance",), Decimal(0))
+
+
+@pytest.mark.parametrize("billed_before", ["-0.01", "0.001", "NaN"])
+def test_billed_before_off_the_grid_is_refused(billed_before: str) -> None:
+    with pytest.raises(InvalidBilledAmount):
+        _cumulative(billed_before)
+
+
+def test_cumulative_evidence_serialises_decimals_as_strings() -> None:
+    evidence = json.loads(_cumulative("5000.00").to_json())
+    assert (evidence["share_fee"], evidence["billed_before"]) == ("6108.97", "5000.00")
+    assert evidence["bound"]["multiplier"] > 3
+
+
+def test_no_effect_is_rarely_charged_within_six_months() -> None:
+    # A/A, skewed baskets, 10% holdout: 40 holdout buyers a month. Welch's error alone
+    # charges in about 7% of such runs; the bound must stay near its 2.5%.
+    rng, runs, charged = np.random.default_rng(11), 300, 0
+    terms, design = contract(gates=SMALL_GATES), SequenceDesign.for_monthly_visitors(8_000)
+    for _ in range(runs):
+        total, billed = skewed_month(rng, 8_000), Decimal(0)
+        for month in range(6):
+            total = total + skewed_month(rng, 8_000) if month else total
+            billed += compute_cumulative_fee(terms, total, billed, design).share_fee
+        charged += billed > 0
+    assert charged / runs <= 0.025 + 3 * math.sqrt(0.025 * 0.975 / runs)
