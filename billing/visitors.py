@@ -205,5 +205,8 @@ def _observed_percentile(values: IntArray, percentile: float) -> int | None:
     if values.size == 0:
         return None
     rank = percentile_rank(values.size, percentile)
-    cap = int(np.partition(values, rank)[rank])
-    return cap if cap > 0 else None
+    # Most visitors spend nothing; numpy's partition is slow over millions of equal zeros
+    # (0.3 s at 2M visitors), so the rank is found among the positive values only.
+    positive = values[values > 0]
+    rank -= values.size - positive.size
+    return int(np.partition(positive, rank)[rank]) if rank >= 0 else None

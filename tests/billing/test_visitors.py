@@ -174,3 +174,11 @@ def test_covariate_columns_of_different_lengths_are_refused() -> None:
         summarise_covariate(
             pre_period_revenue_minor=[0, 1], net_revenue_minor=[0], revenue_cap_minor=None
         )
+
+
+@pytest.mark.parametrize("buyers", [0.0005, 0.001, 0.002, 0.05])
+def test_pooled_cap_among_mostly_zeros_is_numpys_higher_percentile(buyers: float) -> None:
+    rng = np.random.default_rng(4)
+    revenue = np.where(rng.random(30_000) < buyers, rng.integers(1, 10**6, 30_000), 0)
+    expected = int(np.percentile(revenue, 99.9, method="higher"))
+    assert pooled_revenue_cap(revenue) == (expected or None)
