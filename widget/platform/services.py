@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
-from starlette.types import Scope
 
 from tracker import keys as tracker_keys
 from tracker.ingest import EventIngestor, RateLimits
@@ -43,9 +42,5 @@ class Services:
 
 
 def services(request: Request) -> Services:
-    return services_of(request.scope)
-
-
-def services_of(scope: Scope) -> Services:
-    found: Services = scope["app"].state.services
+    found: Services = request.app.state.services
     return found
