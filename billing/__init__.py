@@ -32,6 +32,7 @@ from billing.errors import (
     NoContractInForce,
     NotExposed,
     PeriodNotOver,
+    RetroactiveContract,
     UnknownInvoice,
     UnsupportedCurrency,
 )
@@ -102,6 +103,7 @@ __all__ = [
     "PeriodNotOver",
     "PrePeriodStatistics",
     "RatioSums",
+    "RetroactiveContract",
     "SampleGates",
     "SampleMean",
     "SampleRatioCheck",

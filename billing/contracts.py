@@ -13,11 +13,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from billing.confidence_sequence import SequenceDesign
 from billing.currency import is_whole_minor_units, minor_unit_exponent
 from billing.errors import InvalidContract
 from billing.uplift import SampleGates
 
-Basis = Literal["lower_bound", "point"]
+Basis = Literal["cumulative", "lower_bound", "point"]
 
 _MONEY_FIELDS = ("fee_cap", "minimum_fee", "monthly_licence_fee", "revenue_per_visitor_cap")
 
@@ -26,11 +27,22 @@ _MONEY_FIELDS = ("fee_cap", "minimum_fee", "monthly_licence_fee", "revenue_per_v
 class Contract:
     """Fee = licence + clamp(share x max(0, incremental revenue), minimum, cap).
 
-    Money is in `currency` and on its minor-unit grid; `revenue_per_visitor_cap` None means
-    the period's pooled 99.9th percentile. A change of any term is a new `version`.
-    `basis` "lower_bound" bills each month from that month's one-sided bound alone; "point"
-    bills the estimate itself and is not safe: with no effect at all it charges in about half
-    of months. The cumulative, anytime-valid basis is `billing.fees.compute_cumulative_fee`.
+    Money is in `currency` and on its minor-unit grid. A change of any term is a new
+    `version`, which takes effect on the first day of a month (in `billing_time_zone`).
+
+    `basis`:
+    - "cumulative" (the default) bills each month share x the anytime-valid lower bound on
+      the incremental revenue since this version took effect, less the share billed before
+      under it (`billing.fees.compute_cumulative_fee`). It needs both terms fixed from data
+      seen before the version starts: `revenue_per_visitor_cap` (e.g. the 99th percentile of
+      earlier buyers' revenue, `billing.buyer_revenue_cap`) and `monthly_visitors` (the
+      traffic that tunes the bound, `design`).
+    - "lower_bound" bills each month from that month's one-sided bound alone;
+      `revenue_per_visitor_cap` None there means the period's pooled 99.9th percentile.
+    - "point" bills the estimate itself and is NOT SAFE: with no effect at all it charges in
+      about half of months. It is kept for comparison only.
+
+    `created_at` is when the store accepted the version (`billing.contract_store`).
     """
 
     shop: str
@@ -38,7 +50,7 @@ class Contract:
     effective_from: datetime.date
     currency: str
     revenue_share_percent: Decimal
-    basis: Basis = "lower_bound"
+    basis: Basis = "cumulative"
     confidence_level: float = 0.95
     fee_cap: Decimal | None = None
     minimum_fee: Decimal = Decimal(0)
@@ -46,7 +58,9 @@ class Contract:
     billing_time_zone: str = "UTC"
     revenue_per_visitor_cap: Decimal | None = None
     holdout_share: float = 0.1
+    monthly_visitors: int | None = None
     gates: SampleGates = field(default_factory=SampleGates)
+    created_at: datetime.datetime | None = None
 
     def __post_init__(self) -> None:
         minor_unit_exponent(self.currency)
@@ -75,6 +89,21 @@ class Contract:
             _check(self.fee_cap >= self.minimum_fee, "fee_cap", "must not be below minimum_fee")
         if self.revenue_per_visitor_cap is not None:
             _check(self.revenue_per_visitor_cap > 0, "revenue_per_visitor_cap", "must be above 0")
+        if self.monthly_visitors is not None:
+            _check(self.monthly_visitors >= 1, "monthly_visitors", "must be 1 or more")
+        if self.basis == "cumulative":
+            self._check_cumulative_terms()
+        _check(
+            self.effective_from.day == 1,
+            "effective_from",
+            f"must be the first day of a month (a version prices whole billing periods), "
+            f"got {self.effective_from}",
+        )
+        _check(
+            self.created_at is None or self.created_at.tzinfo is not None,
+            "created_at",
+            "must carry a time zone",
+        )
         try:
             ZoneInfo(self.billing_time_zone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -88,6 +117,7 @@ class Contract:
             if isinstance(value, Decimal):
                 data[name] = str(value)
         data["effective_from"] = self.effective_from.isoformat()
+        data["created_at"] = self.created_at.isoformat() if self.created_at else None
         return data
 
     @classmethod
@@ -99,6 +129,8 @@ class Contract:
         terms = dict(data)
         try:
             terms["effective_from"] = datetime.date.fromisoformat(data["effective_from"])
+            if terms.get("created_at") is not None:
+                terms["created_at"] = datetime.datetime.fromisoformat(terms["created_at"])
             for name in _MONEY_FIELDS + ("revenue_share_percent",):
                 if terms.get(name) is not None:
                     terms[name] = Decimal(terms[name])
@@ -107,6 +139,21 @@ class Contract:
             return cls(**terms)
         except (KeyError, TypeError, ValueError, InvalidOperation) as error:
             raise InvalidContract("contract", f"is malformed: {error!r}") from None
+
+    @property
+    def design(self) -> SequenceDesign:
+        """The confidence sequence's terms of the cumulative basis."""
+        if self.monthly_visitors is None:
+            raise InvalidContract("monthly_visitors", "is needed by the cumulative basis")
+        return SequenceDesign.for_monthly_visitors(self.monthly_visitors)
+
+    @property
+    def starts_at(self) -> datetime.datetime:
+        """The instant the version takes effect: midnight of its first day, in its zone."""
+        first = self.effective_from
+        return datetime.datetime(
+            first.year, first.month, 1, tzinfo=ZoneInfo(self.billing_time_zone)
+        )
 
     @property
     def revenue_cap_minor(self) -> int | None:
@@ -123,6 +170,21 @@ class Contract:
             is_whole_minor_units(amount, self.currency) and amount >= 0,
             name,
             f"must be a non-negative amount in whole {self.currency} minor units, got {amount}",
+        )
+
+    def _check_cumulative_terms(self) -> None:
+        # Both shape the bound, so both are fixed before the version starts, never from its
+        # own outcome; a cap taken after the fact could be chosen to move the fee.
+        _check(
+            self.revenue_per_visitor_cap is not None,
+            "revenue_per_visitor_cap",
+            "is needed by the cumulative basis: fix it from earlier buyers' revenue "
+            "(`basketlift invoice add-contract` proposes one)",
+        )
+        _check(
+            self.monthly_visitors is not None,
+            "monthly_visitors",
+            "is needed by the cumulative basis: the shop's visitors in a month before it starts",
         )
 
     def _check_gates(self) -> None:

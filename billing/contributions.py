@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 import orjson
 
@@ -104,11 +103,7 @@ def terms_at(contracts: Sequence[Contract], at: datetime.datetime) -> BillingTer
     in its own zone, as `contract_in_force` lets it govern whole months."""
     found = BillingTerms()
     for contract in sorted(contracts, key=lambda version: version.version):
-        first = contract.effective_from
-        start = datetime.datetime(
-            first.year, first.month, first.day, tzinfo=ZoneInfo(contract.billing_time_zone)
-        )
-        if start <= at:
+        if contract.starts_at <= at:
             found = BillingTerms(contract.billing_time_zone, contract.currency)
     return found
 

@@ -14,9 +14,13 @@ BillingError
 ├── InvalidLedgerEntry           (a ledger entry with a negative or oversized amount)
 ├── NotExposed                   (a visitor counted as seen has no arm of record)
 ├── ContractVersionConflict      (a contract version that is not the next, or goes back in time)
+├── RetroactiveContract          (a contract version that would price a period already begun)
 ├── NoContractInForce            (no contract version covers the period)
 ├── PeriodNotOver                (an invoice asked for a month that has not ended)
 ├── UnknownInvoice               (no invoice for that shop and period)
+├── EarlierPeriodOpen            (a cumulative invoice needs the periods before it invoiced)
+├── InvoiceNotVoid               (only a voided invoice can be replaced)
+├── NotDurable                   (the store did not confirm an issued invoice on disk)
 ├── InvoiceNotIssued             (a draft cannot be voided)
 └── MissingSeller                (no seller details to put on an issued invoice)
 """
@@ -95,6 +99,16 @@ class ContractVersionConflict(BillingError):
         self.reason = reason
 
 
+class RetroactiveContract(BillingError):
+    def __init__(self, version: int, effective_from: object, earliest: object) -> None:
+        super().__init__(
+            f"effective_from: version {version} would take effect on {effective_from}, but "
+            f"terms are fixed before the period they price: the earliest is {earliest}"
+        )
+        self.field = "effective_from"
+        self.version = version
+
+
 class NoContractInForce(BillingError):
     def __init__(self, shop: str, period: str) -> None:
         super().__init__(f"shop {shop!r} has no contract in force for {period}")
@@ -113,6 +127,30 @@ class UnknownInvoice(BillingError):
         super().__init__(f"shop {shop!r} has no invoice for {period}")
         self.shop = shop
         self.period = period
+
+
+class EarlierPeriodOpen(BillingError):
+    def __init__(self, period: str, state: str) -> None:
+        super().__init__(
+            f"the cumulative fee needs every earlier period of the contract invoiced: {period} "
+            f"{state}; finalize it (or void it) first"
+        )
+        self.period = period
+
+
+class InvoiceNotVoid(BillingError):
+    def __init__(self, shop: str, period: str) -> None:
+        super().__init__(
+            f"the invoice of shop {shop!r} for {period} is not void: void it before reissuing"
+        )
+        self.shop = shop
+        self.period = period
+
+
+class NotDurable(BillingError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class InvoiceNotIssued(BillingError):

@@ -43,6 +43,11 @@ CSV_HEADERS = (
     "no_share_reasons",
     "revenue_cap_minor",
     "cap_source",
+    "cumulative_since",
+    "incremental_lower_bound",
+    "billed_before",
+    "revision",
+    "replaces_document",
 )
 
 
@@ -51,8 +56,12 @@ def _csv_row(document: Document) -> dict[str, Any]:
     contract, statistics = evidence["contract"], evidence["statistics"]
     sign = -1 if document.kind == "credit_note" else 1
 
-    def money(name: str) -> Decimal:
+    def money(name: str) -> Decimal | str:
+        if evidence.get(name) is None:
+            return ""
         return sign * round_half_up(Decimal(evidence[name]), document.currency)
+
+    cumulative = contract["basis"] == "cumulative"
 
     return {
         "document_number": document.number or "",
@@ -73,18 +82,26 @@ def _csv_row(document: Document) -> dict[str, Any]:
         "confidence_level": contract["confidence_level"],
         "treated_visitors": statistics["treatment"]["visitors"],
         "holdout_visitors": statistics["holdout"]["visitors"],
-        "revenue_per_visitor_difference": evidence["revenue_per_visitor_difference"] or "",
+        "revenue_per_visitor_difference": evidence.get("revenue_per_visitor_difference") or "",
         "revenue_per_visitor_lower_bound": _lower_bound(evidence),
-        "incremental_revenue": evidence["incremental_revenue"] or "",
+        "incremental_revenue": evidence.get("incremental_revenue") or "",
         "no_share_reasons": " ".join(evidence["no_share_reasons"]),
         "revenue_cap_minor": statistics["revenue_cap_minor"] or "",
         "cap_source": document.draft.lock.cap_source,
+        "cumulative_since": contract["effective_from"] if cumulative else "",
+        "incremental_lower_bound": money("incremental_lower_bound"),
+        "billed_before": money("billed_before"),
+        "revision": document.draft.revision,
+        "replaces_document": document.draft.replaces or "",
     }
 
 
 def _lower_bound(evidence: dict[str, Any]) -> str:
     """In major units per visitor; the statistics hold minor units as a float."""
-    absolute = evidence["uplift"]["revenue_per_visitor"]["absolute"]
+    if "bound" in evidence:  # the cumulative basis: per treated visitor since the start
+        absolute = evidence["bound"]
+    else:
+        absolute = evidence["uplift"]["revenue_per_visitor"]["absolute"]
     if absolute["reason"] is not None:
         return ""
     exponent = minor_unit_exponent(evidence["contract"]["currency"])

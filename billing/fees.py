@@ -106,6 +106,9 @@ class CumulativeFeeComputation(_Evidence):
     total: Decimal
 
 
+PeriodFee = FeeComputation | CumulativeFeeComputation
+
+
 def compute_fee(contract: Contract, statistics: ExperimentStatistics) -> FeeComputation:
     """The month's fee from the month's statistics under one contract version."""
     _check_compatible(contract, statistics)

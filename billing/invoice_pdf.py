@@ -15,8 +15,11 @@ from fpdf.enums import XPos, YPos
 
 from billing.currency import from_minor_units, minor_unit_exponent, round_half_up
 from billing.documents import Document
+from billing.evidence import arm_table
 from billing.parties import Party
 from billing.periods import Period
+from billing.statement import reason_text
+from billing.sufficient import ExperimentStatistics
 
 _TITLES = {"invoice": "Invoice", "credit_note": "Credit note"}
 
@@ -70,9 +73,10 @@ def _money(amount: Decimal, currency: str) -> str:
 
 def _evidence(page: _Page, document: Document) -> None:
     evidence = document.draft.evidence
-    contract, uplift = evidence["contract"], evidence["uplift"]
-    currency, scale = document.currency, 10 ** minor_unit_exponent(document.currency)
     page.line_of("Uplift evidence", size=12, bold=True, height=7)
+    if document.draft.statement:
+        page.line_of(document.draft.statement)
+        page.ln(2)
     header = (
         "Arm",
         "Visitors",
@@ -85,32 +89,80 @@ def _evidence(page: _Page, document: Document) -> None:
         "Rev./visitor",
     )
     rows = [header]
-    for arm in evidence["arm_table"]:
+    for arm in arm_table(ExperimentStatistics.from_dict(evidence["statistics"])):
         rows.append(
             (
-                arm["arm"],
-                str(arm["visitors"]),
-                str(arm["converting_visitors"]),
-                str(arm["orders"]),
-                arm["net_revenue"],
-                arm["capped_revenue"],
-                str(arm["capped_visitors"]),
-                f"{arm['conversion_rate']:.4%}",
-                f"{arm['revenue_per_visitor']:.4f}",
+                arm.arm,
+                f"{arm.visitors:,}",
+                f"{arm.converting_visitors:,}",
+                f"{arm.orders:,}",
+                f"{arm.net_revenue:,}",
+                f"{arm.capped_revenue:,}",
+                f"{arm.capped_visitors:,}",
+                f"{arm.conversion_rate:.4%}",
+                f"{arm.revenue_per_visitor:.4f}",
             )
         )
     page.table_of(rows, (22, 18, 20, 16, 26, 26, 14, 22, 22))
-    difference = uplift["revenue_per_visitor"]["absolute"]
-    level = contract["confidence_level"]
-    basis = "lower bound" if contract["basis"] == "lower_bound" else "point estimate"
-    incremental = evidence["incremental_revenue"]
-    if incremental is not None:
-        incremental = _money(round_half_up(Decimal(incremental), currency), currency)
+    contract = evidence["contract"]
     facts: list[tuple[str, ...]] = [
         ("Contract version", str(contract["version"])),
-        ("Revenue share", f"{contract['revenue_share_percent']}% on the {basis}"),
+        ("Basis", _BASES[contract["basis"]]),
+        ("Revenue share", f"{contract['revenue_share_percent']}%"),
         ("Revenue per visitor cap", _cap(document)),
     ]
+    if contract["basis"] == "cumulative":
+        facts += _cumulative_facts(document)
+    else:
+        facts += _monthly_facts(document)
+    if evidence["no_share_reasons"]:
+        reasons = "; ".join(reason_text(reason) for reason in evidence["no_share_reasons"])
+        facts.append(("No share charged because", reasons))
+    page.table_of(facts, (70, 110), headings=False)
+
+
+_BASES = {
+    "cumulative": "cumulative, anytime-valid lower bound since the contract started",
+    "lower_bound": "this month's one-sided lower bound",
+    "point": "point estimate (not safe: charges without an effect)",
+}
+
+
+def _cumulative_facts(document: Document) -> list[tuple[str, ...]]:
+    evidence, currency = document.draft.evidence, document.currency
+    bound, design = evidence["bound"], evidence["design"]
+    scale = 10 ** minor_unit_exponent(currency)
+    facts: list[tuple[str, ...]] = [
+        ("Since", evidence["contract"]["effective_from"]),
+        ("Sample-ratio check p-value", f"{evidence['sample_ratio']['p_value']:.5f}"),
+    ]
+    if bound["reason"] is None:
+        facts += [
+            ("Difference in revenue per visitor", f"{bound['estimate'] / scale:.4f} {currency}"),
+            ("Standard error", f"{bound['standard_error'] / scale:.4f} {currency}"),
+            (
+                f"Lower bound ({1 - design['alpha']:.1%}, every month at once)",
+                f"{bound['lower_bound'] / scale:.4f} {currency} per treated visitor",
+            ),
+        ]
+    facts += [
+        (
+            "Incremental revenue, lower bound",
+            _amount(evidence["incremental_lower_bound"], currency),
+        ),
+        ("Share due since the start", _amount(evidence["share_due"], currency)),
+        ("Share billed before", _amount(evidence["billed_before"], currency)),
+    ]
+    return facts
+
+
+def _monthly_facts(document: Document) -> list[tuple[str, ...]]:
+    evidence, currency = document.draft.evidence, document.currency
+    uplift = evidence["uplift"]
+    difference = uplift["revenue_per_visitor"]["absolute"]
+    level = evidence["contract"]["confidence_level"]
+    scale = 10 ** minor_unit_exponent(currency)
+    facts: list[tuple[str, ...]] = []
     if difference["reason"] is None:
         facts += [
             (
@@ -131,10 +183,15 @@ def _evidence(page: _Page, document: Document) -> None:
         facts.append(("Difference in revenue per visitor", f"not computed: {difference['reason']}"))
     facts += [
         ("Sample-ratio check p-value", f"{uplift['sample_ratio']['p_value']:.5f}"),
-        ("Incremental revenue", incremental or "-"),
-        ("No share charged because", ", ".join(evidence["no_share_reasons"]) or "-"),
+        ("Incremental revenue", _amount(evidence["incremental_revenue"], currency)),
     ]
-    page.table_of(facts, (70, 110), headings=False)
+    return facts
+
+
+def _amount(value: str | None, currency: str) -> str:
+    if value is None:
+        return "-"
+    return _money(round_half_up(Decimal(value), currency), currency)
 
 
 def _cap(document: Document) -> str:

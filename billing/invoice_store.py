@@ -1,11 +1,15 @@
-"""Invoices in the store: one per shop and period, ever; numbered gap-free; never rewritten.
+"""Invoices in the store: one in effect per shop and period; numbered gap-free; never rewritten.
 
 - `create_draft` locks the period and writes the draft with HSETNX: racing runs agree on
   one draft, whoever wins.
 - `finalize` is one script that increments the shop's invoice counter and writes the
   number only if none is there: a number is taken exactly when an invoice gets it, so the
-  series has no gaps and no number twice, however many finalize at once.
+  series has no gaps and no number twice, however many finalize at once. It answers only
+  once the store confirms the write on disk (WAITAOF), as orders do.
 - `void` likewise gives the issued invoice a credit note with its own number.
+- `reissue` drafts a corrected invoice for a voided one, as the period's next revision
+  (its statistics now include what arrived after the lock); it is finalized under a new
+  number like any draft.
 Numbers are per shop (`INV-<shop>-000001`, `CN-<shop>-000001`) so that every script keeps
 to the shop's Cluster slot.
 """
@@ -17,13 +21,23 @@ from typing import Any
 
 from billing import keys
 from billing.contract_store import billed_shops, contract_in_force
-from billing.day_statistics import period_statistics
-from billing.errors import InvoiceNotIssued, NoContractInForce, PeriodNotOver, UnknownInvoice
-from billing.fees import compute_fee
+from billing.errors import (
+    InvoiceNotIssued,
+    InvoiceNotVoid,
+    NoContractInForce,
+    NotDurable,
+    PeriodNotOver,
+    UnknownInvoice,
+)
+from billing.invoice_records import find_invoice, get_invoice
 from billing.invoices import Draft, Invoice, Issue
 from billing.parties import get_buyer, get_seller
+from billing.period_fee import period_fee
 from billing.period_lock import lock_period
 from billing.periods import Period
+from tracker.durable import eval_durably, unconfirmed
+
+DURABILITY_TIMEOUT_MS = 2_000
 
 # KEYS: the document's hash, its series' counter, [the invoice it credits]; ARGV: prefix, issue
 _ISSUE_SCRIPT = """
@@ -45,15 +59,36 @@ async def create_draft(redis: Any, shop: str, period: Period, now: datetime.date
     existing = await find_invoice(redis, shop, period)
     if existing is not None:
         return existing
+    return await _draft(redis, shop, period, now, revision=1, replaces=None)
+
+
+async def reissue(redis: Any, shop: str, period: Period, now: datetime.datetime) -> Invoice:
+    """A corrected draft in place of the period's voided invoice; an open draft is returned."""
+    current = await get_invoice(redis, shop, period)
+    if current.status == "draft":
+        return current
+    if current.status != "void" or current.issue is None:
+        raise InvoiceNotVoid(shop, str(period))
+    revision = current.draft.revision + 1
+    return await _draft(redis, shop, period, now, revision=revision, replaces=current.issue.number)
+
+
+async def _draft(
+    redis: Any,
+    shop: str,
+    period: Period,
+    now: datetime.datetime,
+    *,
+    revision: int,
+    replaces: str | None,
+) -> Invoice:
     contract = await contract_in_force(redis, shop, period)
     if not period.is_over(contract.billing_time_zone, now):
         raise PeriodNotOver(str(period))
     lock = await lock_period(redis, shop, period, contract.revenue_cap_minor, now)
-    statistics = await period_statistics(
-        redis, shop, period, contract.currency, lock.revenue_cap_minor
-    )
-    draft = Draft.of_fee(compute_fee(contract, statistics), str(period), lock, now)
-    await redis.hsetnx(keys.invoice(shop, str(period)), "draft", draft.to_json())
+    fee = await period_fee(redis, contract, period, lock.revenue_cap_minor)
+    draft = Draft.of_fee(fee, period, lock, now, revision=revision, replaces=replaces)
+    await redis.hsetnx(keys.invoice(shop, str(period), revision), "draft", draft.to_json())
     return await get_invoice(redis, shop, period)
 
 
@@ -71,63 +106,55 @@ async def run_period(
 
 
 async def finalize(redis: Any, shop: str, period: Period, now: datetime.datetime) -> Invoice:
-    """Number and freeze the draft; an issued invoice is returned unchanged."""
+    """Number and freeze the period's draft, once on disk; an issued invoice is returned
+    unchanged."""
     issue = Issue("", now, await get_seller(redis), await get_buyer(redis, shop))
-    number = await redis.register_script(_ISSUE_SCRIPT)(
-        keys=[keys.invoice(shop, str(period)), keys.sequence(shop, "invoice")],
-        args=[f"INV-{shop}-", issue.to_json()],
+    revision = (await get_invoice(redis, shop, period)).draft.revision
+    await _issue(
+        redis,
+        (shop, period),
+        [keys.invoice(shop, str(period), revision), keys.sequence(shop, "invoice")],
+        [f"INV-{shop}-", issue.to_json()],
     )
-    if not number:
-        raise UnknownInvoice(shop, str(period))
     return await get_invoice(redis, shop, period)
 
 
 async def void(
     redis: Any, shop: str, period: Period, reason: str, now: datetime.datetime
 ) -> Invoice:
-    """Cancel an issued invoice by a credit note of its full amount (done once)."""
+    """Cancel the period's issued invoice by a credit note of its full amount (done once)."""
     invoice = await get_invoice(redis, shop, period)
     if invoice.issue is None:
         raise InvoiceNotIssued(shop, str(period))
     note = Issue("", now, invoice.issue.seller, invoice.issue.buyer, reason)
-    await redis.register_script(_ISSUE_SCRIPT)(
-        keys=[
-            keys.credit_note(shop, str(period)),
+    revision = invoice.draft.revision
+    await _issue(
+        redis,
+        (shop, period),
+        [
+            keys.credit_note(shop, str(period), revision),
             keys.sequence(shop, "credit-note"),
-            keys.invoice(shop, str(period)),
+            keys.invoice(shop, str(period), revision),
         ],
-        args=[f"CN-{shop}-", note.to_json()],
+        [f"CN-{shop}-", note.to_json()],
     )
     return await get_invoice(redis, shop, period)
 
 
-async def find_invoice(redis: Any, shop: str, period: Period) -> Invoice | None:
-    async with redis.pipeline(transaction=False) as pipe:
-        pipe.hgetall(keys.invoice(shop, str(period)))
-        pipe.hgetall(keys.credit_note(shop, str(period)))
-        stored, credit = await pipe.execute()
-    if not stored:
-        return None
-    return Invoice(
-        draft=Draft.from_json(stored["draft"]),
-        issue=Issue.from_json(stored["number"], stored["issue"]) if "number" in stored else None,
-        credit_note=Issue.from_json(credit["number"], credit["issue"]) if credit else None,
+async def _issue(
+    redis: Any, of: tuple[str, Period], script_keys: list[str], args: list[str | bytes]
+) -> None:
+    number, synced = await eval_durably(
+        redis, _ISSUE_SCRIPT, script_keys, args, DURABILITY_TIMEOUT_MS
     )
-
-
-async def get_invoice(redis: Any, shop: str, period: Period) -> Invoice:
-    found = await find_invoice(redis, shop, period)
-    if found is None:
-        raise UnknownInvoice(shop, str(period))
-    return found
-
-
-async def period_invoices(
-    redis: Any, period: Period, shops: list[str] | None = None
-) -> list[Invoice]:
-    """The period's invoices of every billed shop (or those given), by shop."""
-    found = [
-        await find_invoice(redis, shop, period)
-        for shop in (shops if shops is not None else await billed_shops(redis))
-    ]
-    return [invoice for invoice in found if invoice is not None]
+    if isinstance(number, Exception):
+        raise NotDurable(f"the store refused the document: {number}")
+    if not number:
+        raise UnknownInvoice(of[0], str(of[1]))
+    problem = unconfirmed(synced)
+    if problem is not None:
+        raise NotDurable(
+            f"document {number} is numbered and stored, but the store did not confirm it on "
+            f"disk ({problem.replace('_', ' ')}: needs appendonly yes and Redis or Valkey 7.2+); "
+            "run the same command again once it can"
+        )

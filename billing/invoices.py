@@ -17,9 +17,17 @@ import orjson
 
 from billing.contracts import Contract
 from billing.currency import decimal_as_string, round_half_up
-from billing.fees import FeeComputation, compute_fee
+from billing.fees import (
+    CumulativeFeeComputation,
+    FeeComputation,
+    PeriodFee,
+    compute_cumulative_fee,
+    compute_fee,
+)
 from billing.parties import Party
 from billing.period_lock import PeriodLock
+from billing.periods import Period
+from billing.statement import fee_statement, reason_text
 from billing.sufficient import ExperimentStatistics
 
 InvoiceStatus = Literal["draft", "issued", "void"]
@@ -34,6 +42,9 @@ class InvoiceLine:
 
 @dataclass(frozen=True)
 class Draft:
+    """`statement` says the fee in one sentence; `revision` counts the period's invoices (a
+    later one replaces the voided invoice numbered `replaces`)."""
+
     shop: str
     period: str
     currency: str
@@ -43,15 +54,25 @@ class Draft:
     contract_version: int
     lock: PeriodLock
     evidence: dict[str, Any]
+    statement: str = ""
+    revision: int = 1
+    replaces: str | None = None
 
     @classmethod
     def of_fee(
-        cls, fee: FeeComputation, period: str, lock: PeriodLock, at: datetime.datetime
+        cls,
+        fee: PeriodFee,
+        period: Period,
+        lock: PeriodLock,
+        at: datetime.datetime,
+        *,
+        revision: int = 1,
+        replaces: str | None = None,
     ) -> Draft:
         contract = fee.contract
         return cls(
             shop=contract.shop,
-            period=period,
+            period=str(period),
             currency=contract.currency,
             created_at=at,
             lines=invoice_lines(fee),
@@ -59,6 +80,9 @@ class Draft:
             contract_version=contract.version,
             lock=lock,
             evidence=orjson.loads(fee.to_json()),
+            statement=fee_statement(fee, period),
+            revision=revision,
+            replaces=replaces,
         )
 
     def to_json(self) -> bytes:
@@ -85,10 +109,14 @@ class Draft:
             }
         )
 
-    def recompute(self) -> FeeComputation:
-        """The fee again, from the evidence's contract and statistics alone."""
+    def recompute(self) -> PeriodFee:
+        """The fee again, from the evidence alone: contract, statistics (and on the
+        cumulative basis the share billed before)."""
         contract = Contract.from_dict(self.evidence["contract"])
         statistics = ExperimentStatistics.from_dict(self.evidence["statistics"])
+        if contract.basis == "cumulative":
+            billed_before = Decimal(self.evidence["billed_before"])
+            return compute_cumulative_fee(contract, statistics, billed_before, contract.design)
         return compute_fee(contract, statistics)
 
 
@@ -133,22 +161,40 @@ class Invoice:
         return "issued" if self.credit_note is None else "void"
 
 
-def invoice_lines(fee: FeeComputation) -> tuple[InvoiceLine, ...]:
+def invoice_lines(fee: PeriodFee) -> tuple[InvoiceLine, ...]:
     contract = fee.contract
     lines = []
     if contract.monthly_licence_fee:
         lines.append(InvoiceLine("Monthly licence fee", _money(fee.licence_fee, contract)))
-    if fee.charges_share:
-        basis = "lower bound" if contract.basis == "lower_bound" else "point estimate"
-        incremental = _money(fee.incremental_revenue or Decimal(0), contract)
-        description = (
-            f"Revenue share: {contract.revenue_share_percent}% of incremental revenue "
-            f"{incremental} {contract.currency} ({basis}, {fee.treated_visitors} treated visitors)"
-        )
+    if not fee.charges_share:
+        reasons = "; ".join(reason_text(reason) for reason in fee.no_share_reasons)
+        description = f"Revenue share not charged: {reasons}"
+    elif isinstance(fee, CumulativeFeeComputation):
+        description = _cumulative_share(fee)
     else:
-        description = f"Revenue share not charged: {', '.join(fee.no_share_reasons)}"
+        description = _monthly_share(fee)
     lines.append(InvoiceLine(description, _money(fee.share_fee, contract)))
     return tuple(lines)
+
+
+def _cumulative_share(fee: CumulativeFeeComputation) -> str:
+    contract = fee.contract
+    bound = _money(fee.incremental_lower_bound or Decimal(0), contract)
+    return (
+        f"Revenue share: {contract.revenue_share_percent}% of {bound} {contract.currency}, the "
+        f"lower bound on incremental revenue since {contract.effective_from}, less "
+        f"{fee.billed_before} {contract.currency} billed before"
+    )
+
+
+def _monthly_share(fee: FeeComputation) -> str:
+    contract = fee.contract
+    basis = "lower bound" if contract.basis == "lower_bound" else "point estimate, not safe"
+    incremental = _money(fee.incremental_revenue or Decimal(0), contract)
+    return (
+        f"Revenue share: {contract.revenue_share_percent}% of incremental revenue "
+        f"{incremental} {contract.currency} ({basis}, {fee.treated_visitors} treated visitors)"
+    )
 
 
 def _money(amount: Decimal, contract: Contract) -> Decimal:

@@ -52,14 +52,22 @@ def lock(shop: str, period: str) -> str:
     return shop_key(shop, f"{_PREFIX}lock:{period}")
 
 
-def invoice(shop: str, period: str) -> str:
-    """Hash: `draft` JSON, then `number` and `issue` when finalised, each written once."""
-    return shop_key(shop, f"{_PREFIX}invoice:{period}")
+def invoice(shop: str, period: str, revision: int = 1) -> str:
+    """Hash: `draft` JSON, then `number` and `issue` when finalised, each written once.
+
+    Revision 1 is the period's first invoice; a later one replaces a voided one.
+    """
+    return shop_key(shop, f"{_PREFIX}invoice:{period}{_revision(revision)}")
 
 
-def credit_note(shop: str, period: str) -> str:
-    """Hash: `number` and `issue` of the credit note that voids the period's invoice."""
-    return shop_key(shop, f"{_PREFIX}credit-note:{period}")
+def credit_note(shop: str, period: str, revision: int = 1) -> str:
+    """Hash: `number` and `issue` of the credit note that voids that invoice revision."""
+    return shop_key(shop, f"{_PREFIX}credit-note:{period}{_revision(revision)}")
+
+
+def _revision(revision: int) -> str:
+    # revision 1 keeps the name invoices had before revisions, so stored ones still read
+    return "" if revision == 1 else f":r{revision}"
 
 
 def sequence(shop: str, kind: str) -> str:

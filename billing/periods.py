@@ -42,6 +42,9 @@ class Period:
     def next(self) -> Period:
         return Period(self.year + self.month // 12, self.month % 12 + 1)
 
+    def previous(self) -> Period:
+        return Period.of(self.first_day - datetime.timedelta(days=1))
+
     def ends_at(self, time_zone: str) -> datetime.datetime:
         """The instant the period closes: midnight starting the next month, in `time_zone`."""
         first = self.next().first_day

@@ -11,7 +11,7 @@ from billing.contract_store import add_contract
 from billing.holdout import record_exposure
 from billing.ledger import record_order, record_visit
 from billing.parties import Party, set_seller
-from tests.billing.samples import SMALL_GATES, contract, drawn_revenue
+from tests.billing.samples import SIGNED, SMALL_GATES, contract, drawn_revenue
 
 OCTOBER_START = datetime.datetime(2026, 10, 1, tzinfo=datetime.UTC)
 AFTER_OCTOBER = datetime.datetime(2026, 11, 2, 9, tzinfo=datetime.UTC)
@@ -24,7 +24,7 @@ async def october_ledger(store: Any, shop: str, treated: int = 300, holdout: int
         shop=shop, basis="point", holdout_share=0.5, gates=SMALL_GATES,
         monthly_licence_fee=Decimal("49.00"),
     )  # fmt: skip
-    await add_contract(store, terms)
+    await add_contract(store, terms, SIGNED)
     await set_seller(store, SELLER)
     treated_revenue, holdout_revenue = drawn_revenue(seed=11, treated=treated, holdout=holdout)
     rows: list[tuple[Arm, int]] = [("treatment", r) for r in treated_revenue]

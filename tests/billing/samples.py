@@ -59,13 +59,19 @@ def drawn_experiment(seed: int) -> ExperimentStatistics:
     return experiment(*drawn_revenue(seed))
 
 
+# Before October 2026, the month the sample contracts start.
+SIGNED = datetime.datetime(2026, 9, 15, 12, tzinfo=datetime.UTC)
+
+
 def contract(**terms: Any) -> Contract:
+    """A monthly lower-bound contract from October 2026 (cumulative ones say so)."""
     defaults: dict[str, Any] = {
         "shop": "shop-1",
         "version": 1,
         "effective_from": datetime.date(2026, 10, 1),
         "currency": "EUR",
         "revenue_share_percent": Decimal("15"),
+        "basis": "lower_bound",
     }
     return Contract(**{**defaults, **terms})
 

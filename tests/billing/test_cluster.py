@@ -17,6 +17,8 @@ OCTOBER = Period(2026, 10)
 
 async def test_ledger_invoices_and_credit_notes_on_a_cluster(cluster: Any) -> None:
     shops = ["acme", "beta", "gamma"]  # on different nodes
+    # issuing waits for the disk (WAITAOF), which needs the append-only file on each node
+    await cluster.config_set("appendonly", "yes", target_nodes=cluster.ALL_NODES)
     for shop in shops:
         await october_ledger(cluster, shop, treated=20, holdout=20)
     drafted, skipped = await run_period(cluster, OCTOBER, AFTER_OCTOBER)

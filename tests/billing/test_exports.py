@@ -15,7 +15,8 @@ import pytest
 from billing.documents import Document, documents
 from billing.exports import CSV_HEADERS, to_csv, to_json
 from billing.invoice_pdf import render_pdf
-from billing.invoice_store import create_draft, finalize, period_invoices, void
+from billing.invoice_records import period_invoices
+from billing.invoice_store import create_draft, finalize, void
 from billing.parties import Party, set_buyer
 from billing.periods import Period
 from tests.billing.ledger_samples import AFTER_OCTOBER, october_ledger

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from billing.errors import InvoiceNotIssued, MissingSeller, PeriodNotOver, UnknownInvoice
-from billing.invoice_store import create_draft, finalize, get_invoice, run_period, void
+from billing.invoice_records import get_invoice
+from billing.invoice_store import create_draft, finalize, run_period, void
 from billing.ledger import record_order
 from billing.periods import Period
 from tests.billing.ledger_samples import AFTER_OCTOBER, SELLER, october_ledger

@@ -12,12 +12,14 @@ from typing import Any, TypeVar
 import click
 import orjson
 
-from billing import BillingError, Contract
+from billing import BillingError, Contract, InvalidContract
 from billing.contract_store import add_contract, contract_in_force
+from billing.contract_terms import propose_terms
 from billing.documents import Document, documents
 from billing.exports import file_name, to_csv, to_json
 from billing.invoice_pdf import render_pdf
-from billing.invoice_store import finalize, period_invoices, run_period, void
+from billing.invoice_records import period_invoices
+from billing.invoice_store import finalize, run_period, void
 from billing.invoices import Invoice
 from billing.parties import Party, set_buyer, set_seller
 from billing.period_lock import period_lock
@@ -79,19 +81,66 @@ def invoice() -> None:
 @invoice.command("add-contract")
 @click.argument("contract_file", type=click.File("rb"))
 def add_contract_command(contract_file: Any) -> None:
-    """Store the next version of a shop's contract from a JSON file ("-" for stdin)."""
-    contract = _parse_contract(contract_file.read())
-    _run(lambda client: add_contract(client, contract))
-    click.echo(f"contract version {contract.version} of {contract.shop} stored")
+    """Store the next version of a shop's contract from a JSON file ("-" for stdin).
+
+    \b
+    Required: shop, version (1, then each change +1), effective_from (the first day
+    of a month after today: terms are fixed before the period they price), currency
+    (ISO 4217), revenue_share_percent.
+    Optional: basis ("cumulative", the default; "lower_bound", month by month;
+    "point", NOT SAFE), monthly_visitors and revenue_per_visitor_cap (the cumulative
+    basis's terms: proposed from last month's ledger when left out), holdout_share
+    (0.1; it assigns visitors from the version's first day), monthly_licence_fee,
+    minimum_fee, fee_cap, billing_time_zone ("UTC"; never changes), confidence_level,
+    gates. Money as strings in major units, e.g. "49.00".
+
+    \b
+    Example:
+      {"shop": "acme", "version": 1, "effective_from": "2027-01-01",
+       "currency": "GBP", "revenue_share_percent": "15"}
+    """
+    terms = _parse_json(contract_file.read())
+
+    async def store(client: Any) -> Contract:
+        proposed = terms
+        if terms.get("basis", "cumulative") == "cumulative" and not (
+            "monthly_visitors" in terms and "revenue_per_visitor_cap" in terms
+        ):
+            proposed = terms | await _proposed_terms(client, terms)
+        return await add_contract(client, Contract.from_dict(proposed), _now())
+
+    stored = _run(store)
+    click.echo(f"contract version {stored.version} of {stored.shop} stored")
 
 
-def _parse_contract(body: bytes) -> Contract:
+async def _proposed_terms(client: Any, terms: dict[str, Any]) -> dict[str, Any]:
+    """The cumulative basis's missing terms, from last month's ledger."""
+    if not isinstance(terms.get("shop"), str) or not isinstance(terms.get("currency"), str):
+        raise InvalidContract("contract", "needs its shop and currency")
+    before = Period.of(_now().date()).previous()
+    proposed = await propose_terms(client, terms["shop"], before, terms["currency"])
+    found = {
+        "monthly_visitors": terms.get("monthly_visitors", proposed.monthly_visitors),
+        "revenue_per_visitor_cap": terms.get(
+            "revenue_per_visitor_cap", str(proposed.revenue_per_visitor_cap)
+        ),
+    }
+    click.echo(
+        f"from {before}'s ledger: monthly_visitors {found['monthly_visitors']}, "
+        f"revenue_per_visitor_cap {found['revenue_per_visitor_cap']} {terms['currency']}",
+        err=True,
+    )
+    return found
+
+
+def _parse_json(body: bytes) -> dict[str, Any]:
     try:
-        return Contract.from_dict(orjson.loads(body))
+        data = orjson.loads(body)
     except orjson.JSONDecodeError as error:
         raise click.ClickException(f"the contract is not valid JSON: {error}") from None
-    except BillingError as error:
-        raise click.ClickException(str(error)) from None
+    if not isinstance(data, dict):
+        raise click.ClickException("the contract must be a JSON object")
+    return data
 
 
 @invoice.command("seller")

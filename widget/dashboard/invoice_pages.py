@@ -16,7 +16,7 @@ from billing import BillingError, Period
 from billing.documents import Document, documents
 from billing.exports import file_name, to_csv
 from billing.invoice_pdf import render_pdf
-from billing.invoice_store import find_invoice
+from billing.invoice_records import find_invoice
 from widget.dashboard.access import ShopView, problem, shop_page
 from widget.dashboard.rendering import SECURITY_HEADERS, page
 from widget.dashboard.uplift import recent_periods

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from billing import BillingError, Period
+from billing.statement import reason_text
 from engine.artifacts import METADATA, current_version
 from engine.training import shop_folder
 from widget.catalog import CatalogStore
@@ -25,7 +26,7 @@ from widget.dashboard.accounts import (
 )
 from widget.dashboard.charts import interval_chart
 from widget.dashboard.rendering import page
-from widget.dashboard.uplift import difference_rows, reason_text, recent_periods, uplift_figures
+from widget.dashboard.uplift import difference_rows, recent_periods, uplift_figures
 from widget.integration import WINDOW, observe, run_checks
 from widget.placements import ATTRIBUTION_WINDOW, money, placement_figures
 from widget.platform.services import services

@@ -16,19 +16,20 @@ from billing import (
     Contract,
     Difference,
     ExperimentStatistics,
-    FeeComputation,
     NoContractInForce,
     Period,
     SampleGates,
     UpliftReport,
     arm_table,
-    compute_fee,
     daily_statistics,
     estimate_uplift,
 )
 from billing.contract_store import contract_in_force
 from billing.currency import minor_unit_exponent
+from billing.fees import PeriodFee
+from billing.period_fee import period_fee
 from billing.period_lock import period_lock
+from billing.statement import fee_statement, reason_text
 from widget.dashboard.charts import IntervalPoint
 
 # Without a contract the statistics need some currency for their two-decimal grid; it is
@@ -47,8 +48,12 @@ class UpliftFigures:
     arms: tuple[ArmRow, ArmRow]
     report: UpliftReport
     cumulative: list[IntervalPoint]
-    fee: FeeComputation | None
+    fee: PeriodFee | None
     days: int
+
+    @property
+    def fee_statement(self) -> str | None:
+        return None if self.fee is None else fee_statement(self.fee, self.period)
 
     @property
     def scale(self) -> int:
@@ -108,7 +113,7 @@ async def uplift_figures(
         arms=arm_table(total),
         report=report,
         cumulative=cumulative,
-        fee=compute_fee(contract, total) if contract else None,
+        fee=await period_fee(redis, contract, period, cap, preview=True) if contract else None,
         days=len(days),
     )
 
@@ -120,18 +125,6 @@ def recent_periods(today: datetime.date, count: int = 12) -> list[Period]:
         first = periods[-1].first_day - datetime.timedelta(days=1)
         periods.append(Period.of(first))
     return periods
-
-
-_REASONS = {
-    "empty_arm": "an arm has no visitors yet",
-    "too_few_visitors": "an arm has fewer than two visitors",
-    "zero_denominator": "an arm has no orders",
-    "zero_variance": "the values do not vary yet",
-    "zero_baseline": "the holdout's value is zero",
-    "sample_ratio_mismatch": "the arms' sizes do not match the holdout share (sample ratio)",
-    "below_minimum_visitors": "an arm is below the minimum number of visitors",
-    "below_minimum_converting_visitors": "an arm is below the minimum of converting visitors",
-}
 
 
 @dataclass(frozen=True)
@@ -146,10 +139,6 @@ class DifferenceRow:
     lower_bound: str
     relative: str
     note: str
-
-
-def reason_text(reason: str) -> str:
-    return _REASONS.get(reason, reason.replace("_", " "))
 
 
 def _note(difference: Difference) -> str:

@@ -130,7 +130,7 @@ async def run_demo(
         stack.callback(store.stop)
         stack.push_async_callback(redis.aclose)
         stack.callback(server.stop)
-        shop = await create_demo_shop(redis, server.base_url, options.holdout, today)
+        shop = await create_demo_shop(redis, server.base_url, options.holdout, today, len(plans))
         server.start()
         with bar("catalogue", len(data.products), "product") as progress:
             progress.update(await upload_catalogue(shop, data.products.values()))

@@ -30,6 +30,9 @@ REVENUE_SHARE_PERCENT = Decimal(10)
 # fewer in its holdout, so the demo contract asks for less (stated in the summary).
 DEMO_GATES = SampleGates(minimum_visitors_per_arm=100, minimum_converting_visitors_per_arm=30)
 SELLER = Party("Basketlift (demo seller)", ("1 Example Street", "London"))
+# The cumulative basis fixes its cap before the contract from earlier buyers; the demo has
+# no earlier month, so it takes a round figure above nearly every basket of its data.
+DEMO_REVENUE_CAP = Decimal("1000.00")
 
 
 class DemoAlreadyThere(Exception):
@@ -47,8 +50,8 @@ class DemoShop:
     login_password: str
 
 
-def demo_contract(holdout_share: float, today: datetime.date) -> Contract:
-    """A share of the incremental revenue's lower bound, from this month on, in pounds."""
+def demo_contract(holdout_share: float, today: datetime.date, visitors: int) -> Contract:
+    """A share of the cumulative lower bound, from this month on, in pounds."""
     return Contract(
         shop=SHOP_ID,
         version=1,
@@ -56,12 +59,21 @@ def demo_contract(holdout_share: float, today: datetime.date) -> Contract:
         currency=CURRENCY,
         revenue_share_percent=REVENUE_SHARE_PERCENT,
         holdout_share=holdout_share,
+        monthly_visitors=visitors,
+        revenue_per_visitor_cap=DEMO_REVENUE_CAP,
         gates=DEMO_GATES,
     )
 
 
+def signed_before(effective_from: datetime.date) -> datetime.datetime:
+    """The demo's contract was signed the day before the month it prices: terms are fixed
+    before their period, and the demo replays this month's traffic."""
+    day = effective_from - datetime.timedelta(days=1)
+    return datetime.datetime(day.year, day.month, day.day, 12, tzinfo=datetime.UTC)
+
+
 async def create_demo_shop(
-    redis: Any, base_url: str, holdout_share: float, today: datetime.date
+    redis: Any, base_url: str, holdout_share: float, today: datetime.date, visitors: int
 ) -> DemoShop:
     """The shop, allowed from the demo server's own origin; raises `DemoAlreadyThere`."""
     registry = ShopRegistry(redis)
@@ -74,8 +86,8 @@ async def create_demo_shop(
     origins = (base_url, base_url.replace("127.0.0.1", "localhost"))
     issued = await registry.create(SHOP_NAME, origins, SHOP_ID)
     await save_config(redis, SHOP_ID, ShopConfig(holdout_share=holdout_share))
-    contract = demo_contract(holdout_share, today)
-    await add_contract(redis, contract)
+    terms = demo_contract(holdout_share, today, visitors)
+    contract = await add_contract(redis, terms, signed_before(terms.effective_from))
     try:
         await get_seller(redis)
     except MissingSeller:

@@ -6,6 +6,7 @@ the summary shows exactly what the invoice bills.
 
 from __future__ import annotations
 
+from billing import ExperimentStatistics, arm_table, estimate_uplift
 from billing.currency import minor_unit_exponent
 from billing.inference import Difference
 from widget.demo.run import DemoResult
@@ -78,10 +79,17 @@ def _models(result: DemoResult) -> list[str]:
 def summary_lines(result: DemoResult) -> list[str]:
     counts = result.replayed
     invoice = result.invoices.invoice
-    fee = invoice.draft.recompute()
-    contract, currency = fee.contract, fee.contract.currency
-    difference = fee.uplift.revenue_per_visitor.absolute
-    treated, held = fee.arm_table
+    contract = invoice.draft.recompute().contract
+    currency = contract.currency
+    statistics = ExperimentStatistics.from_dict(invoice.draft.evidence["statistics"])
+    report = estimate_uplift(
+        statistics,
+        confidence_level=contract.confidence_level,
+        holdout_share=contract.holdout_share,
+        gates=contract.gates,
+    )
+    difference = report.revenue_per_visitor.absolute
+    treated, held = arm_table(statistics)
     assert invoice.issue is not None
     return [
         f"Set up in {result.setup_seconds:.0f} s.",
@@ -93,11 +101,9 @@ def summary_lines(result: DemoResult) -> list[str]:
         *_models(result),
         f"Uplift in {invoice.draft.period}, revenue per visitor (treatment {treated.visitors:,} "
         f"visitors, holdout {held.visitors:,}): "
-        + _interval(difference, currency, fee.uplift.confidence_level),
+        + _interval(difference, currency, report.confidence_level),
         _simulated_effect(result, treated.visitors, difference),
-        f"Fee: {currency} {invoice.draft.total} ({contract.revenue_share_percent}% of the "
-        f"incremental revenue's {contract.basis.replace('_', ' ')}"
-        + (f"; not charged: {', '.join(fee.no_share_reasons)})" if fee.no_share_reasons else ")"),
+        f"Fee: {currency} {invoice.draft.total}. {invoice.draft.statement}",
         f"Invoice {invoice.issue.number}, issued as at the month's close "
         f"({invoice.issue.issued_at:%Y-%m-%d %H:%M} UTC, simulated):",
         *(f"  {path}" for path in result.invoices.files),

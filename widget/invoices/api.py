@@ -17,7 +17,7 @@ from billing import BillingError
 from billing.documents import Document, documents
 from billing.exports import file_name, to_csv, to_json
 from billing.invoice_pdf import render_pdf
-from billing.invoice_store import find_invoice, period_invoices
+from billing.invoice_records import find_invoice, period_invoices
 from billing.periods import Period
 from widget.platform.auth import authenticated_shop
 from widget.platform.openapi import ADMIN_TOKEN, SECRET_KEY, error, path_parameter, query

@@ -1,7 +1,6 @@
 """The store of orders of record: each write is one Lua script, acknowledged once on disk.
 
-A write and `WAITAOF 1 0 <timeout>` go out in one pipeline on one connection, because
-WAITAOF waits for the writes of its own connection. WAITAOF needs Redis or Valkey 7.2+
+Each write goes out with `WAITAOF` (`tracker.durable`). WAITAOF needs Redis or Valkey 7.2+
 with `appendonly yes`; without it every write is stored but answered `DurabilityUnsupported`.
 
 Errors:
@@ -24,8 +23,8 @@ from typing import Any
 
 import orjson
 import redis.exceptions
-from redis.asyncio.cluster import RedisCluster
 
+from tracker.durable import eval_durably, unconfirmed
 from widget.orders import keys as keys
 from widget.orders.rows import Order, Refund, micros, money_text
 
@@ -157,32 +156,22 @@ class OrderStore:
 
     async def _durably(self, script: str, script_keys: list[str], args: list[Any]) -> Any:
         """The script's reply, once WAITAOF confirmed its writes on disk when it made any."""
-        # EVAL, not EVALSHA: orders are few, and EVAL needs no NOSCRIPT retry.
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.eval(script, len(script_keys), *script_keys, *args)
-            pipe.execute_command("WAITAOF", 1, 0, self._timeout_ms, **self._node(script_keys[0]))
-            reply, synced = await pipe.execute(raise_on_error=False)
+        reply, synced = await eval_durably(self._redis, script, script_keys, args, self._timeout_ms)
         if isinstance(reply, redis.exceptions.ResponseError):
             raise StoreRefused(f"the store refused the write: {reply}")
         if reply[0] in (0, 1):
             self._confirm(synced)
         return reply
 
-    def _node(self, key: str) -> dict[str, Any]:
-        # On a cluster, WAITAOF has no key: send it to the node of the script's keys, where
-        # the pipeline puts it on the same connection as the script.
-        if isinstance(self._redis, RedisCluster):
-            return {"target_nodes": self._redis.get_node_from_key(key)}
-        return {}
-
     def _confirm(self, synced: Any) -> None:
-        if isinstance(synced, redis.exceptions.ResponseError):
+        problem = unconfirmed(synced)
+        if problem == "unsupported":
             raise DurabilityUnsupported(
                 "the write is stored, but the store cannot confirm it is on disk: orders "
                 "need Redis or Valkey 7.2+ with appendonly yes (WAITAOF answered: "
                 f"{synced}); send the same body again once the store is configured"
             )
-        if int(synced[0]) < 1:
+        if problem == "timed_out":
             raise DurabilityUnconfirmed(
                 f"the write is stored but the store did not confirm it on disk within "
                 f"{self._timeout_ms} ms; send the same body again to get the confirmation"

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import datetime
 import io
 import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from billing import Contract, Period, record_exposure, record_order, record_visit
+from billing.contract_store import contract_versions
 from tests.billing.ledger_samples import october_ledger
 from tests.billing.samples import contract
 from widget.cli.invoice import invoice
@@ -81,15 +85,73 @@ def test_check_recomputes_the_ledger(clean_store: str) -> None:
     assert report["matches"] and report["days"] == 28
 
 
+def next_month() -> datetime.date:
+    return Period.of(datetime.datetime.now(datetime.UTC).date()).next().first_day
+
+
 def test_contract_seller_and_bad_input(clean_store: str, tmp_path: Path) -> None:
     terms = tmp_path / "contract.json"
-    terms.write_text(json.dumps(contract(shop="z").as_dict()))
+    terms.write_text(json.dumps(contract(shop="z", effective_from=next_month()).as_dict()))
     assert "version 1 of z" in run(clean_store, "add-contract", str(terms)).output
     env = {"BASKETLIFT_REDIS_URL": clean_store}
     again = CliRunner().invoke(invoice, ["add-contract", str(terms)], env=env)
     assert again.exit_code == 1 and "not at version 0" in again.output
     bad = CliRunner().invoke(invoice, ["run", "--period", "2026-13"], env=env)
     assert bad.exit_code == 2 and "YYYY-MM" in bad.output
+
+
+def test_a_contract_cannot_price_a_month_already_begun(clean_store: str, tmp_path: Path) -> None:
+    terms = tmp_path / "contract.json"
+    this_month = Period.of(datetime.datetime.now(datetime.UTC).date()).first_day
+    terms.write_text(json.dumps(contract(shop="z", effective_from=this_month).as_dict()))
+    refused = CliRunner().invoke(
+        invoice, ["add-contract", str(terms)], env={"BASKETLIFT_REDIS_URL": clean_store}
+    )
+    assert refused.exit_code == 1
+    assert f"the earliest is {next_month()}" in refused.output
+
+
+def test_the_cumulative_terms_are_proposed_from_last_month(
+    clean_store: str, tmp_path: Path
+) -> None:
+    last_month = Period.of(datetime.datetime.now(datetime.UTC).date()).previous()
+
+    async def fill() -> None:
+        client = await connect(clean_store)
+        for index in range(300):
+            visitor, day = f"v{index}", last_month.first_day + datetime.timedelta(days=index % 28)
+            at = datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.UTC)
+            await record_exposure(client, "z", visitor, "treatment", at)
+            await record_visit(client, "z", visitor, day, exposed=True)
+            if index % 10 == 0:  # 30 buyers spending 1.00 to 30.00
+                await record_order(
+                    client, "z", visitor, day, 100 * (1 + index // 10), entry_id=visitor
+                )
+        await client.aclose()
+
+    asyncio.run(fill())
+    terms = tmp_path / "contract.json"
+    body = {
+        "shop": "z",
+        "version": 1,
+        "effective_from": next_month().isoformat(),
+        "currency": "EUR",
+        "revenue_share_percent": "15",
+    }
+    terms.write_text(json.dumps(body))
+    result = run(clean_store, "add-contract", str(terms))
+    # the 99th percentile of 30 buyers is the 30th by the nearest-rank rule
+    assert "monthly_visitors 300, revenue_per_visitor_cap 30.00 EUR" in result.stderr
+
+    async def stored() -> Contract:
+        client = await connect(clean_store)
+        versions = await contract_versions(client, "z")
+        await client.aclose()
+        return versions[0]
+
+    found = asyncio.run(stored())
+    assert (found.basis, found.monthly_visitors) == ("cumulative", 300)
+    assert found.revenue_per_visitor_cap == Decimal("30.00")
 
 
 def test_racing_processes_make_one_invoice_and_one_number(clean_store: str) -> None:

@@ -1,0 +1,112 @@
+"""A fee in one plain sentence: what was measured, the bound, what was billed before and why
+this month's amount. The invoice, its PDF and the dashboard all say it in these words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from billing.currency import minor_unit_exponent, round_half_up
+from billing.fees import CumulativeFeeComputation, FeeComputation
+from billing.periods import Period
+
+_REASONS = {
+    "empty_arm": "an arm has no visitors yet",
+    "too_few_visitors": "an arm has fewer than two visitors",
+    "zero_denominator": "an arm has no orders",
+    "zero_variance": "the values do not vary yet",
+    "zero_baseline": "the holdout's value is zero",
+    "sample_ratio_mismatch": "the arms' sizes do not match the holdout share (sample ratio)",
+    "below_minimum_visitors": "an arm is below the minimum number of visitors",
+    "below_minimum_converting_visitors": "an arm is below the minimum of converting visitors",
+}
+
+
+def reason_text(reason: str) -> str:
+    """A no-share reason code in words."""
+    return _REASONS.get(reason, reason.replace("_", " "))
+
+
+def fee_statement(fee: FeeComputation | CumulativeFeeComputation, period: Period) -> str:
+    if isinstance(fee, CumulativeFeeComputation):
+        return _cumulative(fee, period)
+    return _monthly(fee, period)
+
+
+def _cumulative(fee: CumulativeFeeComputation, period: Period) -> str:
+    contract = fee.contract
+    money = _money_in(contract.currency)
+    treated, holdout = fee.statistics.treatment.visitors, fee.statistics.holdout.visitors
+    measured = (
+        f"From {contract.effective_from:%-d %B %Y} to the end of {period.last_day:%B %Y}, "
+        f"{treated + holdout:,} visitors were measured, {holdout:,} of them in the holdout."
+    )
+    if not fee.charges_share or fee.incremental_lower_bound is None or fee.share_due is None:
+        return f"{measured} No revenue share is charged this month: {_reasons(fee)}."
+    confidence = 1 - fee.design.alpha
+    bound = (
+        f" With {confidence:.1%} confidence, valid at every monthly invoice, the widgets "
+        f"brought at least {money(fee.incremental_lower_bound)} of extra revenue "
+        f"(estimate {money(_major(fee.bound.incremental_estimate, contract.currency))})."
+    )
+    if fee.incremental_lower_bound <= 0:
+        return f"{measured}{bound} That is no evidence of uplift yet, so no share is charged."
+    due = (
+        f" {contract.revenue_share_percent}% of that bound is {money(fee.share_due)}; "
+        f"{money(fee.billed_before)} was billed before under this contract"
+    )
+    if fee.share_fee == 0:
+        return f"{measured}{bound}{due}, so nothing more is charged this month."
+    return f"{measured}{bound}{due}, so this month's share is {money(fee.share_fee)}{_limits(fee)}."
+
+
+def _monthly(fee: FeeComputation, period: Period) -> str:
+    contract = fee.contract
+    money = _money_in(contract.currency)
+    treated, holdout = fee.statistics.treatment.visitors, fee.statistics.holdout.visitors
+    measured = (
+        f"In {period.first_day:%B %Y}, {treated + holdout:,} visitors were measured, "
+        f"{holdout:,} of them in the holdout."
+    )
+    if not fee.charges_share or fee.incremental_revenue is None:
+        return f"{measured} No revenue share is charged: {_reasons(fee)}."
+    if contract.basis == "point":
+        basis = "By the point estimate (a basis that is not safe: it charges without an effect)"
+    else:
+        basis = f"With {contract.confidence_level:.0%} confidence"
+    if fee.incremental_revenue <= 0:
+        return (
+            f"{measured} {basis}, the widgets brought at least "
+            f"{money(fee.incremental_revenue)} of extra revenue: no evidence of uplift, so no "
+            "share is charged."
+        )
+    return (
+        f"{measured} {basis}, the widgets brought at least {money(fee.incremental_revenue)} of "
+        f"extra revenue this month; {contract.revenue_share_percent}% of it is "
+        f"{money(fee.share_fee)}{_limits(fee)}."
+    )
+
+
+def _reasons(fee: FeeComputation | CumulativeFeeComputation) -> str:
+    return "; ".join(reason_text(reason) for reason in fee.no_share_reasons)
+
+
+def _limits(fee: FeeComputation | CumulativeFeeComputation) -> str:
+    contract = fee.contract
+    if contract.fee_cap is not None and fee.share_fee == contract.fee_cap:
+        return " (the contract's monthly cap)"
+    if contract.minimum_fee and fee.share_fee == contract.minimum_fee:
+        return " (the contract's monthly minimum)"
+    return ""
+
+
+def _major(amount_minor: float, currency: str) -> Decimal:
+    return Decimal(repr(amount_minor)).scaleb(-minor_unit_exponent(currency))
+
+
+def _money_in(currency: str) -> Callable[[Decimal], str]:
+    def money(amount: Decimal) -> str:
+        return f"{round_half_up(amount, currency):,} {currency}"
+
+    return money
