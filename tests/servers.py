@@ -1,5 +1,5 @@
 """Real server processes for the tests that need them: `python -m widget serve` on a port
-of its own."""
+of its own, and a store with no append-only file."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx2
 
 from tests.conftest import ADMIN_TOKEN
+from widget.platform.embedded import server_binary
 
 
 def free_port() -> int:
@@ -58,3 +61,20 @@ class Server:
         self.http.close()
         self.process.send_signal(sig)
         self.process.wait(timeout=30)
+
+
+@contextmanager
+def plain_server(folder: Path) -> Iterator[str]:
+    """A Valkey server with no append-only file, on a unix socket."""
+    path = folder / "plain.sock"
+    options = ["--port", "0", "--unixsocket", str(path), "--appendonly", "no", "--save", ""]
+    command = [str(server_binary()), *options, "--dir", str(folder)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not path.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        yield f"unix://{path}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -1,10 +1,7 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,12 +12,12 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from tests.cluster import valkey_cluster
+from tests.servers import plain_server
 from widget.app import create_app
 from widget.orders import api as orders_api
 from widget.orders import keys as orders_keys
 from widget.orders.rows import parse_order
 from widget.orders.store import DurabilityUnsupported, OrderStore
-from widget.platform.embedded import server_binary
 from widget.platform.settings import Settings
 from widget.platform.store import connect
 
@@ -300,23 +297,6 @@ async def test_a_store_without_append_only_file_is_refused_clearly(tmp_path: Pat
             assert await client.exists(orders_keys.order(SHOP, "A-1001"))
         finally:
             await client.aclose()
-
-
-@contextmanager
-def plain_server(folder: Path) -> Iterator[str]:
-    """A Valkey server with no append-only file, on a unix socket."""
-    socket = folder / "plain.sock"
-    options = ["--port", "0", "--unixsocket", str(socket), "--appendonly", "no", "--save", ""]
-    command = [str(server_binary()), *options, "--dir", str(folder)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while not socket.exists() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        yield f"unix://{socket}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.mark.anyio
