@@ -19,7 +19,7 @@ from billing.documents import Document, documents
 from billing.exports import file_name, to_csv, to_json
 from billing.invoice_pdf import render_pdf
 from billing.invoice_records import period_invoices
-from billing.invoice_store import finalize, run_period, void
+from billing.invoice_store import finalize, reissue, run_period, void
 from billing.invoices import Invoice
 from billing.parties import Party, set_buyer, set_seller
 from billing.period_lock import period_lock
@@ -68,6 +68,8 @@ def _summary(invoice: Invoice) -> dict[str, Any]:
         "status": invoice.status,
         "number": invoice.issue.number if invoice.issue else None,
         "credit_note": invoice.credit_note.number if invoice.credit_note else None,
+        "revision": draft.revision,
+        "replaces": draft.replaces,
         "total": str(draft.total),
         "currency": draft.currency,
     }
@@ -179,7 +181,8 @@ def finalize_command(period: Period, shops: tuple[str, ...]) -> None:
 
     async def issue(client: Any) -> list[Invoice]:
         drafts = await period_invoices(client, period, list(shops) or None)
-        return [await finalize(client, found.draft.shop, period, _now()) for found in drafts]
+        invoiced = sorted({found.draft.shop for found in drafts})
+        return [await finalize(client, shop, period, _now()) for shop in invoiced]
 
     echo_json({"invoices": [_summary(found) for found in _run(issue)]})
 
@@ -191,6 +194,15 @@ def finalize_command(period: Period, shops: tuple[str, ...]) -> None:
 def void_command(period: Period, shop: str, reason: str) -> None:
     """Cancel an issued invoice with a credit note of its full amount."""
     echo_json(_summary(_run(lambda client: void(client, shop, period, reason, _now()))))
+
+
+@invoice.command("reissue")
+@period_option
+@click.option("--shop", required=True, help="The shop whose voided invoice is replaced.")
+def reissue_command(period: Period, shop: str) -> None:
+    """Draft a corrected invoice in place of a voided one (then `finalize` gives it a new
+    number); its statistics include what arrived after the period was locked."""
+    echo_json(_summary(_run(lambda client: reissue(client, shop, period, _now()))))
 
 
 @invoice.command("export")

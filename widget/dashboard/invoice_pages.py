@@ -16,7 +16,7 @@ from billing import BillingError, Period
 from billing.documents import Document, documents
 from billing.exports import file_name, to_csv
 from billing.invoice_pdf import render_pdf
-from billing.invoice_records import find_invoice
+from billing.invoice_records import invoice_revisions
 from widget.dashboard.access import ShopView, problem, shop_page
 from widget.dashboard.rendering import SECURITY_HEADERS, page
 from widget.dashboard.uplift import recent_periods
@@ -30,8 +30,8 @@ async def _documents(request: Request, view: ShopView) -> tuple[Period, list[Doc
         period = Period.parse(request.path_params["period"])
     except BillingError:
         return None
-    invoice = await find_invoice(services(request).redis, view.shop.id, period)
-    return (period, documents([invoice])) if invoice else None
+    revisions = await invoice_revisions(services(request).redis, view.shop.id, period)
+    return (period, documents(revisions)) if revisions else None
 
 
 @shop_page("invoices")
@@ -39,8 +39,9 @@ async def invoice_list(request: Request, view: ShopView) -> Response:
     today = datetime.datetime.now(datetime.UTC).date()
     periods = recent_periods(today, HISTORY_MONTHS)
     redis = services(request).redis
-    invoices = [await find_invoice(redis, view.shop.id, period) for period in periods]
-    found = documents([invoice for invoice in invoices if invoice is not None])
+    found = []
+    for period in periods:
+        found += documents(await invoice_revisions(redis, view.shop.id, period))
     return page("invoices.html", **view.context(documents=found))
 
 
@@ -71,7 +72,12 @@ async def invoice_csv(request: Request, view: ShopView) -> Response:
 async def invoice_pdf(request: Request, view: ShopView) -> Response:
     found = await _documents(request, view)
     kind = request.query_params.get("document", "invoice")
-    document = next((doc for doc in found[1] if doc.kind == kind), None) if found else None
+    number = request.query_params.get("number")
+    # a period's last document of a kind is the one in effect; `number` names any other
+    chosen = [doc for doc in (found[1] if found else []) if doc.kind == kind]
+    if number is not None:
+        chosen = [doc for doc in chosen if doc.number == number]
+    document = chosen[-1] if chosen else None
     if document is None:
         return problem(404, "There is no such document for this period.", view.viewer)
     disposition = f'attachment; filename="{file_name(document, "pdf")}"'
