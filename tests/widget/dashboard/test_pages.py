@@ -24,6 +24,14 @@ def test_the_uplift_page_has_the_arms_the_chart_and_the_fee(web: TestClient) -> 
     assert page.headers["content-security-policy"].startswith("default-src 'none'")
     for text in ("Treatment", "Holdout", "Sample-ratio check", "<svg", "Total so far", "EUR"):
         assert text in page.text, text
+    # the fee in one sentence: what was measured and why this amount
+    assert '<p class="statement">In October 2026, ' in page.text
+
+
+def test_the_invoice_page_says_the_fee_in_one_sentence(web: TestClient) -> None:
+    log_in(web, "finance@a.example")
+    page = web.get(PAGES["invoice"]).text
+    assert '<p class="statement">In October 2026, ' in page and "visitors were measured" in page
 
 
 def test_the_integration_page_fills_in_the_site_key(web: TestClient) -> None:
