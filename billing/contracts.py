@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from billing.confidence_sequence import SequenceDesign
 from billing.currency import is_whole_minor_units, minor_unit_exponent
 from billing.errors import InvalidContract
-from billing.uplift import SampleGates
+from billing.sufficient import ExperimentStatistics
+from billing.uplift import SampleGates, UpliftReport, estimate_uplift
 
 Basis = Literal["cumulative", "lower_bound", "point"]
 
@@ -139,6 +140,15 @@ class Contract:
             return cls(**terms)
         except (KeyError, TypeError, ValueError, InvalidOperation) as error:
             raise InvalidContract("contract", f"is malformed: {error!r}") from None
+
+    def uplift(self, statistics: ExperimentStatistics) -> UpliftReport:
+        """The uplift report at the contract's confidence, holdout share and gates."""
+        return estimate_uplift(
+            statistics,
+            confidence_level=self.confidence_level,
+            holdout_share=self.holdout_share,
+            gates=self.gates,
+        )
 
     @property
     def design(self) -> SequenceDesign:

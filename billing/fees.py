@@ -45,7 +45,7 @@ from billing.evidence import ArmRow, arm_table
 from billing.inference import StatisticReason
 from billing.srm import SampleRatioCheck, check_sample_ratio
 from billing.sufficient import ExperimentStatistics, PrePeriodStatistics
-from billing.uplift import GateReason, UpliftReport, estimate_uplift, failed_gates
+from billing.uplift import GateReason, UpliftReport, failed_gates
 
 NoShareReason = Literal[GateReason, StatisticReason]
 
@@ -112,12 +112,7 @@ PeriodFee = FeeComputation | CumulativeFeeComputation
 def compute_fee(contract: Contract, statistics: ExperimentStatistics) -> FeeComputation:
     """The month's fee from the month's statistics under one contract version."""
     _check_compatible(contract, statistics)
-    uplift = estimate_uplift(
-        statistics,
-        confidence_level=contract.confidence_level,
-        holdout_share=contract.holdout_share,
-        gates=contract.gates,
-    )
+    uplift = contract.uplift(statistics)
     difference = uplift.revenue_per_visitor.absolute
     reasons: tuple[NoShareReason, ...] = uplift.failed_gates
     if difference.reason is not None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from billing.currency import minor_unit_exponent, round_half_up
-from billing.fees import CumulativeFeeComputation, FeeComputation
+from billing.fees import CumulativeFeeComputation, FeeComputation, PeriodFee
 from billing.periods import Period
 
 _REASONS = {
@@ -28,7 +28,7 @@ def reason_text(reason: str) -> str:
     return _REASONS.get(reason, reason.replace("_", " "))
 
 
-def fee_statement(fee: FeeComputation | CumulativeFeeComputation, period: Period) -> str:
+def fee_statement(fee: PeriodFee, period: Period) -> str:
     if isinstance(fee, CumulativeFeeComputation):
         return _cumulative(fee, period)
     return _monthly(fee, period)
@@ -37,11 +37,8 @@ def fee_statement(fee: FeeComputation | CumulativeFeeComputation, period: Period
 def _cumulative(fee: CumulativeFeeComputation, period: Period) -> str:
     contract = fee.contract
     money = _money_in(contract.currency)
-    treated, holdout = fee.statistics.treatment.visitors, fee.statistics.holdout.visitors
-    measured = (
-        f"From {contract.effective_from:%-d %B %Y} to the end of {period.last_day:%B %Y}, "
-        f"{treated + holdout:,} visitors were measured, {holdout:,} of them in the holdout."
-    )
+    since = f"From {contract.effective_from:%-d %B %Y} to the end of {period.last_day:%B %Y}"
+    measured = _measured(fee, since)
     if not fee.charges_share or fee.incremental_lower_bound is None or fee.share_due is None:
         return f"{measured} No revenue share is charged this month: {_reasons(fee)}."
     confidence = 1 - fee.design.alpha
@@ -64,11 +61,7 @@ def _cumulative(fee: CumulativeFeeComputation, period: Period) -> str:
 def _monthly(fee: FeeComputation, period: Period) -> str:
     contract = fee.contract
     money = _money_in(contract.currency)
-    treated, holdout = fee.statistics.treatment.visitors, fee.statistics.holdout.visitors
-    measured = (
-        f"In {period.first_day:%B %Y}, {treated + holdout:,} visitors were measured, "
-        f"{holdout:,} of them in the holdout."
-    )
+    measured = _measured(fee, f"In {period.first_day:%B %Y}")
     if not fee.charges_share or fee.incremental_revenue is None:
         return f"{measured} No revenue share is charged: {_reasons(fee)}."
     if contract.basis == "point":
@@ -88,11 +81,18 @@ def _monthly(fee: FeeComputation, period: Period) -> str:
     )
 
 
-def _reasons(fee: FeeComputation | CumulativeFeeComputation) -> str:
+def _measured(fee: PeriodFee, when: str) -> str:
+    treated, holdout = fee.statistics.treatment.visitors, fee.statistics.holdout.visitors
+    return (
+        f"{when}, {treated + holdout:,} visitors were measured, {holdout:,} of them in the holdout."
+    )
+
+
+def _reasons(fee: PeriodFee) -> str:
     return "; ".join(reason_text(reason) for reason in fee.no_share_reasons)
 
 
-def _limits(fee: FeeComputation | CumulativeFeeComputation) -> str:
+def _limits(fee: PeriodFee) -> str:
     contract = fee.contract
     if contract.fee_cap is not None and fee.share_fee == contract.fee_cap:
         return " (the contract's monthly cap)"

@@ -6,7 +6,7 @@ the summary shows exactly what the invoice bills.
 
 from __future__ import annotations
 
-from billing import ExperimentStatistics, arm_table, estimate_uplift
+from billing import ExperimentStatistics, arm_table
 from billing.currency import minor_unit_exponent
 from billing.inference import Difference
 from widget.demo.run import DemoResult
@@ -82,12 +82,7 @@ def summary_lines(result: DemoResult) -> list[str]:
     contract = invoice.draft.recompute().contract
     currency = contract.currency
     statistics = ExperimentStatistics.from_dict(invoice.draft.evidence["statistics"])
-    report = estimate_uplift(
-        statistics,
-        confidence_level=contract.confidence_level,
-        holdout_share=contract.holdout_share,
-        gates=contract.gates,
-    )
+    report = contract.uplift(statistics)
     difference = report.revenue_per_visitor.absolute
     treated, held = arm_table(statistics)
     assert invoice.issue is not None
