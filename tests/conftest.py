@@ -6,18 +6,24 @@ BASKETLIFT_TEST_REDIS_URL set, tests run against that server instead.
 
 from __future__ import annotations
 
+import datetime
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from decimal import Decimal
 from typing import Any
 
+import orjson
 import pytest
 import redis
 from starlette.testclient import TestClient
 
+from billing import keys as billing_keys
+from billing.contract_store import contract_versions
+from billing.contracts import Contract
 from engine import files
 from engine.sessions import ItemIds, NextItemCases, Sessions
 from tests.cluster import valkey_cluster
@@ -78,6 +84,8 @@ def settings(clean_store: str, tmp_path: Path) -> Settings:
         admin_token=ADMIN_TOKEN,
         rate_limit_site=10_000.0,
         rate_limit_client=10_000.0,
+        # All of TestClient's requests come from one address; the limit has tests of its own.
+        new_visitors_per_network_hour=1_000_000,
     )
 
 
@@ -89,6 +97,51 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 def admin_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+# What Chromium 156 sent with the widget's `fetch(url, {credentials: "omit"})` from a shop's
+# page, recorded from a real browser (Host and Connection left out; the page was on
+# another port of 127.0.0.1, so Sec-Fetch-Site was same-site).
+CHROMIUM_FETCH_HEADERS = {
+    "sec-ch-ua-platform": '"Linux"',
+    "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/156.0.0.0 Safari/537.36",
+    "sec-ch-ua": '"Not:A-Brand";v="8", "Chromium";v="156"',
+    "sec-ch-ua-mobile": "?0",
+    "Accept": "*/*",
+    "Origin": ORIGIN,
+    "Sec-Fetch-Site": "cross-site",
+    "Sec-Fetch-Mode": "cors",
+    "Sec-Fetch-Dest": "empty",
+    "Referer": ORIGIN + "/",
+    "Accept-Encoding": "gzip, deflate, br, zstd",
+    "Accept-Language": "en-US,en;q=0.9",
+}
+
+
+def set_holdout_share(client: TestClient, shop: str, share: float, **terms: Any) -> Contract:
+    """A contract in force this month with `share` (stored as a version is, the next one),
+    and the servers' cache of the share emptied."""
+    store = client.app.state.services.redis  # type: ignore[attr-defined]
+    versions = client.portal.call(contract_versions, store, shop)  # type: ignore[union-attr]
+    today = datetime.datetime.now(datetime.UTC).date()
+    contract = Contract(
+        **{
+            "shop": shop,
+            "version": len(versions) + 1,
+            "effective_from": today.replace(day=1),
+            "currency": "EUR",
+            "revenue_share_percent": Decimal(10),
+            "holdout_share": share,
+        }
+        | terms
+    )
+    body = orjson.dumps(contract.as_dict())
+    portal: Any = client.portal
+    portal.call(store.hset, billing_keys.contracts(shop), contract.version, body)
+    portal.call(store.sadd, billing_keys.BILLING_SHOPS, shop)
+    client.app.state.serving.holdout_shares._values.clear()  # type: ignore[attr-defined]
+    return contract
 
 
 @contextmanager

@@ -2,7 +2,8 @@
 cumulative lift day by day, and the fee so far under the contract in force.
 
 Without a contract the currency is unknown: amounts are shown with two decimals and no
-code, the holdout share is the shop's configured one and the confidence level 95%.
+code, the holdout share is the contract default (which assigns the visitors then) and the
+confidence level 95%.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from billing import (
 )
 from billing.contract_store import contract_in_force
 from billing.currency import minor_unit_exponent
+from billing.holdout import DEFAULT_HOLDOUT_SHARE
 from billing.period_lock import period_lock
 from widget.dashboard.charts import IntervalPoint
 
@@ -60,9 +62,7 @@ class UpliftFigures:
         return "" if self.contract is None else self.currency
 
 
-async def uplift_figures(
-    redis: Any, shop: str, period: Period, configured_holdout_share: float
-) -> UpliftFigures:
+async def uplift_figures(redis: Any, shop: str, period: Period) -> UpliftFigures:
     contract: Contract | None
     try:
         contract = await contract_in_force(redis, shop, period)
@@ -74,7 +74,7 @@ async def uplift_figures(
         # a pooled cap exists only once the period is locked for invoicing
         lock = await period_lock(redis, shop, period)
         cap = lock.revenue_cap_minor if lock else None
-    holdout_share = contract.holdout_share if contract else configured_holdout_share
+    holdout_share = contract.holdout_share if contract else DEFAULT_HOLDOUT_SHARE
     confidence = contract.confidence_level if contract else DEFAULT_CONFIDENCE
     gates = contract.gates if contract else SampleGates()
     days = await daily_statistics(redis, shop, period, currency, cap)

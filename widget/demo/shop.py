@@ -20,7 +20,6 @@ from tracker.errors import UnknownShop
 from tracker.shops import ShopRegistry
 from widget.dashboard import Accounts
 from widget.demo.retail import CURRENCY
-from widget.platform.shop_config import ShopConfig, save_config
 
 SHOP_ID = "demo"
 SHOP_NAME = "Online Retail (demo)"
@@ -73,7 +72,6 @@ async def create_demo_shop(
         raise DemoAlreadyThere(SHOP_ID)
     origins = (base_url, base_url.replace("127.0.0.1", "localhost"))
     issued = await registry.create(SHOP_NAME, origins, SHOP_ID)
-    await save_config(redis, SHOP_ID, ShopConfig(holdout_share=holdout_share))
     contract = demo_contract(holdout_share, today)
     await add_contract(redis, contract)
     try:
