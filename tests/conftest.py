@@ -12,8 +12,8 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import orjson
