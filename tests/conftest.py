@@ -124,17 +124,11 @@ def set_holdout_share(client: TestClient, shop: str, share: float, **terms: Any)
     and the servers' cache of the share emptied."""
     store = client.app.state.services.redis  # type: ignore[attr-defined]
     versions = client.portal.call(contract_versions, store, shop)  # type: ignore[union-attr]
-    today = datetime.datetime.now(datetime.UTC).date()
+    first = datetime.datetime.now(datetime.UTC).date().replace(day=1)
+    terms = {"currency": "EUR", "revenue_share_percent": Decimal(10)} | terms
+    version = len(versions) + 1
     contract = Contract(
-        **{
-            "shop": shop,
-            "version": len(versions) + 1,
-            "effective_from": today.replace(day=1),
-            "currency": "EUR",
-            "revenue_share_percent": Decimal(10),
-            "holdout_share": share,
-        }
-        | terms
+        shop=shop, version=version, effective_from=first, holdout_share=share, **terms
     )
     body = orjson.dumps(contract.as_dict())
     portal: Any = client.portal
