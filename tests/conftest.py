@@ -125,7 +125,7 @@ def set_holdout_share(client: TestClient, shop: str, share: float, **terms: Any)
     store = client.app.state.services.redis  # type: ignore[attr-defined]
     versions = client.portal.call(contract_versions, store, shop)  # type: ignore[union-attr]
     first = datetime.datetime.now(datetime.UTC).date().replace(day=1)
-    terms = {"currency": "EUR", "revenue_share_percent": Decimal(10)} | terms
+    terms = {"currency": "EUR", "revenue_share_percent": Decimal(10), **terms}
     version = len(versions) + 1
     contract = Contract(
         shop=shop, version=version, effective_from=first, holdout_share=share, **terms
