@@ -45,9 +45,10 @@ from billing.evidence import ArmRow, arm_table
 from billing.inference import StatisticReason
 from billing.srm import SampleRatioCheck, check_sample_ratio
 from billing.sufficient import ExperimentStatistics, PrePeriodStatistics
+from billing.traffic_quality import QualityReason, TrafficQuality, quality_reasons
 from billing.uplift import GateReason, UpliftReport, estimate_uplift, failed_gates
 
-NoShareReason = Literal[GateReason, StatisticReason]
+NoShareReason = Literal[GateReason, StatisticReason, QualityReason]
 
 
 class _Evidence:
@@ -81,6 +82,7 @@ class FeeComputation(_Evidence):
     share_fee: Decimal
     licence_fee: Decimal
     total: Decimal
+    traffic_quality: TrafficQuality | None = None
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,11 @@ class CumulativeFeeComputation(_Evidence):
     total: Decimal
 
 
-def compute_fee(contract: Contract, statistics: ExperimentStatistics) -> FeeComputation:
-    """The month's fee from the month's statistics under one contract version."""
+def compute_fee(
+    contract: Contract, statistics: ExperimentStatistics, quality: TrafficQuality | None = None
+) -> FeeComputation:
+    """The month's fee from the month's statistics under one contract version; a flagged
+    `quality` (billing.traffic_quality) bills no share."""
     _check_compatible(contract, statistics)
     uplift = estimate_uplift(
         statistics,
@@ -116,7 +121,7 @@ def compute_fee(contract: Contract, statistics: ExperimentStatistics) -> FeeComp
         gates=contract.gates,
     )
     difference = uplift.revenue_per_visitor.absolute
-    reasons: tuple[NoShareReason, ...] = uplift.failed_gates
+    reasons: tuple[NoShareReason, ...] = uplift.failed_gates + quality_reasons(quality)
     if difference.reason is not None:
         reasons += (difference.reason,)
     treated = statistics.treatment.visitors
@@ -140,6 +145,7 @@ def compute_fee(contract: Contract, statistics: ExperimentStatistics) -> FeeComp
         share_fee=share_fee,
         licence_fee=contract.monthly_licence_fee,
         total=contract.monthly_licence_fee + share_fee,
+        traffic_quality=quality,
     )
 
 

@@ -31,6 +31,7 @@ from billing.contract_store import contract_in_force
 from billing.currency import minor_unit_exponent
 from billing.holdout import DEFAULT_HOLDOUT_SHARE
 from billing.period_lock import period_lock
+from billing.traffic_quality import TrafficQuality, traffic_quality
 from widget.dashboard.charts import IntervalPoint
 
 # Without a contract the statistics need some currency for their two-decimal grid; it is
@@ -51,6 +52,7 @@ class UpliftFigures:
     cumulative: list[IntervalPoint]
     fee: FeeComputation | None
     days: int
+    quality: TrafficQuality
 
     @property
     def scale(self) -> int:
@@ -99,6 +101,9 @@ async def uplift_figures(redis: Any, shop: str, period: Period) -> UpliftFigures
     report = estimate_uplift(
         total, confidence_level=confidence, holdout_share=holdout_share, gates=gates
     )
+    quality = await traffic_quality(
+        redis, shop, period, report.sample_ratio, gates.sample_ratio_alpha
+    )
     return UpliftFigures(
         period=period,
         contract=contract,
@@ -108,8 +113,9 @@ async def uplift_figures(redis: Any, shop: str, period: Period) -> UpliftFigures
         arms=arm_table(total),
         report=report,
         cumulative=cumulative,
-        fee=compute_fee(contract, total) if contract else None,
+        fee=compute_fee(contract, total, quality) if contract else None,
         days=len(days),
+        quality=quality,
     )
 
 
@@ -131,6 +137,7 @@ _REASONS = {
     "sample_ratio_mismatch": "the arms' sizes do not match the holdout share (sample ratio)",
     "below_minimum_visitors": "an arm is below the minimum number of visitors",
     "below_minimum_converting_visitors": "an arm is below the minimum of converting visitors",
+    "traffic_quality": "the traffic-quality check flagged this period (see Traffic quality)",
 }
 
 
