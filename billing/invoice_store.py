@@ -24,6 +24,7 @@ from billing.invoices import Draft, Invoice, Issue
 from billing.parties import get_buyer, get_seller
 from billing.period_lock import lock_period
 from billing.periods import Period
+from billing.traffic_quality import traffic_quality
 
 # KEYS: the document's hash, its series' counter, [the invoice it credits]; ARGV: prefix, issue
 _ISSUE_SCRIPT = """
@@ -52,7 +53,10 @@ async def create_draft(redis: Any, shop: str, period: Period, now: datetime.date
     statistics = await period_statistics(
         redis, shop, period, contract.currency, lock.revenue_cap_minor
     )
-    draft = Draft.of_fee(compute_fee(contract, statistics), str(period), lock, now)
+    quality = await traffic_quality(
+        redis, shop, period, statistics, contract.holdout_share, contract.gates.sample_ratio_alpha
+    )
+    draft = Draft.of_fee(compute_fee(contract, statistics, quality), str(period), lock, now)
     await redis.hsetnx(keys.invoice(shop, str(period)), "draft", draft.to_json())
     return await get_invoice(redis, shop, period)
 

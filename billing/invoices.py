@@ -21,6 +21,7 @@ from billing.fees import FeeComputation, compute_fee
 from billing.parties import Party
 from billing.period_lock import PeriodLock
 from billing.sufficient import ExperimentStatistics
+from billing.traffic_quality import TrafficQuality
 
 InvoiceStatus = Literal["draft", "issued", "void"]
 DocumentKind = Literal["invoice", "credit_note"]
@@ -89,7 +90,8 @@ class Draft:
         """The fee again, from the evidence's contract and statistics alone."""
         contract = Contract.from_dict(self.evidence["contract"])
         statistics = ExperimentStatistics.from_dict(self.evidence["statistics"])
-        return compute_fee(contract, statistics)
+        quality = self.evidence.get("traffic_quality")
+        return compute_fee(contract, statistics, quality and TrafficQuality.from_dict(quality))
 
 
 @dataclass(frozen=True)

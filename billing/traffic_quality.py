@@ -27,15 +27,16 @@ from scipy import stats
 from billing.ledger import VisitorRow
 from billing.periods import Period
 from billing.recompute import seen_visitor_rows
-from billing.srm import SampleRatioCheck
-from billing.sufficient import Arm
+from billing.srm import SampleRatioCheck, check_sample_ratio
+from billing.sufficient import Arm, ExperimentStatistics
 
 QualityReason = Literal["traffic_quality"]
 
 # The share of zero-engagement visitors a shop is assumed to have at least (visitors who
-# leave before the snippet's first batch, or whose events a blocker stops): a day is
-# judged against the larger of this and what the shop's other days show.
-NORMAL_ZERO_SHARE = 0.10
+# leave before the snippet's first batch, or whose events a blocker stops while the widget
+# loads): a day is judged against the larger of this and what the shop's other days and
+# arm show, so a shop whose normal is near zero is not flagged for a handful of them.
+NORMAL_ZERO_SHARE = 0.02
 BURST_RATIO = 2.0
 
 
@@ -72,6 +73,20 @@ class TrafficQuality:
     alpha: float
     engagement: tuple[Engagement, ...] = ()
     bursts: tuple[Burst, ...] = field(default=())
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrafficQuality:
+        """From the invoice evidence's JSON form."""
+        engagement = tuple(
+            Engagement(**cell | {"day": datetime.date.fromisoformat(cell["day"])})
+            for cell in data["engagement"]
+        )
+        return cls(
+            SampleRatioCheck(**data["sample_ratio"]),
+            data["alpha"],
+            engagement,
+            tuple(Burst(**burst) for burst in data["bursts"]),
+        )
 
     @property
     def sample_ratio_mismatch(self) -> bool:
@@ -120,11 +135,20 @@ def assess_traffic(
 
 
 async def traffic_quality(
-    redis: Any, shop: str, period: Period, sample_ratio: SampleRatioCheck, alpha: float
+    redis: Any,
+    shop: str,
+    period: Period,
+    statistics: ExperimentStatistics,
+    holdout_share: float,
+    alpha: float,
 ) -> TrafficQuality:
-    """The period's verdict from the ledger's visitor rows (read once, at invoicing)."""
+    """The period's verdict from its statistics and the ledger's visitor rows (read once,
+    at invoicing or for the dashboard)."""
+    treated, held = statistics.treatment.visitors, statistics.holdout.visitors
     rows = await seen_visitor_rows(redis, shop, period)
-    return assess_traffic(sample_ratio, alpha, engagement_of(rows))
+    return assess_traffic(
+        check_sample_ratio(treated, held, holdout_share), alpha, engagement_of(rows)
+    )
 
 
 def _burst(where: str, cell: Engagement, normal: float, alpha: float) -> Burst | None:

@@ -102,7 +102,7 @@ async def uplift_figures(redis: Any, shop: str, period: Period) -> UpliftFigures
         total, confidence_level=confidence, holdout_share=holdout_share, gates=gates
     )
     quality = await traffic_quality(
-        redis, shop, period, report.sample_ratio, gates.sample_ratio_alpha
+        redis, shop, period, total, holdout_share, gates.sample_ratio_alpha
     )
     return UpliftFigures(
         period=period,

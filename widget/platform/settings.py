@@ -122,7 +122,7 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable(
         "NEW_VISITORS_PER_NETWORK_HOUR",
-        "30",
+        "20",
         _parse_int(1, 1_000_000),
         "New visitors counted per client network (IPv4 /24, IPv6 /64) and hour, per shop; "
         "beyond it a visitor is served but not counted for billing.",
@@ -156,7 +156,7 @@ class Settings:
     event_retention_days: int = 180
     rate_limit_site: float = 200.0
     rate_limit_client: float = 5.0
-    new_visitors_per_network_hour: int = 30
+    new_visitors_per_network_hour: int = 20
     exposure_lifetime_days: int = 90
     consumers: str = "in-process"
     log_level: str = "info"

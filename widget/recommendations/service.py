@@ -50,7 +50,7 @@ class ExposurePolicy:
     network (IPv4 /24, IPv6 /64) an hour; an exposure unseen for `lifetime_days` expires;
     exposure events stay in the stream `retention_days`, as the tracker's events do."""
 
-    new_per_network_hour: int = 30
+    new_per_network_hour: int = 20
     lifetime_days: int = 90
     retention_days: int = 180
 
