@@ -95,6 +95,8 @@ def start_basketlift(
         "BASKETLIFT_REDIS_URL": "",
         "BASKETLIFT_RATE_LIMIT_SITE": "1e9",
         "BASKETLIFT_RATE_LIMIT_CLIENT": "1e9",
+        # every benchmark request comes from 127.0.0.1: all of its new visitors count
+        "BASKETLIFT_NEW_VISITORS_PER_NETWORK_HOUR": "1000000",
         "BASKETLIFT_LOG_LEVEL": "warning",
         "BASKETLIFT_CONSUMERS": "separate",
     }

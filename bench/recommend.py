@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import os
 import subprocess
 import tempfile
 import time
 import uuid
 from collections import OrderedDict
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,8 @@ from bench.harness import (
     start_basketlift,
     stop_process,
 )
+from billing.contract_store import add_contract
+from billing.contracts import Contract
 from engine.files import RawSessions, read_session_lines
 from tracker.keys import event_stream
 from tracker.reader import group_backlog
@@ -134,6 +138,25 @@ def repeated_share(cases: list[list[str]], kept: int = ANSWERS_KEPT) -> float:
     return repeats / views
 
 
+async def small_holdout(data_dir: Path) -> None:
+    """A contract with a 1% holdout, so that nearly every request is served by the models."""
+    store = aioredis.Redis(unix_socket_path=str(socket_path(data_dir)))
+    try:
+        today = datetime.datetime.now(datetime.UTC).date()
+        terms = Contract(
+            shop="bench",
+            version=1,
+            effective_from=today.replace(day=1),
+            currency="EUR",
+            revenue_share_percent=Decimal(10),
+            basis="lower_bound",
+            holdout_share=0.01,
+        )
+        await add_contract(store, terms, terms.starts_at - datetime.timedelta(days=1))
+    finally:
+        await store.aclose()
+
+
 def setup_shop(base: str, data_dir: Path, train_sessions: int, visitors: int) -> dict[str, Any]:
     """Catalogue, trained models and visitors in session; returns the shop and its paths."""
     http = httpx2.Client(base_url=base, timeout=120, headers={"Origin": ORIGIN})
@@ -141,7 +164,7 @@ def setup_shop(base: str, data_dir: Path, train_sessions: int, visitors: int) ->
     shop = http.post(
         "/v1/admin/shops", json={"name": "Bench", "id": "bench", "origins": [ORIGIN]}, headers=admin
     ).json()
-    http.put("/v1/admin/shops/bench/config", json={"holdout_share": 0.01}, headers=admin)
+    asyncio.run(small_holdout(data_dir))
     train = sessions(read_session_lines(DATA / "train.txt.gz"))
     items = sorted({item for session in train for item in session})
     started = time.perf_counter()

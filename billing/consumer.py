@@ -90,7 +90,7 @@ class LedgerUpdater:
     """Applies every shop's new events and orders to the ledger, until stopped.
 
     `settle_ms`: entries younger than this wait, so that an exposure being written while
-    its visitor's event arrives is in the store when the event is judged (as the
+    its visitor's order arrives is in the store when the order is judged (as the
     recompute, run later, will see it).
     """
 
@@ -137,16 +137,13 @@ class LedgerUpdater:
 
     async def apply_events(self, shop: str, entries: Sequence[StreamEntry]) -> None:
         """Apply a batch of stream entries (already delivered to this consumer)."""
-        events = [event for entry in entries for event in entry.events if not event.bot]
         contracts = await contract_versions(self._redis, shop)
-        exposures = await exposures_of(self._redis, shop, (e.anonymous_id for e in events))
         found = [
             contribution
-            for event in events
+            for entry in entries
+            for event in entry.events
             for contribution in event_contributions(
-                event,
-                exposures[event.anonymous_id],
-                terms_at(contracts, datetime.datetime.fromisoformat(event.received_at)),
+                event, terms_at(contracts, datetime.datetime.fromisoformat(event.received_at))
             )
         ]
         # The ledger's sums do not depend on the order of entries (ledger.lua), so a

@@ -1,8 +1,12 @@
 """What one event, order or refund adds to the ledger: the stream consumer and the recompute
 both turn raw records into `Contribution`s here, so they cannot count differently.
 
-Rules: bots count for nothing. A visitor is seen on a day when they had their exposure of
-record at or before the record (intent to treat: both arms are exposed alike). An event's
+Rules: bots count for nothing. A visitor is seen (counts in the period) on a day when the
+server recorded their exposure that day (the server-only `Exposure Recorded` event the
+recommendations path appends, once a visitor a day), or when an order of record placed at
+or after their exposure names them; what a client sends (page views, clicks) adds counts
+but never makes a visitor seen, so a client cannot choose which arm's visitors count
+(intent to treat at assignment: both arms are counted alike). An event's
 day and moment are when the server received it (`received_at`: the clock of exposures,
 not the browser's); an order's are its `placed_at`; a refund counts against its order's
 day. Client-side `Order Completed` events are no revenue: they only feed the cross-check
@@ -23,7 +27,7 @@ from billing.contracts import Contract
 from billing.currency import minor_unit_exponent, round_half_up
 from billing.errors import UnsupportedCurrency
 from billing.periods import billing_day
-from tracker.schema import Event
+from tracker.schema import EXPOSURE_RECORDED, Event
 
 ContributionKind = Literal["visit", "order", "refund", "client_order"]
 
@@ -126,10 +130,9 @@ def to_minor_units(amount: Decimal, currency: str) -> int:
     return int(round_half_up(amount, currency).scaleb(minor_unit_exponent(currency)))
 
 
-def event_contributions(
-    event: Event, exposed_at: datetime.datetime | None, terms: BillingTerms
-) -> tuple[Contribution, ...]:
-    """A visit (seen and/or counts) and, for `Order Completed`, a client-side order."""
+def event_contributions(event: Event, terms: BillingTerms) -> tuple[Contribution, ...]:
+    """A visit (seen, for the server's exposure event, or counts) and, for `Order
+    Completed`, a client-side order."""
     if event.bot:
         return ()
     at = datetime.datetime.fromisoformat(event.received_at)
@@ -137,14 +140,15 @@ def event_contributions(
     found: list[Contribution] = []
     page_views = int(event.type in PAGE_VIEW_TYPES)
     clicks = int(event.type in CLICK_TYPES)
-    if page_views or clicks or _seen(exposed_at, at):
+    exposed = event.type == EXPOSURE_RECORDED
+    if page_views or clicks or exposed:
         found.append(
             Contribution(
                 "visit",
                 event.anonymous_id,
                 day,
                 f"event:{event.event_id}",
-                exposed=_seen(exposed_at, at),
+                exposed=exposed,
                 page_views=page_views,
                 recommendation_clicks=clicks,
             )

@@ -45,9 +45,10 @@ from billing.evidence import ArmRow, arm_table
 from billing.inference import StatisticReason
 from billing.srm import SampleRatioCheck, check_sample_ratio
 from billing.sufficient import ExperimentStatistics, PrePeriodStatistics
+from billing.traffic_quality import QualityReason, TrafficQuality, quality_reasons
 from billing.uplift import GateReason, UpliftReport, failed_gates
 
-NoShareReason = Literal[GateReason, StatisticReason]
+NoShareReason = Literal[GateReason, StatisticReason, QualityReason]
 
 
 class _Evidence:
@@ -81,6 +82,7 @@ class FeeComputation(_Evidence):
     share_fee: Decimal
     licence_fee: Decimal
     total: Decimal
+    traffic_quality: TrafficQuality | None = None
 
 
 @dataclass(frozen=True)
@@ -104,17 +106,21 @@ class CumulativeFeeComputation(_Evidence):
     share_fee: Decimal
     licence_fee: Decimal
     total: Decimal
+    traffic_quality: TrafficQuality | None = None
 
 
 PeriodFee = FeeComputation | CumulativeFeeComputation
 
 
-def compute_fee(contract: Contract, statistics: ExperimentStatistics) -> FeeComputation:
-    """The month's fee from the month's statistics under one contract version."""
+def compute_fee(
+    contract: Contract, statistics: ExperimentStatistics, quality: TrafficQuality | None = None
+) -> FeeComputation:
+    """The month's fee from the month's statistics under one contract version; a flagged
+    `quality` (billing.traffic_quality) bills no share."""
     _check_compatible(contract, statistics)
     uplift = contract.uplift(statistics)
     difference = uplift.revenue_per_visitor.absolute
-    reasons: tuple[NoShareReason, ...] = uplift.failed_gates
+    reasons: tuple[NoShareReason, ...] = uplift.failed_gates + quality_reasons(quality)
     if difference.reason is not None:
         reasons += (difference.reason,)
     treated = statistics.treatment.visitors
@@ -138,6 +144,7 @@ def compute_fee(contract: Contract, statistics: ExperimentStatistics) -> FeeComp
         share_fee=share_fee,
         licence_fee=contract.monthly_licence_fee,
         total=contract.monthly_licence_fee + share_fee,
+        traffic_quality=quality,
     )
 
 
@@ -147,6 +154,8 @@ def compute_cumulative_fee(
     billed_before: Decimal,
     design: SequenceDesign,
     pre_period: PrePeriodStatistics | None = None,
+    *,
+    quality: TrafficQuality | None = None,
 ) -> CumulativeFeeComputation:
     """This month's fee from the sums since the contract started and the share billed before.
 
@@ -161,6 +170,7 @@ def compute_cumulative_fee(
     )
     bound = cumulative_bound(statistics, design, pre_period)
     reasons: tuple[NoShareReason, ...] = failed_gates(statistics, sample_ratio, contract.gates)
+    reasons += quality_reasons(quality)
     if bound.reason is not None:
         reasons += (bound.reason,)
     lower = due = None
@@ -183,6 +193,7 @@ def compute_cumulative_fee(
         share_fee=share_fee,
         licence_fee=contract.monthly_licence_fee,
         total=contract.monthly_licence_fee + share_fee,
+        traffic_quality=quality,
     )
 
 

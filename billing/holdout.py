@@ -1,20 +1,38 @@
-"""Holdout assignment by a keyed hash, and the exposure of record (the first, ever).
+"""Holdout assignment by a keyed hash, and the exposure of record.
 
 The arm is a pure function of the store's secret, the shop and the visitor, so every
-process agrees without coordination; the exposure hash then fixes it for good, so a later
-change of the holdout share never moves a visitor who was already counted.
+process agrees without coordination; the exposure hash then fixes it for as long as the
+visitor keeps coming back, so a later change of the holdout share never moves a visitor
+who was already counted. An exposure unseen for the lifetime the server is configured
+with expires (widget/recommendations/visitor.lua); the visitor, back later, is assigned
+again by the same keyed hash.
+
+A visitor counts for billing from the server's record of their exposure, once a day
+(`exposure_event`, appended to the shop's event stream), never from what a client sends.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
+import os
+import uuid
 from typing import Any
 
 import orjson
 
 from billing import keys
+from billing.contract_store import contract_in_force
+from billing.contracts import Contract
+from billing.errors import NoContractInForce
+from billing.periods import Period
 from billing.sufficient import Arm
+from tracker.schema import EXPOSURE_RECORDED, format_timestamp
+
+DEFAULT_HOLDOUT_SHARE = float(
+    next(field.default for field in dataclasses.fields(Contract) if field.name == "holdout_share")  # type: ignore[arg-type]
+)
 
 _SHA256_BLOCK = 64
 _INNER_PAD = bytes(byte ^ 0x36 for byte in range(256))
@@ -58,13 +76,44 @@ def exposure_record(arm: Arm, at: datetime.datetime) -> bytes:
     return orjson.dumps({"arm": arm, "at": at})
 
 
+def exposure_event(shop: str, anonymous_id: str, session_id: str, at: datetime.datetime) -> bytes:
+    """The stream's record of a visitor seen by the server: an event of the server-only type
+    `Exposure Recorded`, in the stream's event form (tracker.schema.Event); the arm is the
+    exposure hash's."""
+    moment = format_timestamp(at)
+    return orjson.dumps(
+        {
+            "event_id": str(uuid.UUID(bytes=os.urandom(16), version=4)),
+            "type": EXPOSURE_RECORDED,
+            "shop": shop,
+            "anonymous_id": anonymous_id,
+            "session_id": session_id,
+            "timestamp": moment,
+            "received_at": moment,
+            "properties": {},
+            "context": {"source": "server"},
+            "bot": False,
+        }
+    )
+
+
+async def holdout_share_in_force(redis: Any, shop: str, day: datetime.date) -> float:
+    """The holdout share that assigns the shop's visitors on `day`: the contract's in force,
+    the contract default when the shop has none."""
+    try:
+        contract = await contract_in_force(redis, shop, Period.of(day))
+    except NoContractInForce:
+        return DEFAULT_HOLDOUT_SHARE
+    return contract.holdout_share
+
+
 async def record_exposure(
     redis: Any, shop: str, anonymous_id: str, arm: Arm, at: datetime.datetime
 ) -> Arm:
     """Record the visitor's first exposure; returns the arm of record (the first one wins).
 
-    The recommendations path does the same in its one call per request
-    (widget/recommendations/visitor.lua).
+    The recommendations path does the same in its one call per request, and also appends
+    the day's `exposure_event` (widget/recommendations/visitor.lua).
     """
     key = keys.exposures(shop)
     async with redis.pipeline(transaction=False) as pipe:

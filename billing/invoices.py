@@ -29,6 +29,7 @@ from billing.period_lock import PeriodLock
 from billing.periods import Period
 from billing.statement import fee_statement, reason_text
 from billing.sufficient import ExperimentStatistics
+from billing.traffic_quality import TrafficQuality
 
 InvoiceStatus = Literal["draft", "issued", "void"]
 DocumentKind = Literal["invoice", "credit_note"]
@@ -114,10 +115,14 @@ class Draft:
         cumulative basis the share billed before)."""
         contract = Contract.from_dict(self.evidence["contract"])
         statistics = ExperimentStatistics.from_dict(self.evidence["statistics"])
+        stored = self.evidence.get("traffic_quality")
+        quality = TrafficQuality.from_dict(stored) if stored else None
         if contract.basis == "cumulative":
             billed_before = Decimal(self.evidence["billed_before"])
-            return compute_cumulative_fee(contract, statistics, billed_before, contract.design)
-        return compute_fee(contract, statistics)
+            return compute_cumulative_fee(
+                contract, statistics, billed_before, contract.design, quality=quality
+            )
+        return compute_fee(contract, statistics, quality)
 
 
 @dataclass(frozen=True)

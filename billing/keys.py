@@ -19,6 +19,21 @@ def exposures(shop: str) -> str:
     return shop_key(shop, "exposures")
 
 
+def exposures_last_seen(shop: str) -> str:
+    """Sorted set anonymous id -> last day seen (ms): exposures unseen for long expire."""
+    return shop_key(shop, "exposures:last-seen")
+
+
+def exposed_on(shop: str, day: str) -> str:
+    """Set of the visitors whose exposure was recorded on `day` (YYYYMMDD, UTC)."""
+    return shop_key(shop, f"exposures:day:{day}")
+
+
+def new_exposures(shop: str, network: str, hour: str) -> str:
+    """Counter of new visitors from one client network in `hour` (YYYYMMDDHH, UTC)."""
+    return shop_key(shop, f"exposures:new:{network}:{hour}")
+
+
 def contracts(shop: str) -> str:
     """Hash version -> contract JSON; a version is written once."""
     return shop_key(shop, _PREFIX + "contracts")

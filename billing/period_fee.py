@@ -6,7 +6,9 @@ cumulative basis prices it from every period since the contract version took eff
 under the version's one cap), less the share billed before under the version: the share of
 each earlier period's invoice in effect that was issued and not voided. Earlier periods must
 be invoiced first (issued, or voided with nothing in their place), so no share is ever
-counted twice or missed: `EarlierPeriodOpen` says which one is not.
+counted twice or missed: `EarlierPeriodOpen` says which one is not. Each month's traffic is
+checked (`billing.traffic_quality`): a flagged month bills no share, and its visitors stay
+out of the cumulative sums of later months too.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from billing.invoice_records import find_invoice
 from billing.invoices import Invoice
 from billing.periods import Period
 from billing.sufficient import ExperimentStatistics
+from billing.traffic_quality import TrafficQuality, traffic_quality
 
 
 async def period_fee(
@@ -31,27 +34,39 @@ async def period_fee(
     revenue_cap_minor: int | None,
     *,
     preview: bool = False,
+    quality: TrafficQuality | None = None,
 ) -> PeriodFee:
     """The period's fee; `revenue_cap_minor` is the period's lock's (monthly bases).
 
     A `preview` (the dashboard's month so far) does not stop at an earlier period still
-    open: its draft counts as billed, and a period not yet run as nothing billed.
+    open: its draft counts as billed, and a period not yet run as nothing billed. `quality`
+    is the month's traffic verdict when the caller has it already.
     """
+    cap = revenue_cap_minor if contract.basis != "cumulative" else contract.revenue_cap_minor
+    month = await period_statistics(redis, contract.shop, period, contract.currency, cap)
+    if quality is None:
+        quality = await traffic_quality(
+            redis,
+            contract.shop,
+            period,
+            month,
+            contract.holdout_share,
+            contract.gates.sample_ratio_alpha,
+        )
     if contract.basis != "cumulative":
-        statistics = await period_statistics(
-            redis, contract.shop, period, contract.currency, revenue_cap_minor
-        )
-        return compute_fee(contract, statistics)
-    statistics = ExperimentStatistics(contract.currency, contract.revenue_cap_minor)
+        return compute_fee(contract, month, quality)
+    statistics = ExperimentStatistics(contract.currency, cap)
     billed_before = Decimal(0)
-    for earlier in contract_periods(contract, period):
-        statistics += await period_statistics(
-            redis, contract.shop, earlier, contract.currency, contract.revenue_cap_minor
-        )
-        if earlier != period:
-            invoice = await find_invoice(redis, contract.shop, earlier)
-            billed_before += _billed_share(invoice, earlier, preview)
-    return compute_cumulative_fee(contract, statistics, billed_before, contract.design)
+    for earlier in contract_periods(contract, period)[:-1]:
+        invoice = await find_invoice(redis, contract.shop, earlier)
+        billed_before += _billed_share(invoice, earlier, preview)
+        if invoice is not None and _flagged(invoice):
+            continue  # a month whose traffic was flagged counts for nothing, then or later
+        statistics += await period_statistics(redis, contract.shop, earlier, contract.currency, cap)
+    statistics += month
+    return compute_cumulative_fee(
+        contract, statistics, billed_before, contract.design, quality=quality
+    )
 
 
 def contract_periods(contract: Contract, last: Period) -> list[Period]:
@@ -60,6 +75,11 @@ def contract_periods(contract: Contract, last: Period) -> list[Period]:
     while periods[-1] < last:
         periods.append(periods[-1].next())
     return periods
+
+
+def _flagged(invoice: Invoice) -> bool:
+    stored = invoice.draft.evidence.get("traffic_quality")
+    return stored is not None and TrafficQuality.from_dict(stored).flagged
 
 
 def _billed_share(invoice: Invoice | None, period: Period, preview: bool) -> Decimal:

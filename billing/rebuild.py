@@ -136,12 +136,9 @@ async def period_contributions(
     async for entry in read_range(redis, shop, start - _MARGIN, end + _MARGIN):
         if cutoff_ms is not None and int(entry.id.split("-")[0]) > cutoff_ms:
             continue
-        events = [event for event in entry.events if not event.bot]
-        exposed = await exposures_of(redis, shop, (event.anonymous_id for event in events))
-        for event in events:
+        for event in entry.events:
             at = datetime.datetime.fromisoformat(event.received_at)
-            terms = terms_at(contracts, at)
-            found += event_contributions(event, exposed[event.anonymous_id], terms)
+            found += event_contributions(event, terms_at(contracts, at))
     orders: dict[str, OrderOfRecord] = {}
     # Orders arrive whenever a shop sends them, so the whole log is read.
     async for logged in read_order_log(redis, order_log.log(shop)):

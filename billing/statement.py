@@ -20,6 +20,7 @@ _REASONS = {
     "sample_ratio_mismatch": "the arms' sizes do not match the holdout share (sample ratio)",
     "below_minimum_visitors": "an arm is below the minimum number of visitors",
     "below_minimum_converting_visitors": "an arm is below the minimum of converting visitors",
+    "traffic_quality": "the traffic-quality check flagged this period (see Traffic quality)",
 }
 
 

@@ -6,11 +6,13 @@ BASKETLIFT_TEST_REDIS_URL set, tests run against that server instead.
 
 from __future__ import annotations
 
+import datetime
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,8 @@ import pytest
 import redis
 from starlette.testclient import TestClient
 
+from billing.contract_store import add_contract, contract_versions
+from billing.contracts import Contract
 from engine import files
 from engine.sessions import ItemIds, NextItemCases, Sessions
 from tests.cluster import valkey_cluster
@@ -78,6 +82,8 @@ def settings(clean_store: str, tmp_path: Path) -> Settings:
         admin_token=ADMIN_TOKEN,
         rate_limit_site=10_000.0,
         rate_limit_client=10_000.0,
+        # All of TestClient's requests come from one address; the limit has tests of its own.
+        new_visitors_per_network_hour=1_000_000,
     )
 
 
@@ -89,6 +95,51 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 def admin_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+# What Chromium 156 sent with the widget's `fetch(url, {credentials: "omit"})` from a shop's
+# page, recorded from a real browser (Host and Connection left out; the page was on
+# another port of 127.0.0.1, so Sec-Fetch-Site was same-site).
+CHROMIUM_FETCH_HEADERS = {
+    "sec-ch-ua-platform": '"Linux"',
+    "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/156.0.0.0 Safari/537.36",
+    "sec-ch-ua": '"Not:A-Brand";v="8", "Chromium";v="156"',
+    "sec-ch-ua-mobile": "?0",
+    "Accept": "*/*",
+    "Origin": ORIGIN,
+    "Sec-Fetch-Site": "cross-site",
+    "Sec-Fetch-Mode": "cors",
+    "Sec-Fetch-Dest": "empty",
+    "Referer": ORIGIN + "/",
+    "Accept-Encoding": "gzip, deflate, br, zstd",
+    "Accept-Language": "en-US,en;q=0.9",
+}
+
+
+def set_holdout_share(client: TestClient, shop: str, share: float, **extra: Any) -> Contract:
+    """A contract in force this month with `share` (the shop's next version, signed before
+    the month began), and the servers' cache of the share emptied."""
+    store = client.app.state.services.redis  # type: ignore[attr-defined]
+    portal: Any = client.portal
+    versions = portal.call(contract_versions, store, shop)
+    first = datetime.datetime.now(datetime.UTC).date().replace(day=1)
+    terms: dict[str, Any] = {
+        "currency": "EUR",
+        "revenue_share_percent": Decimal(10),
+        "basis": "lower_bound",
+    }
+    terms |= extra
+    contract = Contract(
+        shop=shop,
+        version=len(versions) + 1,
+        effective_from=first,
+        holdout_share=share,
+        **terms,
+    )
+    portal.call(add_contract, store, contract, contract.starts_at - datetime.timedelta(days=1))
+    client.app.state.serving.holdout_shares._values.clear()  # type: ignore[attr-defined]
+    return contract
 
 
 @contextmanager

@@ -12,6 +12,7 @@ TrackerError
     ├── PayloadTooLarge         413
     ├── UnsupportedContentType  415
     ├── TooManyEvents           422
+    ├── ServerOnlyEvent         422  (a type only the server records, e.g. Exposure Recorded)
     ├── RateLimited             429  (`retry_after` seconds)
     └── StoreUnavailable        503
 """
@@ -78,6 +79,10 @@ class UnsupportedContentType(BatchError):
 
 
 class TooManyEvents(BatchError):
+    status = 422
+
+
+class ServerOnlyEvent(BatchError):
     status = 422
 
 

@@ -26,12 +26,13 @@ from tracker.errors import (
     OriginNotAllowed,
     PayloadTooLarge,
     RateLimited,
+    ServerOnlyEvent,
     StoreUnavailable,
     TooManyEvents,
     UnknownSiteKey,
 )
 from tracker.pipelined_script import PipelinedScript
-from tracker.schema import InvalidEvent, format_timestamp, validate_event
+from tracker.schema import SERVER_EVENT_TYPES, InvalidEvent, format_timestamp, validate_event
 
 DEDUPLICATION_DAYS = 7
 _SCRIPT = files("tracker").joinpath("ingest.lua").read_text()
@@ -89,6 +90,7 @@ class EventIngestor:
         # No event can be over the limit when the whole body is not.
         if not 0 < batch.body_bytes <= MAX_EVENT_BYTES:
             _check_event_sizes(batch.events)
+        _refuse_server_events(batch.events)
         received = now or datetime.now(UTC)
         received_at = format_timestamp(received)
         event_ids: list[str] = []
@@ -165,6 +167,15 @@ def _check_event_sizes(events: list[Any]) -> None:
             raise PayloadTooLarge(
                 f"event {index} has {size} bytes; at most {MAX_EVENT_BYTES}",
                 field=f"events[{index}]",
+            )
+
+
+def _refuse_server_events(events: list[Any]) -> None:
+    for index, raw in enumerate(events):
+        if isinstance(raw, dict) and raw.get("type") in SERVER_EVENT_TYPES:
+            raise ServerOnlyEvent(
+                f"{raw['type']!r} events are recorded by the server only, never sent by a client",
+                field=f"events[{index}].type",
             )
 
 

@@ -28,6 +28,10 @@ EventType = Literal[
     "Recommendation Clicked",
 ]
 EVENT_TYPES: frozenset[str] = frozenset(EventType.__args__)  # type: ignore[attr-defined]
+# Appended by the server when it records a visitor's exposure (once a visitor a day): the
+# visitor counts in billing from it. A batch from a client that holds one is refused.
+EXPOSURE_RECORDED = "Exposure Recorded"
+SERVER_EVENT_TYPES = frozenset((EXPOSURE_RECORDED,))
 
 _REQUIRED_PROPERTIES: dict[str, tuple[str, ...]] = {
     "Product Viewed": ("product_id",),

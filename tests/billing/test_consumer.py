@@ -14,7 +14,7 @@ from billing.order_log import order_log_reader
 from billing.period_lock import lock_period
 from billing.rebuild import rebuild_period
 from billing.sufficient import ArmStatistics
-from tests.billing.traffic import EXPECTED, send, shop_traffic, today, views
+from tests.billing.traffic import ENTRIES, EXPECTED, send, shop_traffic, today, views
 from tracker import keys as tracker_keys
 from tracker.reader import StreamReader
 from widget.invoices.ledger import ORDER_LOG, ledger_updater
@@ -53,7 +53,7 @@ async def test_per_arm_statistics_from_real_traffic(
     client: TestClient, shop: dict[str, Any], store: Any
 ) -> None:
     shop_traffic(client, shop)
-    assert await updater(store, "a").run_once() == 16
+    assert await updater(store, "a").run_once() == ENTRIES
     assert await arms(store) == EXPECTED
     assert list((await client_orders_per_day(store, SHOP, today())).values()) == [2]
     assert await updater(store, "a").run_once() == 0
@@ -72,7 +72,7 @@ async def test_a_restart_with_pending_entries_counts_nothing_twice(
     dead = updater(store, "dead")
     await dead.apply_events(SHOP, delivered[: len(delivered) // 2])
     await dead.apply_orders(SHOP, logged)
-    assert await updater(store, "b").run_once() == len(delivered) + len(logged) == 16
+    assert await updater(store, "b").run_once() == len(delivered) + len(logged) == ENTRIES
     assert await arms(store) == EXPECTED
     assert (await store.xpending(tracker_keys.event_stream(SHOP), GROUP))["pending"] == 0
 

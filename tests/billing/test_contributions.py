@@ -19,7 +19,7 @@ from billing.contributions import (
     to_minor_units,
 )
 from tests.billing.samples import contract
-from tracker.schema import Event
+from tracker.schema import EXPOSURE_RECORDED, Event
 
 AT = datetime.datetime(2026, 11, 23, 10, 35, 0, 123000, tzinfo=datetime.UTC)
 EUR = BillingTerms("UTC", "EUR")
@@ -38,17 +38,16 @@ def exposed(at: datetime.datetime) -> datetime.datetime | None:
     return exposure_time(orjson.dumps({"arm": "treatment", "at": at.isoformat()}))
 
 
-def test_a_view_is_seen_only_after_the_exposure_to_the_millisecond() -> None:
-    same_millisecond = exposed(AT + datetime.timedelta(microseconds=900))
-    [visit] = event_contributions(event(), same_millisecond, EUR)
-    assert visit.exposed and visit.page_views == 1 and visit.entry_id == "event:e1"
-    later = exposed(AT + datetime.timedelta(milliseconds=1))
-    assert not event_contributions(event(), later, EUR)[0].exposed
+def test_only_the_servers_exposure_event_makes_a_visitor_seen() -> None:
+    [visit] = event_contributions(event(), EUR)
+    assert not visit.exposed and visit.page_views == 1 and visit.entry_id == "event:e1"
+    [seen] = event_contributions(event(EXPOSURE_RECORDED), EUR)
+    assert seen.exposed and not seen.counts and seen.day == AT.date()
 
 
 def test_bots_count_for_nothing_and_client_orders_are_no_revenue() -> None:
-    assert event_contributions(event(bot=True), exposed(AT), EUR) == ()
-    found = event_contributions(event("Order Completed", order_id=7, products=[]), None, EUR)
+    assert event_contributions(event(bot=True), EUR) == ()
+    found = event_contributions(event("Order Completed", order_id=7, products=[]), EUR)
     assert [(c.kind, c.order_id, c.amount_minor) for c in found] == [("client_order", "7", 0)]
 
 
@@ -60,7 +59,7 @@ def test_days_follow_the_contract_in_effect() -> None:
     versions = [contract(), contract(version=2, **kiritimati)]
     terms = terms_at(versions, AT)
     assert terms == BillingTerms("Pacific/Kiritimati", "EUR")
-    assert event_contributions(event(), None, terms)[0].day == datetime.date(2026, 11, 24)
+    assert event_contributions(event(), terms)[0].day == datetime.date(2026, 11, 24)
     assert terms_at(versions[:1], AT - datetime.timedelta(days=60)) == BillingTerms()
 
 

@@ -1,28 +1,37 @@
 """Real traffic of one shop through the HTTP API, for the billing consumer's tests.
 
-Six exposed visitors (three per arm, picked by the arm the API gives them at a 50%
-holdout), a visitor seen only before their exposure, a bot, client-side orders and
-orders of record with a refund. What the ledger must hold is `EXPECTED`.
+Visitors exposed until each arm has three with events (picked by the arm the API gives
+them at a 50% holdout; the others exposed on the way count too, with no events), a visitor
+whose views came before their exposure, a bot, a visitor never exposed, client-side orders
+and orders of record with a refund. What the ledger must hold is `EXPECTED`, from
+`ENTRIES` stream and order log entries (the server's exposure events among them).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from starlette.testclient import TestClient
 
 from billing.periods import Period
-from tests.conftest import ORIGIN, SHARED_DATA, admin_headers, make_event
+from tests.conftest import (
+    CHROMIUM_FETCH_HEADERS,
+    ORIGIN,
+    SHARED_DATA,
+    make_event,
+    set_holdout_share,
+)
 
 # (arm, visitors, converting, orders, net revenue, its squares, page views, clicks)
+# Treatment: the three roles, two visitors exposed on the way and "late" (with 2 views).
 EXPECTED = {
-    "treatment": (3, 2, 3, 20000, 4999**2 + 15001**2, 6, 2),
+    "treatment": (6, 2, 3, 20000, 4999**2 + 15001**2, 8, 2),
     "holdout": (3, 1, 1, 4550, 4550**2, 4, 0),
 }
+ENTRIES = 25
 ROLES = ("t1", "t2", "t3", "h1", "h2", "h3")
 
 
@@ -44,7 +53,7 @@ def now_text() -> str:
 def expose(client: TestClient, shop: dict[str, Any], visitor: str) -> str:
     query = {"site_key": shop["site_key"], "anonymous_id": visitor, "session_id": visitor}
     response = client.get(
-        "/v1/recommendations", params=query | {"placement": "home"}, headers={"Origin": ORIGIN}
+        "/v1/recommendations", params=query | {"placement": "home"}, headers=CHROMIUM_FETCH_HEADERS
     )
     assert response.status_code == 200, response.text
     arm: str = response.json()["arm"]
@@ -101,21 +110,21 @@ def _secret(shop: dict[str, Any]) -> dict[str, str]:
 
 
 def assign_roles(client: TestClient, shop: dict[str, Any]) -> dict[str, str]:
-    """Visitors exposed at a 50% holdout until each arm has three: role -> visitor."""
-    response = client.put(
-        f"/v1/admin/shops/{shop['id']}/config", json={"holdout_share": 0.5}, headers=admin_headers()
-    )
-    assert response.status_code == 200, response.text
+    """Visitors exposed at a 50% holdout until each arm has three: role -> visitor (the same
+    ones on every run, as the tests' holdout secret is fixed)."""
+    set_holdout_share(client, shop["id"], 0.5)
     by_arm: dict[str, list[str]] = {"treatment": [], "holdout": []}
-    while min(len(found) for found in by_arm.values()) < 3:
-        visitor = f"v-{uuid.uuid4().hex[:8]}"
+    for index in itertools.count():
+        if min(len(found) for found in by_arm.values()) >= 3:
+            break
+        visitor = f"v-{index}"
         by_arm[expose(client, shop, visitor)].append(visitor)
     return dict(zip(ROLES, by_arm["treatment"][:3] + by_arm["holdout"][:3], strict=True))
 
 
 def shop_traffic(client: TestClient, shop: dict[str, Any]) -> dict[str, str]:
     """All of the shop's traffic; the roles' visitors."""
-    send(client, shop, "late", *views(2))  # seen before their exposure only: not counted
+    send(client, shop, "late", *views(2))  # counted from the exposure, with these views
     expose(client, shop, "late")
     roles = assign_roles(client, shop)
     send(client, shop, roles["t1"], *views(3), click(), client_order("o-t1"))

@@ -121,7 +121,8 @@ async def remove_origin(request: Request) -> Response:
 
 @admin_only
 async def show_config(request: Request) -> Response:
-    """The shop's widget configuration: holdout share and placements with their rules."""
+    """The shop's widget configuration: placements with their rules (the holdout share is
+    the contract's)."""
     found = services(request)
     shop = await found.shops.get(request.path_params["shop"])
     return FastJSONResponse((await load_config(found.redis, shop.id)).as_dict())
@@ -190,7 +191,6 @@ _RULES = {
 _CONFIG = {
     "type": "object",
     "properties": {
-        "holdout_share": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
         "placements": {
             "type": "object",
             "additionalProperties": {

@@ -30,7 +30,6 @@ from widget.dashboard.uplift import difference_rows, recent_periods, uplift_figu
 from widget.integration import WINDOW, observe, run_checks
 from widget.placements import ATTRIBUTION_WINDOW, money, placement_figures
 from widget.platform.services import services
-from widget.platform.shop_config import load_config
 from widget.recommendations import serving
 from widget.snippet import STATIC_DIR, SnippetFiles
 
@@ -46,8 +45,7 @@ async def uplift(request: Request, view: ShopView) -> Response:
         period = Period.parse(request.query_params.get("period") or str(Period.of(today)))
     except BillingError:
         period = Period.of(today)
-    config = await load_config(redis, view.shop.id)
-    figures = await uplift_figures(redis, view.shop.id, period, config.holdout_share)
+    figures = await uplift_figures(redis, view.shop.id, period)
     head = await serving(request).heads.get(view.shop.id)
     placements = await placement_figures(redis, view.shop.id, period, head)
     unit = f" ({figures.currency_label})" if figures.currency_label else ""

@@ -2,7 +2,8 @@
 cumulative lift day by day, and the fee so far under the contract in force.
 
 Without a contract the currency is unknown: amounts are shown with two decimals and no
-code, the holdout share is the shop's configured one and the confidence level 95%.
+code, the holdout share is the contract default (which assigns the visitors then) and the
+confidence level 95%.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ from billing import (
 from billing.contract_store import contract_in_force
 from billing.currency import minor_unit_exponent
 from billing.fees import PeriodFee
+from billing.holdout import DEFAULT_HOLDOUT_SHARE
 from billing.period_fee import period_fee
 from billing.period_lock import period_lock
 from billing.statement import fee_statement, reason_text
+from billing.traffic_quality import TrafficQuality, traffic_quality
 from widget.dashboard.charts import IntervalPoint
 
 # Without a contract the statistics need some currency for their two-decimal grid; it is
@@ -50,6 +53,7 @@ class UpliftFigures:
     cumulative: list[IntervalPoint]
     fee: PeriodFee | None
     days: int
+    quality: TrafficQuality
 
     @property
     def fee_statement(self) -> str | None:
@@ -65,9 +69,7 @@ class UpliftFigures:
         return "" if self.contract is None else self.currency
 
 
-async def uplift_figures(
-    redis: Any, shop: str, period: Period, configured_holdout_share: float
-) -> UpliftFigures:
+async def uplift_figures(redis: Any, shop: str, period: Period) -> UpliftFigures:
     contract: Contract | None
     try:
         contract = await contract_in_force(redis, shop, period)
@@ -79,7 +81,7 @@ async def uplift_figures(
         # a pooled cap exists only once the period is locked for invoicing
         lock = await period_lock(redis, shop, period)
         cap = lock.revenue_cap_minor if lock else None
-    holdout_share = contract.holdout_share if contract else configured_holdout_share
+    holdout_share = contract.holdout_share if contract else DEFAULT_HOLDOUT_SHARE
     confidence = contract.confidence_level if contract else DEFAULT_CONFIDENCE
     gates = contract.gates if contract else SampleGates()
     days = await daily_statistics(redis, shop, period, currency, cap)
@@ -104,6 +106,12 @@ async def uplift_figures(
     report = estimate_uplift(
         total, confidence_level=confidence, holdout_share=holdout_share, gates=gates
     )
+    quality = await traffic_quality(
+        redis, shop, period, total, holdout_share, gates.sample_ratio_alpha
+    )
+    fee = None
+    if contract is not None:
+        fee = await period_fee(redis, contract, period, cap, preview=True, quality=quality)
     return UpliftFigures(
         period=period,
         contract=contract,
@@ -113,8 +121,9 @@ async def uplift_figures(
         arms=arm_table(total),
         report=report,
         cumulative=cumulative,
-        fee=await period_fee(redis, contract, period, cap, preview=True) if contract else None,
+        fee=fee,
         days=len(days),
+        quality=quality,
     )
 
 

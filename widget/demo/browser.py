@@ -36,7 +36,8 @@ def browser_client(base_url: str) -> httpx2.AsyncClient:
     return httpx2.AsyncClient(
         base_url=base_url,
         timeout=30,
-        headers={"User-Agent": USER_AGENT},
+        # and the Accept-Language a browser's fetch always sends, or no exposure is recorded
+        headers={"User-Agent": USER_AGENT, "Accept-Language": "en-GB,en;q=0.9"},
         limits=httpx2.Limits(max_connections=1, max_keepalive_connections=1),
     )
 

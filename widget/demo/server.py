@@ -68,6 +68,8 @@ class DemoServer:
             "BASKETLIFT_CONSUMERS": "in-process",
             "BASKETLIFT_RATE_LIMIT_SITE": "1e9",
             "BASKETLIFT_RATE_LIMIT_CLIENT": "1e9",
+            # every simulated shopper comes from this machine: all of them count
+            "BASKETLIFT_NEW_VISITORS_PER_NETWORK_HOUR": "1000000",
             "BASKETLIFT_LOG_LEVEL": "warning",
         }
         with self.log_path.open("ab") as log:

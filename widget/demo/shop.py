@@ -20,7 +20,6 @@ from tracker.errors import UnknownShop
 from tracker.shops import ShopRegistry
 from widget.dashboard import Accounts
 from widget.demo.retail import CURRENCY
-from widget.platform.shop_config import ShopConfig, save_config
 
 SHOP_ID = "demo"
 SHOP_NAME = "Online Retail (demo)"
@@ -65,13 +64,6 @@ def demo_contract(holdout_share: float, today: datetime.date, visitors: int) -> 
     )
 
 
-def signed_before(effective_from: datetime.date) -> datetime.datetime:
-    """The demo's contract was signed the day before the month it prices: terms are fixed
-    before their period, and the demo replays this month's traffic."""
-    day = effective_from - datetime.timedelta(days=1)
-    return datetime.datetime(day.year, day.month, day.day, 12, tzinfo=datetime.UTC)
-
-
 async def create_demo_shop(
     redis: Any, base_url: str, holdout_share: float, today: datetime.date, visitors: int
 ) -> DemoShop:
@@ -85,9 +77,10 @@ async def create_demo_shop(
         raise DemoAlreadyThere(SHOP_ID)
     origins = (base_url, base_url.replace("127.0.0.1", "localhost"))
     issued = await registry.create(SHOP_NAME, origins, SHOP_ID)
-    await save_config(redis, SHOP_ID, ShopConfig(holdout_share=holdout_share))
     terms = demo_contract(holdout_share, today, visitors)
-    contract = await add_contract(redis, terms, signed_before(terms.effective_from))
+    # signed the day before the month it prices: the demo replays this month's traffic
+    signed = terms.starts_at - datetime.timedelta(days=1)
+    contract = await add_contract(redis, terms, signed)
     try:
         await get_seller(redis)
     except MissingSeller:

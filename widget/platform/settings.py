@@ -121,6 +121,19 @@ VARIABLES: tuple[Variable, ...] = (
         "Event requests per second allowed per client address (bursts of 10 seconds' worth).",
     ),
     Variable(
+        "NEW_VISITORS_PER_NETWORK_HOUR",
+        "20",
+        _parse_int(1, 1_000_000),
+        "New visitors counted per client network (IPv4 /24, IPv6 /64) and hour, per shop; "
+        "beyond it a visitor is served but not counted for billing.",
+    ),
+    Variable(
+        "EXPOSURE_LIFETIME_DAYS",
+        "90",
+        _parse_int(1, 3650),
+        "Days after a visitor was last seen that their exposure (and arm) of record expires.",
+    ),
+    Variable(
         "CONSUMERS",
         "in-process",
         _parse_consumers,
@@ -143,6 +156,8 @@ class Settings:
     event_retention_days: int = 180
     rate_limit_site: float = 200.0
     rate_limit_client: float = 5.0
+    new_visitors_per_network_hour: int = 20
+    exposure_lifetime_days: int = 90
     consumers: str = "in-process"
     log_level: str = "info"
 

@@ -1,7 +1,7 @@
-"""A shop's widget configuration: its holdout share and its placements with their rules.
+"""A shop's widget configuration: its placements with their rules.
 
 Stored as one JSON document at `bl:{shop}:config`; a shop that never set one gets the
-defaults: a 20% holdout and the four standard placements.
+four standard placements. The holdout share is the contract's (billing), not set here.
 """
 
 from __future__ import annotations
@@ -60,7 +60,6 @@ DEFAULT_PLACEMENTS: dict[str, Placement] = {
 
 @dataclass(frozen=True)
 class ShopConfig:
-    holdout_share: float = 0.2
     placements: dict[str, Placement] = field(default_factory=lambda: dict(DEFAULT_PLACEMENTS))
 
     def as_dict(self) -> dict[str, Any]:
@@ -119,9 +118,11 @@ def parse_config(data: Any) -> ShopConfig:
     """A `ShopConfig` from JSON data, or `InvalidConfig` naming the first wrong field."""
     if not isinstance(data, dict):
         raise InvalidConfig("", "the configuration must be an object")
-    share = data.get("holdout_share", 0.2)
-    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share < 1:
-        raise InvalidConfig("holdout_share", "must be a number above 0 and below 1")
+    if "holdout_share" in data:
+        raise InvalidConfig(
+            "holdout_share",
+            "is the contract's (one source for assigning and billing), not set here",
+        )
     placements = dict(DEFAULT_PLACEMENTS)
     raw_placements = data.get("placements", {})
     if not isinstance(raw_placements, dict):
@@ -139,12 +140,16 @@ def parse_config(data: Any) -> ShopConfig:
             _whole(raw.get("limit", 8), f"{path}.limit", 1, MAX_LIMIT),
             parse_rules(raw.get("rules", {}), f"{path}.rules"),
         )
-    return ShopConfig(float(share), placements)
+    return ShopConfig(placements)
 
 
 async def load_config(redis: Any, shop: str) -> ShopConfig:
     raw = await redis.get(config_key(shop))
-    return parse_config(orjson.loads(raw)) if raw else ShopConfig()
+    if not raw:
+        return ShopConfig()
+    data = orjson.loads(raw)
+    data.pop("holdout_share", None)  # stored before the contract set the share
+    return parse_config(data)
 
 
 async def save_config(redis: Any, shop: str, config: ShopConfig) -> None:

@@ -7,11 +7,13 @@ the rest of a request costs, for what a few lines do here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from tracker.client import is_automated, network_of
 from tracker.credentials import SITE_KEY_PREFIX, shop_of_key
 from widget.platform.openapi import error, json_body, query
 from widget.platform.responses import ApiError, cors_headers, send_json
@@ -81,8 +83,33 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Caller:
+    """What counting needs of the request's sender: its address (as the ASGI server gives
+    it, the same the events endpoint limits by) and the headers a browser's fetch sends."""
+
+    address: str | None
+    user_agent: str = ""
+    accept_language: str | None = None
+    sec_fetch_mode: str | None = None
+
+    @classmethod
+    def of(cls, scope: Scope) -> Caller:
+        client = scope.get("client")
+        return cls(
+            client[0] if client else None,
+            _header(scope, b"user-agent") or "",
+            _header(scope, b"accept-language"),
+            _header(scope, b"sec-fetch-mode"),
+        )
+
+    @property
+    def counts(self) -> bool:
+        return not is_automated(self.user_agent, self.accept_language, self.sec_fetch_mode)
+
+
 async def get_recommendations(
-    found: Serving, parameters: dict[str, list[str]], origin: str | None
+    found: Serving, parameters: dict[str, list[str]], origin: str | None, caller: Caller
 ) -> Recommendations:
     """Recommendations for one visitor and one or more placements of a page.
 
@@ -90,6 +117,12 @@ async def get_recommendations(
     basket, home, longtail, or the shop's own), `product_id`, `cart` (comma-separated),
     `limit`. Answers `{"arm", "recommendations": [{"placement", "rec_id", "items": [...]}]}`;
     a holdout visitor gets `"arm": "holdout"` and no items, on every request.
+
+    A request counts the visitor for billing (the server records their exposure, once a
+    day) unless it comes from a bot or lacks the headers every browser's fetch sends
+    (Accept-Language; Sec-Fetch-Mode from Chromium 76+ and Firefox 90+), or the visitor is
+    new and their network (IPv4 /24, IPv6 /64) has had its new visitors of the hour
+    (BASKETLIFT_NEW_VISITORS_PER_NETWORK_HOUR): such requests are served all the same.
     """
     site_key = _last(parameters, "site_key") or ""
     shop = shop_of_key(site_key, SITE_KEY_PREFIX)
@@ -100,6 +133,7 @@ async def get_recommendations(
         raise ApiError(403, "origin_not_allowed", f"origin {origin!r} is not allowed", "origin")
     view = ShopView(
         config=await found.shop_configs.get(shop),
+        holdout_share=await found.holdout_shares.get(shop),
         catalog=await found.catalogs.get(shop),
         trending=await found.trending.get(shop),
         models=await found.models.get(shop),
@@ -125,6 +159,8 @@ async def get_recommendations(
         product_id=_identifier(parameters, "product_id", required=False),
         cart=_cart(parameters),
         limit=_limit(parameters),
+        network=network_of(caller.address),
+        counts=caller.counts,
     )
     return await found.recommendations.recommend(shop, view, query)
 
@@ -133,7 +169,7 @@ class _Endpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         origin = _header(scope, b"origin")
         parameters = _parameters(scope["query_string"])
-        answer = await get_recommendations(serving_of(scope), parameters, origin)
+        answer = await get_recommendations(serving_of(scope), parameters, origin, Caller.of(scope))
         headers = cors_headers(origin) | {"Cache-Control": "no-store"}
         await send_json(send, answer.as_dict(), headers)
 

@@ -1,10 +1,13 @@
 """Recommendations for a visitor's placements: holdout, models, fallbacks, rules, display.
 
 For every request: the visitor's arm of record (the first exposure wins, holdout visitors
-get no items, ever); then, per placement, a chain of candidate sources (the placement's
-model first, then trending in the current product's category, trending, the catalogue)
-from which the business rules pick the items. Everything a request reads is in memory
-or one pipelined round trip to the store: no scan of the catalogue or the event log.
+get no items while it lasts), and, for a request that may count (a browser within its
+network's limit of new visitors), the exposure of record and the day's exposure event
+that makes the visitor count for billing; then, per placement, a chain of candidate
+sources (the placement's model first, then trending in the current product's category,
+trending, the catalogue) from which the business rules pick the items. Everything a
+request reads is in memory or one pipelined round trip to the store: no scan of the
+catalogue or the event log.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from typing import Any, Literal
 import orjson
 
 from billing import keys as billing_keys
-from billing.holdout import ArmAssigner, exposure_arm, exposure_record
+from billing.holdout import ArmAssigner, exposure_arm, exposure_event, exposure_record
+from tracker import keys as tracker_keys
 from tracker.pipelined_script import PipelinedScript
 from widget.catalog import CatalogIndex
 from widget.events import keys as live_keys
@@ -41,13 +45,29 @@ _VISITOR_SCRIPT = Path(__file__).with_name("visitor.lua").read_text()
 
 
 @dataclass(frozen=True)
+class ExposurePolicy:
+    """What makes a visitor count: at most `new_per_network_hour` new visitors per client
+    network (IPv4 /24, IPv6 /64) an hour; an exposure unseen for `lifetime_days` expires;
+    exposure events stay in the stream `retention_days`, as the tracker's events do."""
+
+    new_per_network_hour: int = 20
+    lifetime_days: int = 90
+    retention_days: int = 180
+
+
+@dataclass(frozen=True)
 class RecommendationRequest:
+    """`network` is the client's (tracker.client.network_of); `counts` is False for a bot
+    or a request no browser makes, which is served but records nothing."""
+
     anonymous_id: str
     session_id: str
     placements: tuple[str, ...]
     product_id: str | None = None
     cart: tuple[str, ...] = ()
     limit: int | None = None
+    network: str = ""
+    counts: bool = True
 
 
 @dataclass(frozen=True)
@@ -76,6 +96,7 @@ class ShopView:
     """What the service knows of a shop for one request (all of it already in memory)."""
 
     config: ShopConfig
+    holdout_share: float
     catalog: CatalogIndex
     trending: list[str]
     models: ShopModels
@@ -149,17 +170,20 @@ def candidate_chain(
 class RecommendationService:
     """Answers recommendation requests of every shop; `redis` is a redis.asyncio client."""
 
-    def __init__(self, redis: Any, holdout_secret: bytes) -> None:
+    def __init__(
+        self, redis: Any, holdout_secret: bytes, policy: ExposurePolicy = ExposurePolicy()
+    ) -> None:
         # One script call per request, and concurrent requests' calls share round trips:
         # redis-py's per-command cost was most of a request's time once models are fast.
         self._visitor_script = PipelinedScript(redis, _VISITOR_SCRIPT)
         self._arms = ArmAssigner(holdout_secret)
+        self._policy = policy
 
     async def recommend(
         self, shop: str, view: ShopView, request: RecommendationRequest
     ) -> Recommendations:
         now = datetime.now(UTC)
-        assigned = self._arms.arm(shop, request.anonymous_id, view.config.holdout_share)
+        assigned = self._arms.arm(shop, request.anonymous_id, view.holdout_share)
         placements = [view.config.placements[name] for name in request.placements]
         arm, session, bought = await self._visitor(shop, request, assigned, placements, now)
         if arm == "holdout":
@@ -194,22 +218,34 @@ class RecommendationService:
     ) -> tuple[Arm, list[str], dict[int, list[str]]]:
         """In one call: the arm of record (the first exposure wins), the session's recent
         products (oldest first) and the visitor's recent purchases by window; it also
-        counts the request of each placement in this hour (widget/recommendations/visitor.lua)."""
+        counts the request of each placement in this hour and records what makes the
+        visitor count (widget/recommendations/visitor.lua)."""
         windows = sorted({p.rules.exclude_bought_days for p in placements})
         now_ms = int(now.timestamp() * 1000)
         # As `now.strftime("%Y%m%d%H")`, which costs several times more.
         hour = f"{now.year:04}{now.month:02}{now.day:02}{now.hour:02}"
+        policy = self._policy
         keys_used = [
             billing_keys.exposures(shop),
             live_keys.session_items(shop, request.session_id),
             live_keys.bought(shop, request.anonymous_id),
             keys.placement_requests(shop, hour),
+            billing_keys.exposures_last_seen(shop),
+            billing_keys.exposed_on(shop, hour[:8]),
+            billing_keys.new_exposures(shop, request.network, hour),
+            tracker_keys.event_stream(shop),
         ]
         args = [
             request.anonymous_id,
             exposure_record(assigned, now),
             CONTEXT_LENGTH,
             REQUEST_COUNTS_KEPT_S,
+            int(request.counts),
+            policy.new_per_network_hour,
+            exposure_event(shop, request.anonymous_id, request.session_id, now),
+            now_ms,
+            policy.lifetime_days * _DAY_MS,
+            f"{now_ms - policy.retention_days * _DAY_MS}-0",
             len(placements),
             *(p.name for p in placements),
             *(now_ms - days * _DAY_MS for days in windows),

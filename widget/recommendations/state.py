@@ -1,14 +1,17 @@
 """What serving recommendations keeps per process: the shops' records, configurations,
-catalogues, trending lists and models, each cached for a few seconds."""
+holdout shares (the contract's in force), catalogues, trending lists and models, each
+cached for a few seconds."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import Scope
 
+from billing.holdout import holdout_share_in_force
 from engine.training import shop_folder
 from tracker.errors import UnknownShop
 from tracker.shops import Shop
@@ -20,7 +23,7 @@ from widget.platform.store import deployment_secret
 from widget.recommendations import keys
 from widget.recommendations.head_split import HeadItems, load_head_items
 from widget.recommendations.models import EngineModels, NoModels, ShopModels, load_engine_models
-from widget.recommendations.service import RecommendationService
+from widget.recommendations.service import ExposurePolicy, RecommendationService
 from widget.recommendations.trending import load_trending
 
 
@@ -29,6 +32,7 @@ class Serving:
     recommendations: RecommendationService
     shop_records: ShopCache[Shop | None]
     shop_configs: ShopCache[ShopConfig]
+    holdout_shares: ShopCache[float]
     catalogs: ShopCache[CatalogIndex]
     trending: ShopCache[list[str]]
     models: ShopCache[ShopModels]
@@ -56,13 +60,23 @@ class Serving:
             folder = shop_folder(models_folder, shop)
             return await run_in_threadpool(load_head_items, folder, previous)
 
+        async def holdout_share(shop: str, previous: float | None) -> float:
+            return await holdout_share_in_force(redis, shop, datetime.now(UTC).date())
+
+        settings = services.settings
+        policy = ExposurePolicy(
+            new_per_network_hour=settings.new_visitors_per_network_hour,
+            lifetime_days=settings.exposure_lifetime_days,
+            retention_days=settings.event_retention_days,
+        )
         return cls(
             recommendations=RecommendationService(
-                redis, await deployment_secret(redis, keys.HOLDOUT_SECRET)
+                redis, await deployment_secret(redis, keys.HOLDOUT_SECRET), policy
             ),
             # Changes to a shop reach every server process within these few seconds.
             shop_records=ShopCache(shop_record, ttl_s=5),
             shop_configs=ShopCache(lambda shop, _: load_config(redis, shop), ttl_s=5),
+            holdout_shares=ShopCache(holdout_share, ttl_s=5),
             catalogs=ShopCache(lambda shop, old: reload_catalog(redis, shop, old), ttl_s=2),
             trending=ShopCache(lambda shop, _: load_trending(redis, shop), ttl_s=60),
             # A newly trained version is picked up within this time, with no restart.

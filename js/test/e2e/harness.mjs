@@ -78,7 +78,9 @@ export async function startApi() {
         ['-m', 'widget', 'events', 'export', '--shop', shopId, '--since', '2020-01-01'],
         { cwd: REPO, env: { ...env, TQDM_DISABLE: '1' } }
       );
-      return stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+      // What the snippet sent: the server's own `Exposure Recorded` events are left out.
+      const all = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+      return all.filter((event) => event.type !== 'Exposure Recorded');
     },
     // Poll until `done(events)` holds or the time is up; the last events either way.
     async waitForEvents(shopId, done, timeout = 15000) {

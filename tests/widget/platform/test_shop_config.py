@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 
 from widget.platform.shop_config import (
@@ -9,22 +10,21 @@ from widget.platform.shop_config import (
     InvalidConfig,
     Rules,
     ShopConfig,
+    config_key,
     load_config,
     parse_config,
     save_config,
 )
 
 
-def test_defaults_are_a_20_percent_holdout_and_four_placements() -> None:
+def test_defaults_are_four_placements() -> None:
     config = parse_config({})
-    assert config.holdout_share == 0.2
     assert sorted(config.placements) == ["basket", "home", "longtail", "product"]
 
 
 def test_a_placement_with_rules() -> None:
     config = parse_config(
         {
-            "holdout_share": 0.1,
             "placements": {
                 "footer": {
                     "strategy": "trending",
@@ -43,9 +43,7 @@ def test_a_placement_with_rules() -> None:
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        ({"holdout_share": 1}, "holdout_share"),
-        ({"holdout_share": 0}, "holdout_share"),
-        ({"holdout_share": True}, "holdout_share"),
+        ({"holdout_share": 0.2}, "holdout_share"),
         ({"placements": []}, "placements"),
         ({"placements": {"x": {"strategy": "magic"}}}, "placements.x.strategy"),
         ({"placements": {"product": {"limit": 0}}}, "placements.product.limit"),
@@ -65,7 +63,13 @@ def test_errors_name_the_field(data: dict[str, Any], field: str) -> None:
 
 @pytest.mark.anyio
 async def test_saved_config_loads_back(store: Any) -> None:
-    config = parse_config({"holdout_share": 0.3, "placements": {"x": {"strategy": "basket"}}})
+    config = parse_config({"placements": {"x": {"strategy": "basket"}}})
     await save_config(store, "acme", config)
     assert await load_config(store, "acme") == config
     assert await load_config(store, "other") == ShopConfig()
+
+
+@pytest.mark.anyio
+async def test_a_holdout_share_stored_before_the_contract_set_it_is_ignored(store: Any) -> None:
+    await store.set(config_key("acme"), orjson.dumps({"holdout_share": 0.2, "placements": {}}))
+    assert await load_config(store, "acme") == ShopConfig()

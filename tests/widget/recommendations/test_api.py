@@ -6,7 +6,13 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import ORIGIN, admin_headers, make_event
+from tests.conftest import (
+    CHROMIUM_FETCH_HEADERS,
+    ORIGIN,
+    admin_headers,
+    make_event,
+    set_holdout_share,
+)
 from tests.widget.catalog.samples import as_ndjson, online_retail
 
 PRODUCTS = online_retail(40)
@@ -33,7 +39,7 @@ def gift_shop(client: TestClient) -> dict[str, Any]:
         },
     )
     assert upload.json()["upserted"] == len(PRODUCTS), upload.text
-    configure(client, {"holdout_share": 0.01})
+    set_holdout_share(client, "gifts", 0.01)
     return created
 
 
@@ -47,7 +53,7 @@ def configure(client: TestClient, config: dict[str, Any]) -> None:
 def recommend(client: TestClient, shop: dict[str, Any], **params: Any) -> Any:
     query = {"site_key": shop["site_key"], "anonymous_id": "v-1", "session_id": "s-1"}
     query |= {"placement": "product"} | params
-    return client.get("/v1/recommendations", params=query, headers={"Origin": ORIGIN})
+    return client.get("/v1/recommendations", params=query, headers=CHROMIUM_FETCH_HEADERS)
 
 
 def items(response: Any, slot: int = 0) -> list[str]:
@@ -70,7 +76,7 @@ def test_treatment_visitor_gets_full_placements_with_display_fields(
 def test_holdout_visitor_gets_no_items_on_every_request(
     client: TestClient, shop: dict[str, Any]
 ) -> None:
-    configure(client, {"holdout_share": 0.99})
+    set_holdout_share(client, "gifts", 0.99)
     for _ in range(3):
         body = recommend(client, shop, anonymous_id="held").json()
         assert body["arm"] == "holdout" and body["recommendations"][0]["items"] == []
@@ -79,7 +85,7 @@ def test_holdout_visitor_gets_no_items_on_every_request(
 
 def test_the_first_exposure_fixes_the_arm(client: TestClient, shop: dict[str, Any]) -> None:
     assert recommend(client, shop, anonymous_id="early").json()["arm"] == "treatment"
-    configure(client, {"holdout_share": 0.99})
+    set_holdout_share(client, "gifts", 0.99)
     assert recommend(client, shop, anonymous_id="early").json()["arm"] == "treatment"
 
 
@@ -106,7 +112,7 @@ def test_recently_bought_items_are_not_recommended(
 def test_rules_of_a_placement(client: TestClient, shop: dict[str, Any]) -> None:
     first, second = PRODUCTS[0]["product_id"], PRODUCTS[1]["product_id"]
     rules = {"boost": [second], "bury": [first], "max_per_category": 1}
-    configure(client, {"holdout_share": 0.01, "placements": {"product": {"rules": rules}}})
+    configure(client, {"placements": {"product": {"rules": rules}}})
     shown = items(recommend(client, shop, limit=50))
     assert shown[0] == second and first not in shown[:-1]
     categories = {p["product_id"]: p["category"] for p in PRODUCTS}

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
-from tests.conftest import ORIGIN, admin_headers
+from tests.conftest import ORIGIN, admin_headers, set_holdout_share
 from tests.engine.samples import otto_events
 from tests.widget.catalog.samples import as_ndjson
 from widget.cli import main
@@ -51,7 +51,7 @@ def trained_shop(client: TestClient, settings: Settings) -> dict[str, Any]:
     for start in range(0, len(EVENTS), 200):
         body = {"site_key": shop["site_key"], "events": EVENTS[start : start + 200]}
         assert client.post("/v1/events", json=body).json()["rejected"] == []
-    client.put("/v1/admin/shops/otto/config", json={"holdout_share": 0.01}, headers=admin_headers())
+    set_holdout_share(client, "otto", 0.01)
     env = {
         "BASKETLIFT_REDIS_URL": str(settings.redis_url),
         "BASKETLIFT_DATA_DIR": str(settings.data_dir),
