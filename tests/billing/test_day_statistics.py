@@ -23,6 +23,7 @@ from billing.period_lock import lock_period
 from billing.periods import Period
 from billing.recompute import check_ledger
 from billing.visitors import summarise_covariate
+from tests.billing.ledger_samples import ledger_entries
 from widget.platform.store import connect
 
 pytestmark = pytest.mark.anyio
@@ -142,16 +143,7 @@ async def test_late_covariates_correct_the_locked_ones(store: Any) -> None:
     assert (await check_ledger(store, "s", OCTOBER, "EUR", CAP, corrected=True)).matches
 
 
-_entries = st.lists(
-    st.tuples(
-        st.integers(0, 3),  # visitor
-        st.sampled_from(["seen", "views", "order", "refund"]),
-        st.integers(1, 28),  # day
-        st.integers(1, 30_000),  # amount
-    ),
-    min_size=4,
-    max_size=30,
-)
+_entries = ledger_entries(visitors=4, amounts=30_000, max_size=30, min_size=4)
 # orders and refunds before the visitors' exposures: their covariate
 _before = st.lists(
     st.tuples(st.integers(0, 3), st.sampled_from(["order", "refund"]), st.integers(1, 20_000)),

@@ -17,6 +17,7 @@ from billing.ledger import record_order, record_refund, record_visit
 from billing.period_lock import lock_period
 from billing.periods import Period
 from billing.recompute import check_ledger
+from tests.billing.ledger_samples import ledger_entries
 from widget.platform.store import connect
 
 pytestmark = pytest.mark.anyio
@@ -130,15 +131,7 @@ async def test_the_pooled_cap_is_fixed_once_at_lock(store: Any) -> None:
     assert (await check_ledger(store, "s", OCTOBER, "EUR", 900)).pooled_cap_minor == 900
 
 
-_entries = st.lists(
-    st.tuples(
-        st.integers(0, 7),  # visitor
-        st.sampled_from(["seen", "views", "order", "refund"]),
-        st.integers(1, 28),  # day
-        st.integers(1, 3_000_000),  # amount
-    ),
-    max_size=60,
-)
+_entries = ledger_entries(visitors=8, amounts=3_000_000, max_size=60)
 
 
 @settings(
