@@ -3,9 +3,10 @@
 `LedgerUpdater` is one consumer of the consumer group `billing` over each shop's event
 stream and order log. Entries are acknowledged only once applied; what a dead consumer
 left pending is reclaimed; a replay counts once because every counting ledger entry
-carries its `entry_id`. An entry that can never apply (a locked period, an invalid amount,
-an order that cannot join an arm) is logged with its reason and acknowledged: nothing is
-dropped silently. What counts how is `billing.contributions`, shared with the recompute.
+carries its `entry_id`. An entry for a locked period still counts, as a late entry (an
+adjustment of the next invoice). An entry that can never apply (an invalid amount, an order
+that cannot join an arm) is logged with its reason and acknowledged: nothing is dropped
+silently. What counts how is `billing.contributions`, shared with the recompute.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ _Exposures = dict[str, datetime.datetime | None]
 
 
 async def apply_contribution(redis: Any, shop: str, contribution: Contribution) -> LedgerOutcome:
-    """Write one contribution; `locked` (the period is invoiced) is final and logged."""
+    """Write one contribution; `late` (the period is invoiced: an adjustment) is logged."""
     c = contribution
     entry_id = c.entry_id if c.counts else None
     if c.kind == "visit":
@@ -72,8 +73,8 @@ async def apply_contribution(redis: Any, shop: str, contribution: Contribution) 
     else:
         first = await record_client_order(redis, shop, c)
         outcome = "applied" if first else "duplicate"
-    if outcome == "locked":
-        log.warning("shop %s: %s not counted, the period of %s is locked", shop, c.entry_id, c.day)
+    if outcome == "late":
+        log.info("shop %s: %s counted late, the period of %s is locked", shop, c.entry_id, c.day)
     return outcome
 
 

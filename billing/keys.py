@@ -63,6 +63,31 @@ def revenue(shop: str, period: str) -> str:
     return shop_key(shop, f"{_PREFIX}revenue:{period}")
 
 
+def late(shop: str, period: str) -> str:
+    """Hash `day|arm|sum` -> integer: changes of the day sums by entries after the lock."""
+    return shop_key(shop, f"{_PREFIX}late:{period}")
+
+
+def late_visitors(shop: str, period: str) -> str:
+    """Hash anonymous id -> the visitor's running totals as entries after the lock left them."""
+    return shop_key(shop, f"{_PREFIX}late-visitors:{period}")
+
+
+def late_entries(shop: str, period: str) -> str:
+    """Stream of the entries applied after the lock: the evidence of adjustment lines."""
+    return shop_key(shop, f"{_PREFIX}late-entries:{period}")
+
+
+def pre_exposure(shop: str) -> str:
+    """Hash anonymous id -> net revenue of orders applied before their first exposure."""
+    return shop_key(shop, f"{_PREFIX}pre-exposure")
+
+
+def pre_exposure_revenue(shop: str, period: str) -> str:
+    """Sorted set of seen visitors with pre-exposure revenue, by it: the covariate's cap."""
+    return shop_key(shop, f"{_PREFIX}pre-exposure-revenue:{period}")
+
+
 def lock(shop: str, period: str) -> str:
     return shop_key(shop, f"{_PREFIX}lock:{period}")
 

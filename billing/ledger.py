@@ -5,7 +5,18 @@ contributes one row, their totals within the period, to the day they were first 
 in the arm of their first exposure ever. `ledger.lua` keeps the rows and the day sums in
 step atomically, so a period is the exact sum of its days whatever the order of entries.
 Entries with an `entry_id` count once however often they are replayed (a stream consumer
-that restarts); nothing changes once the period is locked for invoicing.
+that restarts).
+
+Once the period is locked for invoicing its rows and sums stay as the invoice read them; an
+entry still counts, `late`: it moves the visitor's late row and the period's late sums
+(locked + late = the corrected period, for the next invoice's adjustment) and is logged
+as a `LateEntry`, its evidence.
+
+The covariate of regression adjustment, a visitor's pre-exposure revenue x, is the net
+revenue of their orders (less refunds) applied while they had no exposure of record. The
+exposure freezes it: later orders and refunds are outcomes, and a pre-exposure order that
+arrives after the exposure is not counted in x. A row takes x when first seen, so every
+row of a visitor carries the same x, and x sits in the day sums beside revenue.
 
 The stream consumer calls `record_visit`, `record_order` and `record_refund`; days are
 calendar days in the contract's time zone (`billing.periods.billing_day`).
@@ -16,13 +27,15 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from importlib.resources import files
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from billing import keys
 from billing.errors import InvalidLedgerEntry, NotExposed
 from billing.periods import Period
+from billing.sufficient import Arm
 
-LedgerOutcome = Literal["applied", "duplicate", "locked"]
+LedgerOutcome = Literal["applied", "duplicate", "late"]
+EntryKind = Literal["visit", "order", "refund"]
 
 _SCRIPT = files("billing").joinpath("ledger.lua").read_text()
 _MAX_AMOUNT = 2**40
@@ -46,7 +59,17 @@ async def record_visit(
     if (page_views or recommendation_clicks) and entry_id is None:
         raise InvalidLedgerEntry("counts need an entry_id so that a replay counts once")
     return await _apply(
-        redis, shop, anonymous_id, day, entry_id, exposed, 0, 0, page_views, recommendation_clicks
+        redis,
+        shop,
+        anonymous_id,
+        day,
+        entry_id,
+        "visit",
+        exposed,
+        0,
+        0,
+        page_views,
+        recommendation_clicks,
     )
 
 
@@ -62,7 +85,9 @@ async def record_order(
     """One order of record on `day`, net revenue in minor units; `entry_id` is the order id."""
     if net_revenue_minor < 0:
         raise InvalidLedgerEntry(f"net revenue must not be negative, got {net_revenue_minor}")
-    return await _apply(redis, shop, anonymous_id, day, entry_id, False, 1, net_revenue_minor)
+    return await _apply(
+        redis, shop, anonymous_id, day, entry_id, "order", False, 1, net_revenue_minor
+    )
 
 
 async def record_refund(
@@ -74,10 +99,12 @@ async def record_refund(
     *,
     entry_id: str,
 ) -> LedgerOutcome:
-    """A refund deducted from the period of its order; after that period's lock, ignored."""
+    """A refund deducted from the period of its order (late after that period's lock)."""
     if amount_minor <= 0:
         raise InvalidLedgerEntry(f"a refund must be a positive amount, got {amount_minor}")
-    return await _apply(redis, shop, anonymous_id, order_day, entry_id, False, 0, -amount_minor)
+    return await _apply(
+        redis, shop, anonymous_id, order_day, entry_id, "refund", False, 0, -amount_minor
+    )
 
 
 async def _apply(
@@ -86,6 +113,7 @@ async def _apply(
     anonymous_id: str,
     day: datetime.date,
     entry_id: str | None,
+    kind: EntryKind,
     exposed: bool,
     orders: int,
     revenue: int,
@@ -105,10 +133,15 @@ async def _apply(
         keys.applied(shop, period),
         keys.lock(shop, period),
         keys.revenue(shop, period),
+        keys.late_visitors(shop, period),
+        keys.late(shop, period),
+        keys.late_entries(shop, period),
+        keys.pre_exposure(shop),
+        keys.pre_exposure_revenue(shop, period),
     ]
     arguments = [anonymous_id, entry_id or "", day.isoformat(), int(exposed), orders, revenue]
     outcome = await redis.register_script(_SCRIPT)(
-        keys=script_keys, args=[*arguments, page_views, clicks]
+        keys=script_keys, args=[*arguments, page_views, clicks, kind]
     )
     if outcome == "unexposed":
         raise NotExposed(shop, anonymous_id)
@@ -120,26 +153,70 @@ async def _apply(
 
 @dataclass(frozen=True)
 class VisitorRow:
-    """A visitor's running totals in a period, as `ledger.lua` keeps them."""
+    """A visitor's running totals in a period, as `ledger.lua` keeps them; `pre_exposure_revenue`
+    is their covariate x, fixed when the row is first seen (0 before)."""
 
     seen_day: datetime.date | None
     orders: int
     revenue: int
     page_views: int
     recommendation_clicks: int
+    pre_exposure_revenue: int = 0
 
     @classmethod
     def parse(cls, text: str) -> VisitorRow:
-        day, orders, revenue, page_views, clicks = text.split("|")
+        # rows written before the covariate have five fields
+        day, *counts = text.split("|")
         return cls(
-            datetime.date.fromisoformat(day) if day else None,
-            int(orders),
-            int(revenue),
-            int(page_views),
-            int(clicks),
+            datetime.date.fromisoformat(day) if day else None, *(int(part) for part in counts)
         )
 
     @property
     def counted_revenue(self) -> int:
         """Net revenue as the sums count it: a refund seen before its order counts as 0."""
         return max(self.revenue, 0)
+
+
+@dataclass(frozen=True)
+class LateEntry:
+    """An entry applied after its period's lock, as the evidence of an adjustment.
+
+    `entry_id` is empty for a sighting (being seen needs no id); `arm` is None while the
+    visitor is not seen in the period (the entry moved no sum); `revenue_minor` is the
+    change of net revenue (a refund's is negative).
+    """
+
+    entry_id: str
+    kind: EntryKind
+    anonymous_id: str
+    day: datetime.date
+    exposed: bool
+    arm: Arm | None
+    orders: int
+    revenue_minor: int
+    page_views: int
+    recommendation_clicks: int
+    applied_at: datetime.datetime
+
+
+async def late_entries(redis: Any, shop: str, period: Period) -> list[LateEntry]:
+    """The period's late entries in the order they were applied."""
+    found = await redis.xrange(keys.late_entries(shop, str(period)))
+    return [_late_entry(stream_id, fields) for stream_id, fields in found]
+
+
+def _late_entry(stream_id: str, fields: dict[str, str]) -> LateEntry:
+    milliseconds = int(stream_id.split("-")[0])
+    return LateEntry(
+        entry_id=fields["entry"],
+        kind=cast(EntryKind, fields["kind"]),
+        anonymous_id=fields["visitor"],
+        day=datetime.date.fromisoformat(fields["day"]),
+        exposed=fields["exposed"] == "1",
+        arm=cast(Arm, fields["arm"]) if fields["arm"] else None,
+        orders=int(fields["orders"]),
+        revenue_minor=int(fields["revenue"]),
+        page_views=int(fields["page_views"]),
+        recommendation_clicks=int(fields["clicks"]),
+        applied_at=datetime.datetime.fromtimestamp(milliseconds / 1000, datetime.UTC),
+    )

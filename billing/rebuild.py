@@ -3,20 +3,23 @@ the ledger's.
 
 The records go through the same `billing.contributions` as the stream consumer, are
 folded in memory as `ledger.lua` folds them (one row per visitor, seen on their first
-seen day, each counting entry once), and summarised by `summarise_day`. Entries received
-after the period's lock are left out, as the ledger refused them; an entry the consumer
-applied late (after the lock) shows as a difference, which is the truth.
+seen day, each counting entry once), and summarised by `summarise_day`. The locked days
+are compared with the entries received up to the lock, and the corrected ones (locked plus
+late) with all entries: an entry received before the lock but applied after it shows as a
+difference of the locked days only, which is the truth. Pre-exposure revenue is the ledger's
+own record (it depends on whether an order came before the exposure was stored), so the
+covariate sums are checked from the rebuilt rows with the stored x.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from billing import keys
 from billing.client_orders import client_orders_per_day, count_per_day
 from billing.consumer import exposures_of
 from billing.contract_store import contract_versions
@@ -29,16 +32,12 @@ from billing.contributions import (
     refund_contribution,
     terms_at,
 )
-from billing.day_statistics import daily_statistics
-from billing.holdout import exposure_arm
-from billing.keys import exposures
 from billing.ledger import VisitorRow
 from billing.order_log import OrderLogKeys, order_of_record, read_order_log
 from billing.period_lock import PeriodLock
 from billing.periods import Period
-from billing.recompute import LedgerCheck, _summarise
+from billing.recompute import LedgerCheck, compare_rows, with_arms
 from billing.sufficient import ArmStatistics, ExperimentStatistics
-from billing.visitors import pooled_revenue_cap
 from tracker.reader import read_range
 
 # Any zone's day lies within a day of the UTC day: read that much more of the stream.
@@ -56,11 +55,13 @@ class Difference:
 
 @dataclass(frozen=True)
 class Rebuild:
-    """The ledger's days against the rebuilt ones, and the client orders per day."""
+    """The ledger's days against the rebuilt ones (locked, and once locked corrected), and
+    the client orders per day."""
 
     check: LedgerCheck
     client_orders_ledger: dict[datetime.date, int]
     client_orders_recomputed: dict[datetime.date, int]
+    corrected: LedgerCheck | None = None
 
     @property
     def differences(self) -> list[Difference]:
@@ -75,7 +76,12 @@ class Rebuild:
 
     @property
     def matches(self) -> bool:
-        return self.check.matches and self.client_orders_ledger == self.client_orders_recomputed
+        corrected = self.corrected is None or self.corrected.matches
+        return (
+            self.check.matches
+            and corrected
+            and self.client_orders_ledger == self.client_orders_recomputed
+        )
 
 
 def _arm_differences(
@@ -97,68 +103,90 @@ async def rebuild_period(
     revenue_cap_minor: int | None,
     lock: PeriodLock | None = None,
 ) -> Rebuild:
-    contributions = await period_contributions(redis, shop, period, order_log, lock)
-    rows = fold(contributions)
-    seen = {visitor: row for visitor, row in rows.items() if row.seen_day is not None}
-    arms = await redis.hmget(exposures(shop), sorted(seen)) if seen else []
-    by_day: defaultdict[datetime.date, list[tuple[bool, VisitorRow]]] = defaultdict(list)
-    for visitor, arm in zip(sorted(seen), arms, strict=True):
-        row = seen[visitor]
-        assert row.seen_day is not None
-        by_day[row.seen_day].append((exposure_arm(arm) == "treatment", row))
-    recomputed = {
-        day: _summarise(by_day[day], currency, revenue_cap_minor) for day in sorted(by_day)
-    }
-    stored = await daily_statistics(redis, shop, period, currency, revenue_cap_minor)
-    pooled = pooled_revenue_cap([row.counted_revenue for row in seen.values()])
+    received = await _received_contributions(redis, shop, period, order_log)
+    cutoff_ms = None if lock is None else _lock_ms(lock)
+    before = [found for ms, found in received if cutoff_ms is None or ms <= cutoff_ms]
+    cap = revenue_cap_minor
+    rows = await _rows(redis, shop, before)
+    check = await compare_rows(redis, shop, period, rows, currency, cap)
+    corrected = None
+    if lock is not None:
+        every = await _rows(redis, shop, [found for _, found in received])
+        corrected = await compare_rows(redis, shop, period, every, currency, cap, corrected=True)
     client_orders: dict[str, datetime.date] = {}
-    for found in contributions:
+    for found in before:
         if found.kind == "client_order":
             client_orders.setdefault(found.order_id, found.day)
     return Rebuild(
-        LedgerCheck(stored, recomputed, pooled),
+        check,
         await client_orders_per_day(redis, shop, period),
         count_per_day(client_orders.values()),
+        corrected,
     )
+
+
+async def _rows(
+    redis: Any, shop: str, contributions: list[Contribution]
+) -> list[tuple[bool, VisitorRow]]:
+    """The folded rows of the seen visitors, with their arms and stored pre-exposure revenue."""
+    rows = fold(contributions)
+    seen = sorted(visitor for visitor, row in rows.items() if row.seen_day is not None)
+    before = await redis.hmget(keys.pre_exposure(shop), seen) if seen else []
+    for visitor, revenue in zip(seen, before, strict=True):
+        rows[visitor] = dataclasses.replace(
+            rows[visitor], pre_exposure_revenue=max(int(revenue or 0), 0)
+        )
+    return await with_arms(redis, shop, rows)
+
+
+def _lock_ms(lock: PeriodLock) -> int:
+    return int(lock.locked_at.timestamp() * 1000)
 
 
 async def period_contributions(
     redis: Any, shop: str, period: Period, order_log: OrderLogKeys, lock: PeriodLock | None
 ) -> list[Contribution]:
-    """Every contribution to the period's days, in the order the records arrived."""
-    cutoff_ms = None if lock is None else int(lock.locked_at.timestamp() * 1000)
+    """Every contribution to the period's days received up to the lock, in order of arrival."""
+    received = await _received_contributions(redis, shop, period, order_log)
+    cutoff_ms = None if lock is None else _lock_ms(lock)
+    return [found for ms, found in received if cutoff_ms is None or ms <= cutoff_ms]
+
+
+async def _received_contributions(
+    redis: Any, shop: str, period: Period, order_log: OrderLogKeys
+) -> list[tuple[int, Contribution]]:
+    """(received ms, contribution) of every contribution to the period's days."""
     contracts = await contract_versions(redis, shop)
     start, end = (
         datetime.datetime.combine(day, datetime.time(), datetime.UTC)
         for day in (period.first_day, period.next().first_day)
     )
-    found: list[Contribution] = []
+    found: list[tuple[int, Contribution]] = []
     async for entry in read_range(redis, shop, start - _MARGIN, end + _MARGIN):
-        if cutoff_ms is not None and int(entry.id.split("-")[0]) > cutoff_ms:
-            continue
+        received_ms = int(entry.id.split("-")[0])
         for event in entry.events:
             at = datetime.datetime.fromisoformat(event.received_at)
-            found += event_contributions(event, terms_at(contracts, at))
+            counted = event_contributions(event, terms_at(contracts, at))
+            found += [(received_ms, contribution) for contribution in counted]
     orders: dict[str, OrderOfRecord] = {}
     # Orders arrive whenever a shop sends them, so the whole log is read.
     async for logged in read_order_log(redis, order_log.log(shop)):
-        if cutoff_ms is not None and logged.received_ms > cutoff_ms:
-            continue
         if logged.kind == "order":
             order = OrderOfRecord.from_json(logged.body)
             orders[order.order_id] = order
             visitor = [order.anonymous_id] if order.anonymous_id else []
             exposed = await exposures_of(redis, shop, visitor)
             terms = terms_at(contracts, order.placed_at)
-            found += order_contributions(order, exposed.get(order.anonymous_id or ""), terms)
+            counted = order_contributions(order, exposed.get(order.anonymous_id or ""), terms)
+            found += [(logged.received_ms, contribution) for contribution in counted]
         elif logged.kind == "refund":
             refund = RefundOfRecord.from_json(logged.body)
             order = orders.get(refund.order_id) or await order_of_record(
                 redis, order_log, shop, refund.order_id
             )
             refunded = refund_contribution(refund, order, terms_at(contracts, order.placed_at))
-            found += [] if refunded is None else [refunded]
-    return [contribution for contribution in found if Period.of(contribution.day) == period]
+            found += [] if refunded is None else [(logged.received_ms, refunded)]
+    return [(ms, found_one) for ms, found_one in found if Period.of(found_one.day) == period]
 
 
 def fold(contributions: Iterable[Contribution]) -> dict[str, VisitorRow]:

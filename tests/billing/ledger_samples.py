@@ -6,6 +6,8 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+from hypothesis import strategies as st
+
 from billing import Arm
 from billing.contract_store import add_contract
 from billing.holdout import record_exposure
@@ -35,3 +37,19 @@ async def october_ledger(store: Any, shop: str, treated: int = 300, holdout: int
         await record_visit(store, shop, f"v{index}", day, exposed=True)
         if revenue:
             await record_order(store, shop, f"v{index}", day, revenue, entry_id=f"o{index}")
+
+
+def ledger_entries(
+    visitors: int, amounts: int, max_size: int, min_size: int = 0
+) -> st.SearchStrategy[list[tuple[int, str, int, int]]]:
+    """Lists of (visitor, kind, day of October, amount) for property tests of the ledger."""
+    return st.lists(
+        st.tuples(
+            st.integers(0, visitors - 1),
+            st.sampled_from(["seen", "views", "order", "refund"]),
+            st.integers(1, 28),
+            st.integers(1, amounts),
+        ),
+        min_size=min_size,
+        max_size=max_size,
+    )

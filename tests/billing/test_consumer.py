@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from billing.client_orders import client_orders_per_day
 from billing.consumer import LedgerUpdater
-from billing.day_statistics import period_statistics
+from billing.day_statistics import late_statistics, period_statistics
 from billing.order_log import order_log_reader
 from billing.period_lock import lock_period
 from billing.rebuild import rebuild_period
@@ -77,18 +77,23 @@ async def test_a_restart_with_pending_entries_counts_nothing_twice(
     assert (await store.xpending(tracker_keys.event_stream(SHOP), GROUP))["pending"] == 0
 
 
-async def test_entries_after_the_lock_are_final_and_logged(
+async def test_entries_after_the_lock_count_late_and_are_logged(
     client: TestClient, shop: dict[str, Any], store: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     roles = shop_traffic(client, shop)
     await updater(store, "a").run_once()
     lock = await lock_period(store, SHOP, today(), None, datetime.now(UTC))
     send(client, shop, roles["t3"], *views(4))
-    with caplog.at_level(logging.WARNING):
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="billing.consumer"):
         assert await updater(store, "a").run_once() == 1
-    assert "is locked" in caplog.text
+    assert "counted late" in caplog.text
+    assert all(record.levelno == logging.INFO for record in caplog.records)
     assert await arms(store) == EXPECTED
+    late = await late_statistics(store, SHOP, today(), "EUR", lock.revenue_cap_minor)
+    assert (late.treatment.page_views, late.treatment.visitors) == (4, 0)
     # the pooled 99.9th percentile of six visitors is the largest: t2's 15001 cents
     assert lock.revenue_cap_minor == 15001
     rebuilt = await rebuild_period(store, SHOP, today(), ORDER_LOG, "EUR", 15001, lock)
     assert rebuilt.matches and rebuilt.check.pooled_cap_minor == 15001
+    assert rebuilt.corrected is not None and rebuilt.corrected.matches

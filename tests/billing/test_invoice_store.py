@@ -48,7 +48,7 @@ async def test_the_draft_is_fixed_and_late_orders_do_not_reach_it(store: Any) ->
     await october_ledger(store, "s")
     first = await create_draft(store, "s", OCTOBER, AFTER_OCTOBER)
     late = await record_order(store, "s", "v1", datetime.date(2026, 10, 30), 10**6, entry_id="x")
-    assert late == "locked"
+    assert late == "late"
     again = await create_draft(store, "s", OCTOBER, AFTER_OCTOBER + datetime.timedelta(days=3))
     assert again == first
 

@@ -10,13 +10,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from billing import Arm, ArmStatistics
-from billing.day_statistics import daily_statistics, period_statistics
+from billing.day_statistics import daily_statistics, late_statistics, period_statistics
 from billing.errors import InvalidLedgerEntry, NotExposed
 from billing.holdout import record_exposure
 from billing.ledger import record_order, record_refund, record_visit
 from billing.period_lock import lock_period
 from billing.periods import Period
 from billing.recompute import check_ledger
+from tests.billing.ledger_samples import ledger_entries
 from widget.platform.store import connect
 
 pytestmark = pytest.mark.anyio
@@ -82,14 +83,17 @@ async def test_a_replayed_entry_counts_once(store: Any) -> None:
     assert (await _statistics(store))[day(1)].treatment.orders == 1
 
 
-async def test_refunds_are_deducted_and_a_lock_stops_entries(store: Any) -> None:
+async def test_refunds_are_deducted_and_after_the_lock_counted_late(store: Any) -> None:
     await _exposed(store, "v1")
     await record_visit(store, "s", "v1", day(1), exposed=True)
     await record_order(store, "s", "v1", day(1), 9000, entry_id="o1")
     await record_refund(store, "s", "v1", day(1), 2000, entry_id="r1")
     await lock_period(store, "s", OCTOBER, None, AT)
-    assert await record_refund(store, "s", "v1", day(1), 3000, entry_id="r2") == "locked"
+    assert await record_refund(store, "s", "v1", day(1), 3000, entry_id="r2") == "late"
+    assert await record_refund(store, "s", "v1", day(1), 3000, entry_id="r2") == "duplicate"
     assert (await _statistics(store))[day(1)].treatment.net_revenue == 7000
+    late = await late_statistics(store, "s", OCTOBER, "EUR", None)
+    assert (late.treatment.net_revenue, late.treatment.visitors) == (-3000, 0)
 
 
 async def test_a_seen_visitor_needs_an_exposure_and_counts_need_an_id(store: Any) -> None:
@@ -127,15 +131,7 @@ async def test_the_pooled_cap_is_fixed_once_at_lock(store: Any) -> None:
     assert (await check_ledger(store, "s", OCTOBER, "EUR", 900)).pooled_cap_minor == 900
 
 
-_entries = st.lists(
-    st.tuples(
-        st.integers(0, 7),  # visitor
-        st.sampled_from(["seen", "views", "order", "refund"]),
-        st.integers(1, 28),  # day
-        st.integers(1, 3_000_000),  # amount
-    ),
-    max_size=60,
-)
+_entries = ledger_entries(visitors=8, amounts=3_000_000, max_size=60)
 
 
 @settings(
