@@ -79,7 +79,7 @@ async def integration(request: Request, view: ShopView) -> Response:
     now = datetime.datetime.now(datetime.UTC)
     checks = run_checks(await observe(services(request).redis, view.shop.id, now))
     try:
-        loader = str(request.base_url) + "js/loader.js"
+        loader = services(request).settings.base_url + "/js/loader.js"
         snippet: str | None = SnippetFiles.load(STATIC_DIR / "js").tag(view.shop.site_key, loader)
     except (OSError, ValueError, KeyError):
         snippet = None
