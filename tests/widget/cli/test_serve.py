@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 import redis
+from click.testing import CliRunner
 
 from tests.conftest import ADMIN_TOKEN, ORIGIN, make_event
 from tests.servers import Server
+from widget.cli import main
 from widget.platform.embedded import socket_path
 
 pytestmark = pytest.mark.slow
@@ -91,3 +93,10 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies(
         assert refused == [False] * 30 + [limited]
     finally:
         server.stop()
+
+
+def test_a_public_host_without_a_public_url_does_not_start(data_dir: Path) -> None:
+    env = {"BASKETLIFT_DATA_DIR": str(data_dir), "BASKETLIFT_PUBLIC_URL": ""}
+    result = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0"], env=env)
+    assert result.exit_code == 1 and "set BASKETLIFT_PUBLIC_URL" in result.output
+    assert not data_dir.exists()
