@@ -49,6 +49,10 @@ CSV_HEADERS = (
     "revision",
     "replaces_document",
 )
+# Free text that a spreadsheet would run as a formula when it starts so (OWASP CSV
+# injection); amounts are numbers and keep their minus sign.
+_TEXT_COLUMNS = ("shop", "reason", "no_share_reasons")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _csv_row(document: Document) -> dict[str, Any]:
@@ -112,8 +116,14 @@ def to_csv(documents: list[Document]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_HEADERS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(_csv_row(document) for document in documents)
+    for document in documents:
+        row = _csv_row(document)
+        writer.writerow(row | {name: _text_cell(row[name]) for name in _TEXT_COLUMNS})
     return buffer.getvalue()
+
+
+def _text_cell(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def to_json(documents: list[Document]) -> bytes:

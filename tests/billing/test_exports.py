@@ -52,6 +52,19 @@ async def test_csv_headers_are_stable_and_totals_equal_the_documents(store: Any)
         assert Decimal(row["licence_fee"]) + Decimal(row["share_fee"]) == Decimal(row["total"])
 
 
+async def test_csv_text_cells_cannot_start_a_formula(store: Any) -> None:
+    await october_ledger(store, "a", treated=60, holdout=60)
+    await create_draft(store, "a", OCTOBER, AFTER_OCTOBER)
+    await finalize(store, "a", OCTOBER, AFTER_OCTOBER)
+    await void(store, "a", OCTOBER, '=HYPERLINK("http://evil.example","x")', AFTER_OCTOBER)
+    found = documents(await period_invoices(store, OCTOBER))
+    note = [
+        row for row in csv.DictReader(io.StringIO(to_csv(found))) if row["kind"] == "credit_note"
+    ]
+    assert note[0]["reason"] == '\'=HYPERLINK("http://evil.example","x")'
+    assert note[0]["total"].startswith("-") and Decimal(note[0]["total"]) < 0
+
+
 def test_csv_headers_are_pinned() -> None:
     assert CSV_HEADERS[:10] == (
         "document_number",

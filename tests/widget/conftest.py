@@ -16,7 +16,7 @@ from tests.billing.ledger_samples import AFTER_OCTOBER, october_ledger
 from tests.conftest import admin_headers
 from tests.widget.placements.traffic import RolledUpTraffic, widget_traffic
 from widget.app import create_app
-from widget.dashboard.accounts import Accounts, Role
+from widget.dashboard.accounts import Accounts, Invitation, Role
 from widget.platform.settings import Settings
 from widget.platform.store import connect
 
@@ -70,3 +70,25 @@ def log_in(client: TestClient, email: str, password: str = PASSWORD) -> Any:
     token = csrf_of(client.get("/dashboard/login").text)
     form = {"email": email, "password": password, "csrf_token": token}
     return client.post("/dashboard/login", data=form, follow_redirects=False)
+
+
+def invitation_token(url: str, email: str, shop: str = "shop-a", role: Role = "finance") -> str:
+    """The token of a new invitation, as the link sent to `email` carries it."""
+
+    async def run() -> str:
+        store = await connect(url)
+        invited = Invitation(shop, role, email, "admin@a.example")
+        token = await Accounts(store).invite(invited)
+        await store.aclose()
+        return token
+
+    return asyncio.run(run())
+
+
+def accept(client: TestClient, link: str, password: str, again: str = "") -> Any:
+    form = {
+        "password": password,
+        "password_again": again,
+        "csrf_token": csrf_of(client.get(link).text),
+    }
+    return client.post(link, data=form, follow_redirects=False)

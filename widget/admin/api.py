@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
@@ -11,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from widget.platform.auth import bearer_matches
 from widget.platform.openapi import (
     ADMIN_TOKEN,
     error,
@@ -39,8 +39,7 @@ def admin_only(handler: Handler) -> Handler:
         token = services(request).settings.admin_token
         if token is None:
             raise ApiError(403, "admin_api_disabled", "set BASKETLIFT_ADMIN_TOKEN to enable it")
-        scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), token.encode()):
+        if not bearer_matches(request, token):
             raise ApiError(401, "unauthorized", "send Authorization: Bearer <admin token>")
         return await handler(request)
 

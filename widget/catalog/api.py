@@ -19,6 +19,7 @@ from widget.catalog.rows import MAX_ID_LENGTH
 from widget.catalog.store import MAX_PAGE, MAX_REPORTED_REJECTIONS, CatalogStore, InvalidCursor
 from widget.platform.auth import authenticated_shop
 from widget.platform.openapi import SECRET_KEY, error, json_body, path_parameter, query
+from widget.platform.params import ascii_digits, bounded_int
 from widget.platform.responses import ApiError, FastJSONResponse, error_code
 from widget.platform.services import services
 
@@ -39,10 +40,7 @@ def _replace(request: Request) -> bool:
 
 
 def _limit(request: Request) -> int:
-    value = request.query_params.get("limit", str(_DEFAULT_PAGE))
-    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
-        raise ApiError(422, "invalid_parameter", f"limit must be 1 to {MAX_PAGE}", "limit")
-    return int(value)
+    return bounded_int(request.query_params.get("limit", str(_DEFAULT_PAGE)), "limit", 1, MAX_PAGE)
 
 
 async def put_catalog(request: Request) -> Response:
@@ -62,7 +60,7 @@ async def put_catalog(request: Request) -> Response:
     if encoding != "identity":
         raise ApiError(415, "unsupported_content_encoding", "send the catalogue uncompressed")
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
+    if ascii_digits(declared) and int(declared) > MAX_UPLOAD_BYTES:
         raise ApiError(413, "upload_too_large", f"the body has more than {MAX_UPLOAD_BYTES} bytes")
     try:
         fmt = format_of(request.headers.get("content-type", ""))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from dataclasses import replace
 
 import click
 import uvicorn
@@ -12,6 +13,7 @@ import uvicorn
 from widget.cli.common import load_settings, open_store
 from widget.consumers import start_consumers
 from widget.platform.embedded import EmbeddedStore, EmbeddedStoreError
+from widget.platform.settings import is_loopback
 
 
 @click.command()
@@ -26,6 +28,15 @@ def serve(host: str | None, port: int | None, workers: int | None, access_log: b
     (BASKETLIFT_DATA_DIR) and stopped on exit; the next `serve` finds the same data.
     """
     settings = load_settings()
+    host, port = host or settings.host, port or settings.port
+    if settings.public_url is None:
+        if not is_loopback(host):
+            raise click.ClickException(
+                f"--host {host} is not a loopback address: set BASKETLIFT_PUBLIC_URL to the "
+                "address browsers use, such as https://recs.example.com"
+            )
+        # Workers read the environment: give them the address this server is reached at.
+        os.environ["BASKETLIFT_PUBLIC_URL"] = replace(settings, host=host, port=port).base_url
     store = None
     if settings.redis_url is None:
         store = EmbeddedStore(settings.data_dir)
@@ -40,11 +51,14 @@ def serve(host: str | None, port: int | None, workers: int | None, access_log: b
         uvicorn.run(
             "widget.app:create_app",
             factory=True,
-            host=host or settings.host,
-            port=port or settings.port,
+            host=host,
+            port=port,
             workers=workers or settings.workers,
             log_level=settings.log_level,
             access_log=access_log,
+            # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise.
+            proxy_headers=bool(settings.trusted_proxies),
+            forwarded_allow_ips=list(settings.trusted_proxies) or None,
         )
     finally:
         if store is not None:

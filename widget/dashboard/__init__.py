@@ -1,7 +1,8 @@
 """The merchant dashboard: server-rendered pages over accounts, billing and the catalogue.
 
-Import direction: keys, passwords -> accounts -> login, sessions -> rendering, charts,
-uplift -> access -> account_pages, shop_pages, invoice_pages -> this module's `routes`.
+Import direction: keys, passwords -> accounts -> login, sessions, recovery -> rendering,
+charts, uplift -> access -> account_pages -> password_pages, shop_pages, team_pages,
+invoice_pages -> this module's `routes`.
 It imports `billing`, `widget.platform` and the public surfaces of `widget.catalog`,
 `widget.integration`, `widget.placements`, `widget.recommendations` and `widget.snippet`;
 `widget.app` mounts its routes, and the command line and the demo use its `Accounts`.
@@ -14,8 +15,9 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from widget.dashboard import account_pages, invoice_pages, shop_pages
+from widget.dashboard import account_pages, invoice_pages, password_pages, shop_pages, team_pages
 from widget.dashboard.accounts import AccountError, Accounts
+from widget.dashboard.recovery import invitation_link, issue_reset, reset_link
 
 STATIC = Path(__file__).resolve().parent / "static"
 _SHOP = "/dashboard/shops/{shop}"
@@ -27,10 +29,13 @@ routes: list[BaseRoute] = [
     Route("/dashboard/login", account_pages.login, methods=_BOTH),
     Route("/dashboard/logout", account_pages.logout, methods=["POST"]),
     Route("/dashboard/invitations/{token}", account_pages.invitation, methods=_BOTH),
+    Route("/dashboard/password", password_pages.change, methods=_BOTH),
+    Route("/dashboard/password-reset", password_pages.request_reset, methods=_BOTH),
+    Route("/dashboard/password-reset/{token}", password_pages.reset, methods=_BOTH),
     Route(f"{_SHOP}/uplift", shop_pages.uplift, methods=["GET"]),
     Route(f"{_SHOP}/integration", shop_pages.integration, methods=["GET"]),
     Route(f"{_SHOP}/catalogue", shop_pages.catalogue, methods=["GET"]),
-    Route(f"{_SHOP}/team", shop_pages.team, methods=_BOTH),
+    Route(f"{_SHOP}/team", team_pages.team, methods=_BOTH),
     Route(f"{_SHOP}/invoices", invoice_pages.invoice_list, methods=["GET"]),
     Route(f"{_SHOP}/invoices/{{period}}.csv", invoice_pages.invoice_csv, methods=["GET"]),
     Route(f"{_SHOP}/invoices/{{period}}.pdf", invoice_pages.invoice_pdf, methods=["GET"]),
@@ -38,4 +43,11 @@ routes: list[BaseRoute] = [
     Mount("/dashboard/static", StaticFiles(directory=STATIC), name="dashboard-static"),
 ]
 
-__all__ = ["AccountError", "Accounts", "routes"]
+__all__ = [
+    "AccountError",
+    "Accounts",
+    "invitation_link",
+    "issue_reset",
+    "reset_link",
+    "routes",
+]

@@ -73,9 +73,19 @@ class ShopView:
         } | values
 
 
+def session_lifetime_s(request: Request) -> int:
+    return services(request).settings.session_lifetime_hours * 3600
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (a trusted proxy's X-Forwarded-For)."""
+    return request.client.host if request.client else "unknown"
+
+
 async def viewer(request: Request) -> Viewer | None:
     redis = services(request).redis
-    session = await sessions.find(redis, request.cookies.get(sessions.COOKIE))
+    cookie = request.cookies.get(sessions.COOKIE)
+    session = await sessions.find(redis, cookie, session_lifetime_s(request))
     if session is None:
         return None
     user = await Accounts(redis).get(session.user_id)

@@ -4,7 +4,10 @@ A user is an email and a password hash; an operator sees every shop as its admin
 other user sees a shop only through a role that the shop's member hash gives them:
 `admin` (everything, and invites), `analyst` (uplift, integration, catalogue) or
 `finance` (uplift and invoices). Invitations carry a single-use token that is deleted
-as it is read (GETDEL), so two acceptances of one link cannot both succeed.
+as it is read (GETDEL), so two acceptances of one link cannot both succeed. The link is
+sent to the invited email (or given to its owner by the operator), never shown to the
+inviter: opening it proves control of the email. A role change or a removal never
+leaves a shop that has admins without one.
 """
 
 from __future__ import annotations
@@ -18,11 +21,30 @@ import orjson
 from starlette.concurrency import run_in_threadpool
 
 from widget.dashboard import keys
-from widget.dashboard.passwords import check_strength, hash_password, verify_password
+from widget.dashboard.passwords import check_strength, hash_password
 
 Role = Literal["admin", "analyst", "finance"]
 ROLES: tuple[Role, ...] = get_args(Role)
 INVITATION_TTL_S = 7 * 24 * 3600
+# Changes a member's role (ARGV[2]; empty removes) unless it would leave no admin.
+_CHANGE_MEMBER = """
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if not current then return 'not_a_member' end
+if current == 'admin' and ARGV[2] ~= 'admin' then
+  local admins = 0
+  for _, role in ipairs(redis.call('HVALS', KEYS[1])) do
+    if role == 'admin' then admins = admins + 1 end
+  end
+  if admins <= 1 then return 'last_admin' end
+end
+if ARGV[2] == '' then redis.call('HDEL', KEYS[1], ARGV[1])
+else redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 'ok'
+"""
+_CHANGE_REFUSALS = {
+    "not_a_member": "that person is not a member of this shop",
+    "last_admin": "the shop would have no admin left: make someone else admin first",
+}
 
 
 class AccountError(Exception):
@@ -115,9 +137,24 @@ class Accounts:
         await self._redis.hset(keys.members(shop), user.id, role)
         await self._redis.hset(keys.user_shops(user.id), shop, role)
 
-    async def remove_member(self, shop: str, user_id: str) -> None:
-        await self._redis.hdel(keys.members(shop), user_id)
-        await self._redis.hdel(keys.user_shops(user_id), shop)
+    async def change_member(self, shop: str, user_id: str, role: Role | None) -> None:
+        """Give the member another role, or remove them (None): `AccountError` when they
+        are not a member or the shop would lose its last admin."""
+        outcome = await self._redis.eval(_CHANGE_MEMBER, 1, keys.members(shop), user_id, role or "")
+        if outcome != "ok":
+            raise AccountError(_CHANGE_REFUSALS[outcome])
+        if role is None:
+            await self._redis.hdel(keys.user_shops(user_id), shop)
+        else:
+            await self._redis.hset(keys.user_shops(user_id), shop, role)
+
+    async def set_password(self, user: User, password: str) -> None:
+        try:
+            check_strength(password)
+        except ValueError as weak:
+            raise AccountError(str(weak)) from None
+        password_hash = await run_in_threadpool(hash_password, password)
+        await self._redis.hset(keys.user(user.id), "password", password_hash)
 
     async def members(self, shop: str) -> list[tuple[User, Role]]:
         found = []
@@ -128,38 +165,48 @@ class Accounts:
         return sorted(found, key=lambda member: member[0].email)
 
     async def invite(self, invitation: Invitation) -> str:
-        """Store the invitation; returns its token, to be sent in a link and never stored."""
+        """Store the invitation, replacing an unused one of the same email to the same
+        shop; returns its token, to be sent to the email in a link and never stored."""
         token = secrets.token_urlsafe(32)
-        body = orjson.dumps(vars(invitation))
-        await self._redis.set(keys.invitation(token), body, ex=INVITATION_TTL_S)
+        await self._store_invitation(invitation, token, INVITATION_TTL_S)
         return token
+
+    async def _store_invitation(self, invitation: Invitation, token: str, ttl_s: int) -> None:
+        pending = keys.pending_invitations(invitation.email)
+        replaced = await self._redis.hget(pending, invitation.shop)
+        if replaced is not None:
+            await self._redis.delete(keys.invitation_by_digest(replaced))
+        body = orjson.dumps(vars(invitation))
+        await self._redis.set(keys.invitation(token), body, ex=ttl_s)
+        await self._redis.hset(pending, invitation.shop, keys.digest(token))
+        await self._redis.expire(pending, INVITATION_TTL_S)
+
+    async def reissue_invitations(self, email: str) -> list[tuple[Invitation, str]]:
+        """New tokens for the email's unused invitations (the old links stop working),
+        for the operator to hand over when no mail server is configured."""
+        email = normalise_email(email)
+        reissued = []
+        for digest in (await self._redis.hgetall(keys.pending_invitations(email))).values():
+            stored = keys.invitation_by_digest(digest)
+            ttl_s = await self._redis.ttl(stored)
+            invitation = _invitation(await self._redis.get(stored))
+            if invitation is not None and ttl_s > 0:
+                token = secrets.token_urlsafe(32)
+                await self._store_invitation(invitation, token, ttl_s)
+                reissued.append((invitation, token))
+        return reissued
 
     async def peek_invitation(self, token: str) -> Invitation | None:
         return _invitation(await self._redis.get(keys.invitation(token)))
 
-    async def accept(self, token: str, password: str) -> User:
-        """Use the invitation (once): the invited email joins the shop, created if new.
-
-        An existing account proves itself with its password before the token is spent.
-        """
-        invitation = await self.peek_invitation(token)
-        if invitation is None:
+    async def use_invitation(self, token: str, user: User) -> Invitation:
+        """Spend the invitation (once): `user`, whose email it was sent to, joins the shop."""
+        invitation = _invitation(await self._redis.getdel(keys.invitation(token)))
+        if invitation is None or invitation.email != user.email:
             raise AccountError("this invitation was used already, or it has expired")
-        user = await self.by_email(invitation.email)
-        if user is not None:
-            if not await run_in_threadpool(verify_password, password, user.password_hash):
-                raise AccountError("enter the password of your existing account")
-        else:
-            try:
-                check_strength(password)
-            except ValueError as weak:
-                raise AccountError(str(weak)) from None
-        if await self._redis.getdel(keys.invitation(token)) is None:
-            raise AccountError("this invitation was used already, or it has expired")
-        if user is None:
-            user = await self.create_user(invitation.email, password)
+        await self._redis.hdel(keys.pending_invitations(invitation.email), invitation.shop)
         await self.add_member(invitation.shop, user, invitation.role)
-        return user
+        return invitation
 
 
 def _invitation(stored: str | bytes | None) -> Invitation | None:

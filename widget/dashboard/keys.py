@@ -32,13 +32,13 @@ def user_shops(user_id: str) -> str:
 
 
 def session(session_id: str) -> str:
-    """Hash: user, csrf, created_at; expires when idle."""
-    return f"{USERS}sessions:{digest(session_id)}"
+    """Hash: user, csrf, created_at, started (epoch seconds); expires when idle."""
+    return session_by_digest(digest(session_id))
 
 
 def invitation(token: str) -> str:
     """JSON of the invitation: shop, role, email, invited_by; read and deleted at once."""
-    return f"{USERS}invitations:{digest(token)}"
+    return invitation_by_digest(digest(token))
 
 
 def failed_logins(email: str) -> str:
@@ -54,3 +54,26 @@ def login_attempts(client: str) -> str:
 def members(shop: str) -> str:
     """Hash user id -> role: who may see the shop's dashboard, and as what."""
     return shop_key(shop, "dashboard:members")
+
+
+def session_by_digest(session_digest: str) -> str:
+    return f"{USERS}sessions:{session_digest}"
+
+
+def user_sessions(user_id: str) -> str:
+    """Set of the digests of the user's sessions, to end them all at once."""
+    return f"{USERS}{user_id}:sessions"
+
+
+def invitation_by_digest(token_digest: str) -> str:
+    return f"{USERS}invitations:{token_digest}"
+
+
+def pending_invitations(email: str) -> str:
+    """Hash shop -> digest of the token of the email's invitation to it, not yet used."""
+    return f"{USERS}pending-invitations:{digest(email)}"
+
+
+def password_reset(token: str) -> str:
+    """The user id a password reset link is for; read and deleted at once."""
+    return f"{USERS}password-resets:{digest(token)}"

@@ -1,4 +1,4 @@
-"""A shop's pages: uplift, integration, catalogue and models, and its team."""
+"""A shop's pages: uplift, integration, catalogue and models (the team: `team_pages`)."""
 
 from __future__ import annotations
 
@@ -16,14 +16,7 @@ from engine.artifacts import METADATA, current_version
 from engine.training import shop_folder
 from widget.catalog import CatalogStore
 from widget.catalog import keys as catalog_keys
-from widget.dashboard.access import ShopView, form, shop_page
-from widget.dashboard.accounts import (
-    AccountError,
-    Accounts,
-    Invitation,
-    normalise_email,
-    parse_role,
-)
+from widget.dashboard.access import ShopView, shop_page
 from widget.dashboard.charts import interval_chart
 from widget.dashboard.rendering import page
 from widget.dashboard.uplift import difference_rows, recent_periods, uplift_figures
@@ -77,7 +70,7 @@ async def integration(request: Request, view: ShopView) -> Response:
     now = datetime.datetime.now(datetime.UTC)
     checks = run_checks(await observe(services(request).redis, view.shop.id, now))
     try:
-        loader = str(request.base_url) + "js/loader.js"
+        loader = services(request).settings.base_url + "/js/loader.js"
         snippet: str | None = SnippetFiles.load(STATIC_DIR / "js").tag(view.shop.site_key, loader)
     except (OSError, ValueError, KeyError):
         snippet = None
@@ -122,25 +115,3 @@ async def catalogue(request: Request, view: ShopView) -> Response:
             offline=_offline_metrics(),
         ),
     )
-
-
-@shop_page("team")
-async def team(request: Request, view: ShopView) -> Response:
-    accounts = Accounts(services(request).redis)
-    link = error = None
-    status = 200
-    if request.method == "POST":
-        fields = await form(request)
-        try:
-            invited = Invitation(
-                view.shop.id,
-                parse_role(fields.get("role", "")),
-                normalise_email(fields.get("email", "")),
-                view.viewer.user.email,
-            )
-            token = await accounts.invite(invited)
-            link = f"{request.base_url}dashboard/invitations/{token}"
-        except AccountError as problem:
-            error, status = str(problem), 422
-    members = await accounts.members(view.shop.id)
-    return page("team.html", status=status, **view.context(members=members, link=link, error=error))

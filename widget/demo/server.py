@@ -64,6 +64,7 @@ class DemoServer:
             "BASKETLIFT_DATA_DIR": str(self.data_dir),
             "BASKETLIFT_HOST": self.host,
             "BASKETLIFT_PORT": str(self.port),
+            "BASKETLIFT_PUBLIC_URL": self.base_url,
             "BASKETLIFT_WORKERS": "1",
             "BASKETLIFT_CONSUMERS": "in-process",
             "BASKETLIFT_RATE_LIMIT_SITE": "1e9",

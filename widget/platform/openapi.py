@@ -18,6 +18,7 @@ from widget.platform.responses import FastJSONResponse
 ERROR = {"$ref": "#/components/schemas/Error"}
 SECRET_KEY: list[dict[str, list[str]]] = [{"secretKey": []}]
 ADMIN_TOKEN: list[dict[str, list[str]]] = [{"adminToken": []}]
+METRICS_TOKEN: list[dict[str, list[str]]] = [{"metricsToken": []}, {"adminToken": []}]
 
 
 def error(description: str) -> dict[str, Any]:
@@ -87,6 +88,11 @@ COMPONENTS: dict[str, Any] = {
             "type": "http",
             "scheme": "bearer",
             "description": "BASKETLIFT_ADMIN_TOKEN.",
+        },
+        "metricsToken": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "BASKETLIFT_METRICS_TOKEN, for GET /metrics only.",
         },
     },
 }

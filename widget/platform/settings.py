@@ -6,13 +6,17 @@ of them and a test keeps the two in step.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PREFIX = "BASKETLIFT_"
+SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
+LOOPBACK_NAMES = ("localhost",)
 
 
 class SettingsError(ValueError):
@@ -55,6 +59,46 @@ def _parse_token(raw: str) -> str | None:
         return None
     if len(raw) < 16:
         raise ValueError("must be at least 16 characters long")
+    if len(set(raw)) < 10:
+        raise ValueError(
+            "must have at least 10 different characters: make one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+        )
+    return raw
+
+
+def _parse_public_url(raw: str) -> str | None:
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// address such as https://recs.example.com")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError("must be a scheme, host, optional port and path only")
+    return raw.rstrip("/")
+
+
+def _parse_networks(raw: str) -> tuple[str, ...]:
+    networks = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for network in networks:
+        if network != "*":
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not an IP address or network") from None
+    return networks
+
+
+def _parse_smtp_url(raw: str) -> str | None:
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in SMTP_SCHEMES or not parts.hostname:
+        raise ValueError("must start with smtp://, smtp+starttls:// or smtps:// and name a host")
+    try:
+        parts.port  # noqa: B018 (a bad port raises here)
+    except ValueError:
+        raise ValueError("has a port that is not a number from 0 to 65535") from None
     return raw
 
 
@@ -101,6 +145,46 @@ VARIABLES: tuple[Variable, ...] = (
         "",
         _parse_token,
         "Bearer token of the admin HTTP API (16+ characters); empty disables that API.",
+    ),
+    Variable(
+        "METRICS_TOKEN",
+        "",
+        _parse_token,
+        "Bearer token for GET /metrics (16+ characters); the admin token works there too.",
+    ),
+    Variable(
+        "PUBLIC_URL",
+        "",
+        _parse_public_url,
+        "Address browsers reach this server at, used in the snippet and in links sent by "
+        "mail; empty means http://HOST:PORT, allowed only when HOST is a loopback address.",
+    ),
+    Variable(
+        "TRUSTED_PROXIES",
+        "",
+        _parse_networks,
+        "Comma-separated addresses or networks of proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed, or *; empty believes no proxy.",
+    ),
+    Variable(
+        "SESSION_LIFETIME_HOURS",
+        "12",
+        _parse_int(1, 24 * 30),
+        "Hours after login when a dashboard session ends, however active.",
+    ),
+    Variable(
+        "SMTP_URL",
+        "",
+        _parse_smtp_url,
+        "Mail server for invitations and password resets, e.g. "
+        "smtp+starttls://user:password@mail.example.com:587; empty: "
+        "`basketlift operator links` prints the links instead.",
+    ),
+    Variable(
+        "MAIL_FROM",
+        "basketlift@localhost",
+        str,
+        "Sender address of the mails.",
     ),
     Variable(
         "EVENT_RETENTION_DAYS",
@@ -153,6 +237,12 @@ class Settings:
     port: int = 8000
     workers: int = 1
     admin_token: str | None = None
+    metrics_token: str | None = None
+    public_url: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
+    session_lifetime_hours: int = 12
+    smtp_url: str | None = None
+    mail_from: str = "basketlift@localhost"
     event_retention_days: int = 180
     rate_limit_site: float = 200.0
     rate_limit_client: float = 5.0
@@ -171,4 +261,28 @@ class Settings:
                 values[variable.name.lower()] = variable.parse(raw)
             except ValueError as error:
                 raise SettingsError(f"{variable.env_name} has value {raw!r}: {error}.") from None
-        return cls(**values)
+        settings = cls(**values)
+        if settings.public_url is None and not is_loopback(settings.host):
+            raise SettingsError(
+                f"{PREFIX}PUBLIC_URL is empty while {PREFIX}HOST is {settings.host!r}, not a "
+                "loopback address: set it to the address browsers use, such as "
+                "https://recs.example.com."
+            )
+        return settings
+
+    @property
+    def base_url(self) -> str:
+        """The public address of the server, without a trailing slash."""
+        if self.public_url is not None:
+            return self.public_url
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 from tracker.client import is_automated, network_of
 from tracker.credentials import SITE_KEY_PREFIX, shop_of_key
 from widget.platform.openapi import error, json_body, query
+from widget.platform.params import bounded_int
 from widget.platform.responses import ApiError, cors_headers, send_json
 from widget.platform.shop_config import MAX_LIMIT
 from widget.recommendations.service import RecommendationRequest, Recommendations, ShopView
@@ -62,9 +63,7 @@ def _limit(parameters: dict[str, list[str]]) -> int | None:
     raw = _last(parameters, "limit")
     if raw is None:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ApiError(422, "invalid_parameter", f"limit must be 1 to {MAX_LIMIT}", "limit")
-    return int(raw)
+    return bounded_int(raw, "limit", 1, MAX_LIMIT)
 
 
 def _cart(parameters: dict[str, list[str]]) -> tuple[str, ...]:

@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from widget.platform.openapi import error, query
 from widget.platform.responses import ApiError
+from widget.platform.services import services
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -130,13 +131,14 @@ def _demo_page(request: Request, files: _Files) -> str:
         "currency": _param(request, "currency", _CURRENCY),
     }
     snippet = notice = ""
+    base_url = services(request).settings.base_url
     if site_key:
-        snippet = files.get().tag(site_key, str(request.base_url) + "js/loader.js")
+        snippet = files.get().tag(site_key, f"{base_url}/js/loader.js")
     else:
         notice = (
             '<p class="notice">Add <code>?site_key=pk_...</code> to this address: the site '
             "key of a shop whose allowed origins include "
-            f"<code>{html.escape(str(request.base_url).rstrip('/'))}</code>. Optional: "
+            f"<code>{html.escape(base_url)}</code>. Optional: "
             "<code>product_id</code>, <code>cart</code> (comma-separated ids).</p>"
         )
     template = (STATIC_DIR / "demo" / "index.html").read_text(encoding="utf-8")

@@ -183,6 +183,9 @@ def test_what_is_wrong_with_the_whole_request(
     [
         ("", {"limit": "0"}, 422, "limit"),
         ("", {"limit": "1001"}, 422, "limit"),
+        ("", {"limit": "\u00b2"}, 422, "limit"),
+        ("", {"limit": "\u0663"}, 422, "limit"),
+        ("", {"limit": "9" * 5000}, 422, "limit"),
         ("", {"cursor": "abc"}, 422, "cursor"),
         ("/nope", {}, 404, "product_id"),
     ],

@@ -4,8 +4,9 @@ import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from tests.widget.conftest import OPERATOR, csrf_of, log_in
+from tests.widget.conftest import OPERATOR, accept, csrf_of, invitation_token, log_in
 from widget import dashboard
+from widget.platform.settings import Settings
 
 SHOP_ROUTES = [
     route.path for route in dashboard.routes if isinstance(route, Route) and "{shop}" in route.path
@@ -53,16 +54,10 @@ def test_the_operator_sees_every_shop(web: TestClient) -> None:
         assert web.get(f"/dashboard/shops/{shop}/invoices/2026-10").status_code == 200
 
 
-def test_an_invitation_works_once(web: TestClient) -> None:
-    log_in(web, "admin@a.example")
-    token = csrf_of(web.get("/dashboard/shops/shop-a/team").text)
-    form = {"csrf_token": token, "email": "new@a.example", "role": "finance"}
-    page = web.post("/dashboard/shops/shop-a/team", data=form).text
-    link = page.split('<code class="link">')[1].split("</code>")[0]
-    web.cookies.clear()
-    accept = {"password": "a long new password", "password_again": "a long new password"}
-    accept["csrf_token"] = csrf_of(web.get(link).text)
-    assert web.post(link, data=accept).url.path == "/dashboard/shops/shop-a/uplift"
+def test_an_invitation_works_once(web: TestClient, settings: Settings) -> None:
+    link = "/dashboard/invitations/" + invitation_token(str(settings.redis_url), "new@a.example")
+    accepted = accept(web, link, "a long new password", "a long new password")
+    assert accepted.headers["location"] == "/dashboard/shops/shop-a/uplift"
     assert web.get("/dashboard/shops/shop-a/invoices").status_code == 200
     assert web.get(link).status_code == 404
 

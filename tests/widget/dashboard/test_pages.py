@@ -41,6 +41,12 @@ def test_the_integration_page_fills_in_the_site_key(web: TestClient) -> None:
     assert site_key in page and "No event arrived in the last hour" in page
 
 
+def test_the_snippet_loads_from_the_public_url_whatever_the_host(web: TestClient) -> None:
+    log_in(web, "admin@a.example")
+    page = web.get(PAGES["integration"], headers={"Host": "evil.example"}).text
+    assert "http://127.0.0.1:8000/js/loader.js" in page and "evil.example" not in page
+
+
 def test_invoices_download_as_csv_and_pdf(web: TestClient) -> None:
     log_in(web, "finance@a.example")
     csv = web.get("/dashboard/shops/shop-a/invoices/2026-10.csv")

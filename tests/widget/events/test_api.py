@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 from starlette.testclient import TestClient
 
-from tests.conftest import ORIGIN, app_on_its_own_store, make_event
+from tests.conftest import ORIGIN, admin_headers, app_on_its_own_store, make_event
 from tracker.batch import MAX_BATCH_EVENTS, MAX_BODY_BYTES
 from widget.app import create_app
 from widget.platform.settings import Settings
@@ -87,7 +87,10 @@ def test_413_for_an_event_over_32_kib(client: TestClient, shop: Any) -> None:
     response = send(client, batch(shop, make_event(), make_event(note="x" * 33_000)))
     assert response.status_code == 413 and error_of(response)["field"] == "events[1]"
     assert (
-        client.get("/metrics").text.count('basketlift_events_accepted_total{shop="test-shop"}') == 0
+        client.get("/metrics", headers=admin_headers()).text.count(
+            'basketlift_events_accepted_total{shop="test-shop"}'
+        )
+        == 0
     )
 
 
@@ -133,7 +136,7 @@ def test_preflight_allows_only_the_shop_origins(client: TestClient, shop: Any) -
 
 def test_metrics_count_events_per_shop(client: TestClient, shop: Any) -> None:
     send(client, batch(shop, make_event(), make_event(), {"type": "?"}))
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers=admin_headers()).text
     assert 'basketlift_events_accepted_total{shop="test-shop"} 2.0' in text
     assert 'basketlift_events_rejected_total{shop="test-shop"} 1.0' in text
     assert 'route="/v1/events"' in text

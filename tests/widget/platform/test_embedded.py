@@ -1,10 +1,25 @@
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import socket
+import stat
+import tempfile
+import threading
 from pathlib import Path
 
+import pytest
 import redis
 
-from widget.platform.embedded import EmbeddedStore, server_binary, socket_path
+from widget.platform.embedded import (
+    EmbeddedStore,
+    EmbeddedStoreError,
+    server_binary,
+    socket_path,
+)
+
+NOBODY = 65534
 
 
 def test_ships_a_valkey_server_with_streams() -> None:
@@ -37,3 +52,85 @@ def test_deep_folders_get_a_short_socket_path(tmp_path: Path) -> None:
     assert len(str(socket_path(deep))) < 100
     with EmbeddedStore(deep) as store:
         assert redis.Redis.from_url(store.url).ping()
+
+
+class RogueServer:
+    """A unix socket server at `path` that answers +PONG and records what it was sent."""
+
+    def __init__(self, path: Path) -> None:
+        self.received = b""
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(str(path))
+        self.listener.listen()
+        self.listener.settimeout(5)
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = self.listener.accept()
+                with connection:
+                    self.received += connection.recv(1024)
+                    connection.sendall(b"+PONG\r\n")
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def deep_folder(tmp_path: Path) -> Path:
+    return tmp_path.joinpath(*["folder-with-a-long-name"] * 6)
+
+
+def test_a_rogue_server_at_the_old_predictable_socket_gets_nothing(tmp_path: Path) -> None:
+    deep = deep_folder(tmp_path)
+    digest = hashlib.sha256(os.fsencode(deep.resolve())).hexdigest()[:16]
+    predictable = Path(tempfile.gettempdir()) / f"basketlift-{digest}.sock"
+    rogue = RogueServer(predictable)
+    try:
+        with EmbeddedStore(deep) as store:
+            assert redis.Redis.from_url(store.url).set("secret", "hash")
+        assert rogue.received == b""
+    finally:
+        rogue.close()
+        predictable.unlink()
+
+
+def _someone_elses(path: Path) -> None:
+    os.chown(path, NOBODY, NOBODY, follow_symlinks=False)
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="giving a file to another user needs root")
+def test_a_socket_of_another_user_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
+    deep = deep_folder(tmp_path)
+    socket_path(deep).parent.mkdir(mode=0o700, exist_ok=True)
+    rogue = RogueServer(socket_path(deep))
+    _someone_elses(socket_path(deep))
+    try:
+        with pytest.raises(EmbeddedStoreError, match="not a socket owned by this user"):
+            EmbeddedStore(deep).start()
+        assert rogue.received == b""
+    finally:
+        rogue.close()
+        socket_path(deep).unlink()
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="giving a file to another user needs root")
+def test_a_data_folder_of_another_user_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "theirs").mkdir()
+    _someone_elses(tmp_path / "theirs")
+    with pytest.raises(EmbeddedStoreError, match="not a folder owned by this user"):
+        EmbeddedStore(tmp_path / "theirs").start()
+
+
+def test_the_data_folder_and_its_files_are_private(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    (data / "valkey.log").write_text("of an earlier version\n")
+    (data / "valkey.log").chmod(0o644)
+    with EmbeddedStore(data) as store:
+        redis.Redis.from_url(store.url).set("k", "v")
+    found = {p.relative_to(data): stat.S_IMODE(p.stat().st_mode) for p in data.rglob("*")}
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert found[Path("appendonlydir")] == 0o700
+    files = {path: mode for path, mode in found.items() if path != Path("appendonlydir")}
+    assert files and set(files.values()) == {0o600}, files

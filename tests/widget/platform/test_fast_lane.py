@@ -13,7 +13,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Message
 
-from tests.conftest import ORIGIN, app_on_its_own_store
+from tests.conftest import ORIGIN, admin_headers, app_on_its_own_store
 from tests.widget.recommendations.test_api import gift_shop, recommend
 from widget.platform.fast_lane import FastLane, FastLaneApp
 from widget.platform.metrics import Metrics
@@ -94,7 +94,7 @@ def test_requests_in_the_fast_lane_are_timed_under_their_route(
 ) -> None:
     assert recommend(client, shop).status_code == 200
     assert recommend(client, shop, limit="0").status_code == 422
-    exposition = client.get("/metrics").text
+    exposition = client.get("/metrics", headers=admin_headers()).text
     for status in ("200", "422"):
         series = (
             'basketlift_http_request_duration_seconds_count{method="GET",'

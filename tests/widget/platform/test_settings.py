@@ -31,6 +31,13 @@ def test_values_are_parsed() -> None:
         ("BASKETLIFT_PORT", "70000", "between 1 and 65535"),
         ("BASKETLIFT_REDIS_URL", "localhost:6379", "must start with redis://"),
         ("BASKETLIFT_ADMIN_TOKEN", "short", "at least 16"),
+        ("BASKETLIFT_ADMIN_TOKEN", "a" * 16, "10 different characters"),
+        ("BASKETLIFT_METRICS_TOKEN", "0101010101010101", "10 different characters"),
+        ("BASKETLIFT_PUBLIC_URL", "recs.example.com", "http:// or https://"),
+        ("BASKETLIFT_PUBLIC_URL", "https://recs.example.com/?a=1", "path only"),
+        ("BASKETLIFT_TRUSTED_PROXIES", "10.0.0.1,proxy", "'proxy' is not an IP"),
+        ("BASKETLIFT_SMTP_URL", "mail.example.com", "smtp://"),
+        ("BASKETLIFT_SESSION_LIFETIME_HOURS", "0", "between 1 and 720"),
         ("BASKETLIFT_RATE_LIMIT_CLIENT", "-1", "positive"),
         ("BASKETLIFT_LOG_LEVEL", "loud", "one of"),
     ],
@@ -52,3 +59,21 @@ def test_readme_documents_every_variable() -> None:
     readme = (ROOT / "README.md").read_text()
     missing = [v.env_name for v in VARIABLES if f"`{v.env_name}`" not in readme]
     assert missing == []
+
+
+def test_a_public_host_needs_a_public_url() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"BASKETLIFT_HOST": "0.0.0.0"})
+    assert "BASKETLIFT_PUBLIC_URL" in str(caught.value)
+    public = {"BASKETLIFT_HOST": "0.0.0.0", "BASKETLIFT_PUBLIC_URL": "https://recs.example.com/"}
+    assert Settings.from_env(public).base_url == "https://recs.example.com"
+
+
+def test_a_local_server_is_its_own_public_url() -> None:
+    assert Settings.from_env({"BASKETLIFT_PORT": "9000"}).base_url == "http://127.0.0.1:9000"
+    assert Settings(host="::1").base_url == "http://[::1]:8000"
+
+
+def test_trusted_proxies_are_a_list_of_networks() -> None:
+    found = Settings.from_env({"BASKETLIFT_TRUSTED_PROXIES": "10.0.0.0/8, ::1"})
+    assert found.trusted_proxies == ("10.0.0.0/8", "::1")

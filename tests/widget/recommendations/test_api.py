@@ -126,6 +126,8 @@ def test_rules_of_a_placement(client: TestClient, shop: dict[str, Any]) -> None:
         ({"placement": "sidebar"}, 422, "placement"),
         ({"anonymous_id": ""}, 422, "anonymous_id"),
         ({"limit": "0"}, 422, "limit"),
+        ({"limit": "\u00b2"}, 422, "limit"),
+        ({"limit": "\u0663"}, 422, "limit"),
         ({"cart": ",".join(["x"] * 101)}, 422, "cart"),
     ],
 )

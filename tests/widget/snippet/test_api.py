@@ -86,12 +86,18 @@ def test_the_demo_page_pastes_the_snippet_with_the_site_key(static_client: TestC
     assert response.status_code == 200
     tag = re.search(r"<script>.*?</script>", response.text)
     assert tag is not None
-    assert SITE_KEY in tag.group() and "http://testserver/js/loader.js" in tag.group()
+    assert SITE_KEY in tag.group() and "http://127.0.0.1:8000/js/loader.js" in tag.group()
     assert len(tag.group().encode()) <= 1024
     for placement in ("product", "basket", "home", "longtail"):
         assert f'data-basketlift="{placement}"' in response.text
     assert 'data-product-id="85123A"' in response.text
     assert 'data-cart="22423,84879"' in response.text
+
+
+@pytest.mark.parametrize("site_key", [SITE_KEY, ""])
+def test_the_host_header_is_not_reflected(static_client: TestClient, site_key: str) -> None:
+    response = static_client.get("/demo/", params={"site_key": site_key}, headers={"Host": "evil"})
+    assert "evil" not in response.text and "http://127.0.0.1:8000" in response.text
 
 
 def test_the_demo_page_escapes_what_it_is_given(static_client: TestClient) -> None:
