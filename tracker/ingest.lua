@@ -6,7 +6,7 @@
 -- KEYS: 1 shop record, 2 origins, 3 event stream, 4 dead-letter stream,
 --       5 site rate, 6 client rate, 7 seen ids (sorted set scored by arrival ms),
 --       8 refused origins of this hour (hash origin -> count, for the integration check)
--- ARGV: 1 site key, 2 origin ('' when none), 3 retention ms, 4 de-duplication window ms,
+-- ARGV: 1 site key, 2 origin ('' when none), 3 dead-letter retention ms, 4 de-duplication window ms,
 --       5 site rate /s, 6 client rate /s, 7 burst s,
 --       8 event ids separated by spaces, 9 their payloads separated by newlines,
 --       10 dead-letter payloads separated by newlines, 11 their count
@@ -63,8 +63,8 @@ if ARGV[8] ~= '' then
   if accepted > 0 then
     redis.call('ZADD', KEYS[7], unpack(fresh))
     redis.call('PEXPIRE', KEYS[7], ARGV[4])
-    redis.call('XADD', KEYS[3], 'MINID', '~', min_id, '*',
-               'n', accepted, 'events', table.concat(kept, '\n'))
+    -- The event stream is trimmed once archived (bound.lua), never here.
+    redis.call('XADD', KEYS[3], '*', 'n', accepted, 'events', table.concat(kept, '\n'))
   end
 end
 if ARGV[10] ~= '' then

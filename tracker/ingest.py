@@ -70,9 +70,9 @@ class IngestResult:
 class EventIngestor:
     """Appends batches of events to shops' streams; `redis` is a redis.asyncio client."""
 
-    def __init__(self, redis: Any, retention_days: int, limits: RateLimits) -> None:
+    def __init__(self, redis: Any, dead_letter_days: int, limits: RateLimits) -> None:
         self._script = PipelinedScript(redis, _SCRIPT)
-        self._retention_ms = retention_days * 86_400_000
+        self._dead_letter_ms = dead_letter_days * 86_400_000
         self._limits = limits
 
     async def ingest(
@@ -116,7 +116,7 @@ class EventIngestor:
             [
                 batch.site_key,
                 origin or "",
-                self._retention_ms,
+                self._dead_letter_ms,
                 DEDUPLICATION_DAYS * 86_400_000,
                 self._limits.site_per_second,
                 self._limits.client_per_second,

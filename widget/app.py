@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None, store_client: Any | None = None
             app.state.services = services
             app.state.serving = await Serving.build(services)
             if settings.consumers == "in-process":
-                stack.push_async_callback(start_consumers(client))
+                stack.push_async_callback(start_consumers(client, settings))
             _tune_garbage_collector()
             yield
 

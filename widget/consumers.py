@@ -1,5 +1,6 @@
-"""The stream consumers a deployment runs: live state for recommendations, the ledger, and
-the per-placement rollup of the dashboard.
+"""The stream consumers a deployment runs: live state for recommendations, the ledger, the
+per-placement rollup of the dashboard, and the archiver (which also keeps the streams
+bounded).
 
 By default the server runs them in its own event loop. With
 `BASKETLIFT_CONSUMERS=separate` it does not, and `basketlift consume` runs them as a
@@ -14,20 +15,37 @@ from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import Any
 
+from tracker.archive import Archive
+from tracker.archiver import Archiver
 from widget.events import LiveStateUpdater
 from widget.invoices import ledger_updater
+from widget.orders import keys as orders_keys
 from widget.placements import PlacementRollup
+from widget.platform.settings import Settings
 
 Stopper = Callable[[], Awaitable[None]]
 
 
-def start_consumers(redis: Any) -> Stopper:
+def archiver(redis: Any, settings: Settings) -> Archiver:
+    """The archiver of this deployment's archive, keeping `settings`' hot window."""
+    return Archiver(
+        redis,
+        Archive.open(settings.archive_location),
+        orders_keys.order_log,
+        hot_window_ms=settings.hot_window_hours * 3_600_000,
+    )
+
+
+def start_consumers(redis: Any, settings: Settings) -> Stopper:
     """Start every consumer as a task of the running loop; returns what stops them."""
     stop = asyncio.Event()
-    tasks = [
-        asyncio.create_task(consumer.run(stop))
-        for consumer in (LiveStateUpdater(redis), ledger_updater(redis), PlacementRollup(redis))
-    ]
+    consumers = (
+        LiveStateUpdater(redis),
+        ledger_updater(redis),
+        PlacementRollup(redis),
+        archiver(redis, settings),
+    )
+    tasks = [asyncio.create_task(consumer.run(stop)) for consumer in consumers]
 
     async def stop_consumers() -> None:
         # Let each consumer finish its round: cancelling one mid-command would leave its

@@ -27,7 +27,7 @@ SMALL = TrainingSettings(factors=16, als_iterations=5, bpr_iterations=20)
 
 async def ingest_otto(store: Any) -> str:
     issued = await ShopRegistry(store).create("Otto sample", (ORIGIN,))
-    ingestor = EventIngestor(store, retention_days=180, limits=RateLimits(1e6, 1e6))
+    ingestor = EventIngestor(store, dead_letter_days=180, limits=RateLimits(1e6, 1e6))
     events = otto_events()
     for start in range(0, len(events), 200):
         batch = Batch(issued.shop.site_key, None, events[start : start + 200])

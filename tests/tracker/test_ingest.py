@@ -20,7 +20,7 @@ BROWSER = Client("hash-1", "203.0.113.0", "Mozilla/5.0 Firefox/133.0", bot=False
 
 async def setup(store: Any, limits: RateLimits | None = None) -> tuple[EventIngestor, str]:
     issued = await ShopRegistry(store).create("Acme", (ORIGIN,))
-    ingestor = EventIngestor(store, retention_days=180, limits=limits or RateLimits())
+    ingestor = EventIngestor(store, dead_letter_days=180, limits=limits or RateLimits())
     return ingestor, issued.shop.site_key
 
 
@@ -103,14 +103,24 @@ async def test_refused_batch_stores_nothing(store: Any) -> None:
     assert await store.xlen(keys.dead_letter_stream("acme")) == 0
 
 
-async def test_old_events_are_trimmed_by_retention(store: Any) -> None:
-    ingestor, site_key = await setup(store)
-    stream = keys.event_stream("acme")
+async def old_entries(store: Any, stream: str) -> None:
     old_id = int((datetime.now(UTC) - timedelta(days=200)).timestamp() * 1000)
     for offset in range(200):
         await store.xadd(stream, {"n": 1, "events": "{}"}, id=f"{old_id + offset}-0")
+
+
+async def test_old_dead_letters_are_trimmed_by_retention(store: Any) -> None:
+    ingestor, site_key = await setup(store)
+    await old_entries(store, keys.dead_letter_stream("acme"))
+    await ingestor.ingest(Batch(site_key, None, [{}]), ORIGIN, BROWSER)
+    assert await store.xlen(keys.dead_letter_stream("acme")) < 200
+
+
+async def test_ingestion_never_trims_unarchived_events(store: Any) -> None:
+    ingestor, site_key = await setup(store)
+    await old_entries(store, keys.event_stream("acme"))
     await ingestor.ingest(Batch(site_key, None, [make_event()]), ORIGIN, BROWSER)
-    assert await store.xlen(stream) < 200
+    assert await store.xlen(keys.event_stream("acme")) == 201
 
 
 async def test_more_than_500_events_are_refused_whole(store: Any) -> None:

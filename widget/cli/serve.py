@@ -67,7 +67,7 @@ def serve(host: str | None, port: int | None, workers: int | None, access_log: b
 
 @click.command()
 def consume() -> None:
-    """Run the stream consumers (live state, billing ledger, placements) until interrupted.
+    """Run the stream consumers (live state, ledger, placements, archive) until interrupted.
 
     For deployments with BASKETLIFT_CONSUMERS=separate; run as many as you like: the
     consumer groups share the work, and a stopped one's entries are taken over.
@@ -79,7 +79,7 @@ def consume() -> None:
             stopped = asyncio.Event()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 asyncio.get_running_loop().add_signal_handler(sig, stopped.set)
-            stop_consumers = start_consumers(client)
+            stop_consumers = start_consumers(client, settings)
             await stopped.wait()
             await stop_consumers()
 

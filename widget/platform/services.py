@@ -35,7 +35,7 @@ class Services:
             settings=settings,
             redis=redis,
             shops=ShopRegistry(redis),
-            ingestor=EventIngestor(redis, settings.event_retention_days, limits),
+            ingestor=EventIngestor(redis, settings.dead_letter_retention_days, limits),
             address_secret=await deployment_secret(redis, tracker_keys.IP_HASH_SECRET),
             metrics=metrics,
         )

@@ -102,6 +102,15 @@ def _parse_smtp_url(raw: str) -> str | None:
     return raw
 
 
+def _parse_archive_url(raw: str) -> str | None:
+    if not raw:
+        return None
+    scheme = urlsplit(raw).scheme if "://" in raw else ""
+    if scheme not in ("", "file", "s3"):
+        raise ValueError("must be a folder, a file:// URL or an s3:// URL")
+    return raw
+
+
 def _parse_consumers(raw: str) -> str:
     if raw not in ("in-process", "separate"):
         raise ValueError("must be in-process or separate")
@@ -187,10 +196,25 @@ VARIABLES: tuple[Variable, ...] = (
         "Sender address of the mails.",
     ),
     Variable(
-        "EVENT_RETENTION_DAYS",
+        "DEAD_LETTER_RETENTION_DAYS",
         "180",
         _parse_int(1, 3650),
-        "Days an event stays in a shop's stream.",
+        "Days a rejected event stays in a shop's dead-letter stream.",
+    ),
+    Variable(
+        "ARCHIVE_URL",
+        "",
+        _parse_archive_url,
+        "Where the archive of record (Parquet files of events and orders by shop and day) "
+        "lives: a folder, a file:// URL, or s3://bucket/prefix?endpoint_override=host:port "
+        "for an S3-compatible store; empty: the folder `archive` of DATA_DIR.",
+    ),
+    Variable(
+        "HOT_WINDOW_HOURS",
+        "48",
+        _parse_int(1, 24 * 3650),
+        "Hours of events a shop's stream keeps; older ones leave it once archived and "
+        "acknowledged by every consumer.",
     ),
     Variable(
         "RATE_LIMIT_SITE",
@@ -243,7 +267,9 @@ class Settings:
     session_lifetime_hours: int = 12
     smtp_url: str | None = None
     mail_from: str = "basketlift@localhost"
-    event_retention_days: int = 180
+    dead_letter_retention_days: int = 180
+    archive_url: str | None = None
+    hot_window_hours: int = 48
     rate_limit_site: float = 200.0
     rate_limit_client: float = 5.0
     new_visitors_per_network_hour: int = 20
@@ -269,6 +295,11 @@ class Settings:
                 "https://recs.example.com."
             )
         return settings
+
+    @property
+    def archive_location(self) -> str:
+        """The archive's folder or URL."""
+        return self.archive_url or str(self.data_dir / "archive")
 
     @property
     def base_url(self) -> str:

@@ -47,12 +47,11 @@ _VISITOR_SCRIPT = Path(__file__).with_name("visitor.lua").read_text()
 @dataclass(frozen=True)
 class ExposurePolicy:
     """What makes a visitor count: at most `new_per_network_hour` new visitors per client
-    network (IPv4 /24, IPv6 /64) an hour; an exposure unseen for `lifetime_days` expires;
-    exposure events stay in the stream `retention_days`, as the tracker's events do."""
+    network (IPv4 /24, IPv6 /64) an hour; an exposure unseen for `lifetime_days` expires.
+    Exposure events leave the stream as the tracker's events do: once archived."""
 
     new_per_network_hour: int = 20
     lifetime_days: int = 90
-    retention_days: int = 180
 
 
 @dataclass(frozen=True)
@@ -245,7 +244,6 @@ class RecommendationService:
             exposure_event(shop, request.anonymous_id, request.session_id, now),
             now_ms,
             policy.lifetime_days * _DAY_MS,
-            f"{now_ms - policy.retention_days * _DAY_MS}-0",
             len(placements),
             *(p.name for p in placements),
             *(now_ms - days * _DAY_MS for days in windows),

@@ -67,7 +67,6 @@ class Serving:
         policy = ExposurePolicy(
             new_per_network_hour=settings.new_visitors_per_network_hour,
             lifetime_days=settings.exposure_lifetime_days,
-            retention_days=settings.event_retention_days,
         )
         return cls(
             recommendations=RecommendationService(

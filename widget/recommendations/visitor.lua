@@ -9,8 +9,8 @@
 --       3 how many of the session's products, 4 seconds to keep the request counts,
 --       5 '1' when the request may count (a browser, not a bot), 6 new visitors allowed per
 --       network and hour, 7 the day's exposure event (JSON), 8 now (ms), 9 the lifetime of
---       an unseen exposure (ms), 10 the stream's oldest id to keep,
---       11 n placements, then the n placement names, then each purchase window's start (ms)
+--       an unseen exposure (ms),
+--       10 n placements, then the n placement names, then each purchase window's start (ms)
 -- Returns {the exposure of record (or the one it would be), the session's products,
 --          {purchases since each start}}
 -- A request that may count records a new visitor's exposure (within the network's limit),
@@ -26,7 +26,7 @@ if ARGV[5] == '1' then
   end
   if exposure and redis.call('SADD', KEYS[6], ARGV[1]) == 1 then
     redis.call('EXPIRE', KEYS[6], 172800)
-    redis.call('XADD', KEYS[8], 'MINID', '~', ARGV[10], '*', 'n', 1, 'events', ARGV[7])
+    redis.call('XADD', KEYS[8], '*', 'n', 1, 'events', ARGV[7])
     redis.call('ZADD', KEYS[5], ARGV[8], ARGV[1])
     -- Expired exposures go a few at a time, as visitors are seen: at most as many expire.
     local cutoff = '(' .. string.format('%d', tonumber(ARGV[8]) - tonumber(ARGV[9]))
@@ -37,13 +37,13 @@ if ARGV[5] == '1' then
   end
 end
 local session = redis.call('LRANGE', KEYS[2], 0, tonumber(ARGV[3]) - 1)
-local placements = tonumber(ARGV[11])
+local placements = tonumber(ARGV[10])
 for i = 1, placements do
-  redis.call('HINCRBY', KEYS[4], ARGV[11 + i], 1)
+  redis.call('HINCRBY', KEYS[4], ARGV[10 + i], 1)
 end
 redis.call('EXPIRE', KEYS[4], ARGV[4])
 local bought = {}
-for i = 12 + placements, #ARGV do
+for i = 11 + placements, #ARGV do
   bought[#bought + 1] = redis.call('ZRANGEBYSCORE', KEYS[3], ARGV[i], '+inf')
 end
 return {exposure or ARGV[2], session, bought}
