@@ -38,7 +38,8 @@ from billing.period_lock import PeriodLock
 from billing.periods import Period
 from billing.recompute import LedgerCheck, compare_rows, with_arms
 from billing.sufficient import ArmStatistics, ExperimentStatistics
-from tracker.reader import read_range
+from tracker.archive import Archive
+from tracker.history import read_history
 
 # Any zone's day lies within a day of the UTC day: read that much more of the stream.
 _MARGIN = datetime.timedelta(days=1)
@@ -102,8 +103,9 @@ async def rebuild_period(
     currency: str,
     revenue_cap_minor: int | None,
     lock: PeriodLock | None = None,
+    archive: Archive | None = None,
 ) -> Rebuild:
-    received = await _received_contributions(redis, shop, period, order_log)
+    received = await _received_contributions(redis, shop, period, order_log, archive)
     cutoff_ms = None if lock is None else _lock_ms(lock)
     before = [found for ms, found in received if cutoff_ms is None or ms <= cutoff_ms]
     cap = revenue_cap_minor
@@ -144,16 +146,22 @@ def _lock_ms(lock: PeriodLock) -> int:
 
 
 async def period_contributions(
-    redis: Any, shop: str, period: Period, order_log: OrderLogKeys, lock: PeriodLock | None
+    redis: Any,
+    shop: str,
+    period: Period,
+    order_log: OrderLogKeys,
+    lock: PeriodLock | None,
+    archive: Archive | None = None,
 ) -> list[Contribution]:
-    """Every contribution to the period's days received up to the lock, in order of arrival."""
-    received = await _received_contributions(redis, shop, period, order_log)
+    """Every contribution to the period's days received up to the lock, in order of arrival
+    (events older than the stream's hot window from `archive`)."""
+    received = await _received_contributions(redis, shop, period, order_log, archive)
     cutoff_ms = None if lock is None else _lock_ms(lock)
     return [found for ms, found in received if cutoff_ms is None or ms <= cutoff_ms]
 
 
 async def _received_contributions(
-    redis: Any, shop: str, period: Period, order_log: OrderLogKeys
+    redis: Any, shop: str, period: Period, order_log: OrderLogKeys, archive: Archive | None
 ) -> list[tuple[int, Contribution]]:
     """(received ms, contribution) of every contribution to the period's days."""
     contracts = await contract_versions(redis, shop)
@@ -162,7 +170,7 @@ async def _received_contributions(
         for day in (period.first_day, period.next().first_day)
     )
     found: list[tuple[int, Contribution]] = []
-    async for entry in read_range(redis, shop, start - _MARGIN, end + _MARGIN):
+    async for entry in read_history(redis, shop, start - _MARGIN, end + _MARGIN, archive):
         received_ms = int(entry.id.split("-")[0])
         for event in entry.events:
             at = datetime.datetime.fromisoformat(event.received_at)

@@ -1,6 +1,6 @@
 """Training a shop's models from its event stream, and saving them as a new version.
 
-`train_shop` reads every event of the shop through the tracker's `read_range`, builds
+`train_shop` reads every event of the shop through the tracker's `read_history`, builds
 the interactions, fits the basket, ALS, BPR and item-item models, and saves them under
 `shop_folder(folder, shop)`, where a running server picks them up (`trained.load_latest`).
 """
@@ -19,7 +19,9 @@ from engine.errors import EmptyData
 from engine.interactions import EventTable, EventWeights, Interactions
 from engine.personal import ImplicitALS, ImplicitBPR, SimilarItems
 from engine.trained import TrainedModels
-from tracker.reader import read_range, stream_length
+from tracker.archive import Archive
+from tracker.history import read_history
+from tracker.reader import stream_length
 from tracker.schema import Event
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -70,14 +72,16 @@ async def train_shop(
     folder: Path,
     progress: Progress = _no_progress,
     settings: TrainingSettings = TrainingSettings(),  # noqa: B008
+    archive: Archive | None = None,
 ) -> TrainingResult:
-    """Fit every model on all of `shop`'s events (`redis`: redis.asyncio) and save them
-    as a new current version; raises `EmptyData` if there is no product event."""
+    """Fit every model on all of `shop`'s events (`redis`: redis.asyncio; the older ones
+    from `archive` when given) and save them as a new current version; raises `EmptyData`
+    if there is no product event."""
     started = time.perf_counter()
     total = await stream_length(redis, shop) + len(FIT_STEPS)
     events: list[Event] = []
     entries = 0
-    async for entry in read_range(redis, shop, _EPOCH):
+    async for entry in read_history(redis, shop, _EPOCH, archive=archive):
         events.extend(entry.events)
         entries += 1
         # Batches appended while we read make the stream longer than first counted.

@@ -14,6 +14,7 @@ from billing.errors import BillingError, NoContractInForce
 from billing.period_lock import period_lock
 from billing.periods import Period
 from billing.rebuild import rebuild_period
+from tracker.archive import Archive
 from widget.cli.common import echo_json, load_settings, open_store
 from widget.invoices import ORDER_LOG, ledger_updater
 
@@ -88,6 +89,7 @@ def recompute(shop: str, period: Period, currency: str) -> None:
             contract.currency if contract else currency,
             cap,
             lock,
+            Archive.open(settings.archive_location),
         )
         pooled_differs = (
             lock is not None
@@ -121,8 +123,10 @@ def recompute(shop: str, period: Period, currency: str) -> None:
             },
         }
 
+    settings = load_settings()
+
     async def run() -> dict[str, Any]:
-        async with open_store(load_settings()) as client:
+        async with open_store(settings) as client:
             return await compare(client)
 
     try:

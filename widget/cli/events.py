@@ -12,7 +12,8 @@ import click
 import orjson
 from tqdm import tqdm
 
-from tracker.reader import read_range, stream_length
+from tracker.archive import Archive
+from tracker.history import read_history
 from widget.cli.common import load_settings, open_store
 
 
@@ -40,21 +41,27 @@ def events() -> None:
 )
 @click.option("--output", type=click.File("wb"), default="-", help="File to write; default stdout.")
 def export(shop_id: str, since: datetime, until: datetime | None, output: IO[bytes]) -> None:
-    """Write a shop's events as JSON lines, one event a line, oldest first."""
+    """Write a shop's events as JSON lines, one event a line, oldest first: from the
+    archive, then from the store's hot window."""
+    settings = load_settings()
 
     async def run() -> int:
         written = 0
-        async with open_store(load_settings()) as client:
-            total = await stream_length(client, shop_id)
-            with tqdm(total=total, unit="batch", file=sys.stderr, disable=None) as progress:
-                async for entry in read_range(
-                    client, shop_id, _moment(since), _moment(until) if until else None
+        archive = Archive.open(settings.archive_location)
+        async with open_store(settings) as client:
+            with tqdm(unit="event", file=sys.stderr, disable=None) as progress:
+                async for entry in read_history(
+                    client,
+                    shop_id,
+                    _moment(since),
+                    _moment(until) if until else None,
+                    archive=archive,
                 ):
                     for event in entry.events:
                         line = dataclasses.asdict(event) | {"stream_id": entry.id}
                         output.write(orjson.dumps(line) + b"\n")
                     written += len(entry.events)
-                    progress.update()
+                    progress.update(len(entry.events))
         return written
 
     count = asyncio.run(run())

@@ -8,6 +8,7 @@ import click
 
 from engine.errors import EmptyData
 from engine.training import TrainingResult
+from tracker.archive import Archive
 from tracker.shops import ShopRegistry
 from widget.cli.common import load_settings, open_store
 from widget.platform.settings import Settings
@@ -30,12 +31,13 @@ def train(shops: tuple[str, ...]) -> None:
 
 async def _train(shops: tuple[str, ...], settings: Settings) -> list[TrainingResult]:
     folder = settings.data_dir / "models"
+    archive = Archive.open(settings.archive_location)
     results = []
     async with open_store(settings) as store:
         chosen = shops or tuple(shop.id for shop in await ShopRegistry(store).list())
         for shop in chosen:
             try:
-                results.append(await train_with_progress(store, shop, folder))
+                results.append(await train_with_progress(store, shop, folder, archive))
             except EmptyData as error:
                 click.echo(f"{shop}: skipped, {error}", err=True)
     return results

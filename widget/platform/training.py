@@ -9,10 +9,14 @@ from typing import Any
 from tqdm import tqdm
 
 from engine.training import TrainingResult, train_shop
+from tracker.archive import Archive
 
 
-async def train_with_progress(store: Any, shop: str, models_folder: Path) -> TrainingResult:
-    """`train_shop` under a bar of its steps; raises `EmptyData` as it does."""
+async def train_with_progress(
+    store: Any, shop: str, models_folder: Path, archive: Archive | None = None
+) -> TrainingResult:
+    """`train_shop` under a bar of its steps (reading `archive` too when given); raises
+    `EmptyData` as it does."""
     with tqdm(desc=f"training {shop}", unit="step", file=sys.stderr) as bar:
 
         def progress(done: int, total: int, step: str) -> None:
@@ -20,4 +24,4 @@ async def train_with_progress(store: Any, shop: str, models_folder: Path) -> Tra
             bar.set_postfix_str(step, refresh=False)
             bar.update(done - bar.n)
 
-        return await train_shop(store, shop, models_folder, progress)
+        return await train_shop(store, shop, models_folder, progress, archive=archive)
