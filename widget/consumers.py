@@ -32,7 +32,7 @@ def archiver(redis: Any, settings: Settings) -> Archiver:
         redis,
         Archive.open(settings.archive_location),
         orders_keys.order_log,
-        hot_window_ms=settings.hot_window_hours * 3_600_000,
+        hot_window_ms=round(settings.hot_window_hours * 3_600_000),
     )
 
 

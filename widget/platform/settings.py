@@ -212,7 +212,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "HOT_WINDOW_HOURS",
         "48",
-        _parse_int(1, 24 * 3650),
+        _parse_positive_float,
         "Hours of events a shop's stream keeps; older ones leave it once archived and "
         "acknowledged by every consumer.",
     ),
@@ -269,7 +269,7 @@ class Settings:
     mail_from: str = "basketlift@localhost"
     dead_letter_retention_days: int = 180
     archive_url: str | None = None
-    hot_window_hours: int = 48
+    hot_window_hours: float = 48.0
     rate_limit_site: float = 200.0
     rate_limit_client: float = 5.0
     new_visitors_per_network_hour: int = 20
