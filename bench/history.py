@@ -32,7 +32,7 @@ from bench.ingest import create_shop
 from tracker.archive import Archive
 from tracker.archive_rows import EVENTS
 from tracker.archiver import ARCHIVE_GROUP
-from tracker.keys import event_stream
+from tracker.keys import event_stream, seen_event_ids
 from tracker.reader import stream_entries
 from widget.platform.embedded import socket_path
 
@@ -100,6 +100,8 @@ def sample(
         "events_sent": sent,
         "accepted": accepted,
         "store_mb": store.info("memory")["used_memory"] / 1e6,
+        "stream_mb": (store.memory_usage(stream, samples=0) or 0) / 1e6,
+        "dedup_mb": (store.memory_usage(seen_event_ids(SHOP), samples=0) or 0) / 1e6,
         "stream_entries": store.xlen(stream),
         "archived_events": rows,
         "archive_kb": size / 1e3,
@@ -143,7 +145,11 @@ def main() -> None:
         "--hot-window-minutes", type=float, default=1.0, help="The stream's hot window."
     )
     args = parser.parse_args()
-    data_dir = Path(tempfile.mkdtemp(prefix="bench-history-"))
+    with tempfile.TemporaryDirectory(prefix="bench-history-") as folder:
+        run(args, Path(folder))
+
+
+def run(args: argparse.Namespace, data_dir: Path) -> None:
     port = free_port()
     os.environ["BASKETLIFT_HOT_WINDOW_HOURS"] = str(args.hot_window_minutes / 60)
     processes = start_basketlift(data_dir, port, "bench-admin-token-0123456789")

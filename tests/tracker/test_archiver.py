@@ -16,7 +16,7 @@ from tracker.archive import Archive
 from tracker.archive_rows import EVENTS, ORDERS
 from tracker.archiver import ARCHIVE_GROUP, Archiver
 from tracker.keys import event_stream
-from tracker.reader import group_backlog, stream_entries
+from tracker.reader import StreamReader, group_backlog, stream_entries
 
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,3 +93,16 @@ async def test_kill_9_mid_flush_loses_and_duplicates_nothing(
     found = archived_ids(Archive.open(tmp_path))
     assert len(found) == len(set(found)) == len(sent)
     assert set(found) == set(sent)
+
+
+async def test_bounding_keeps_what_another_group_has_not_acknowledged(
+    store: Any, tmp_path: Path
+) -> None:
+    await ingest(store, 4)
+    billing = StreamReader(store, SHOP, "billing", "worker")
+    await billing.ensure_group()
+    await billing.ack([entry.id for entry in (await billing.read(4))[:1]])
+    archiving = archiver(store, Archive.open(tmp_path), hot_window_ms=0)
+    await archiving.run_once()
+    assert await archiving.bound() == 1
+    assert await store.xlen(event_stream(SHOP)) == 3
