@@ -13,6 +13,7 @@ hold are left out, so flushing again what a crash left unacknowledged adds nothi
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -184,6 +185,24 @@ class Archive:
             for info in self._fs.get_file_info(selector)
             if info.type == pafs.FileType.File and info.base_name.endswith(_SUFFIX)
         )
+
+    def remove_leftovers(self, older_than_s: float = 3600.0) -> int:
+        """Delete the temporary files of flushes that a crash interrupted; their entries
+        were never acknowledged, so they are flushed again. Returns the files deleted."""
+        selector = pafs.FileSelector(self._root, allow_not_found=True, recursive=True)
+        cutoff = time.time() - older_than_s
+        leftovers = [
+            info.path
+            for info in self._fs.get_file_info(selector)
+            if info.type == pafs.FileType.File
+            and info.base_name.startswith(".")
+            and _SUFFIX + "." in info.base_name
+            and info.mtime is not None
+            and info.mtime.timestamp() < cutoff
+        ]
+        for path in leftovers:
+            self._fs.delete_file(path)
+        return len(leftovers)
 
     def rows(self, kind: Kind, shop: str) -> int:
         """Rows archived for the shop."""

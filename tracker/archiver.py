@@ -77,6 +77,7 @@ class Archiver:
         self._buffer: dict[_Key, dict[str, RawEntry]] = {}
         self._buffered_rows = 0
         self._oldest: float | None = None
+        self._cleared = False
         self._bounded_at = time.monotonic()
 
     def _stream(self, kind: Kind, shop: str) -> str:
@@ -134,7 +135,11 @@ class Archiver:
         return added
 
     async def bound(self) -> int:
-        """Bound every archived stream; the entries trimmed."""
+        """Bound every archived stream; the entries trimmed. The first time, also clear
+        what crashed flushes left in the archive."""
+        if not self._cleared:
+            self._cleared = True
+            await asyncio.to_thread(self._archive.remove_leftovers)
         self._bounded_at = time.monotonic()
         trimmed = 0
         window = self._hot_window_ms

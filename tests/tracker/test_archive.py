@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +59,14 @@ def test_files_are_partitioned_by_shop_and_day(tmp_path: Path) -> None:
     assert [p.relative_to(tmp_path).parts[:3] for p in tmp_path.rglob("*.parquet")] == [
         ("orders", "shop=acme", "day=2025-12-01")
     ]
+
+
+def test_leftovers_of_an_interrupted_flush_are_removed(tmp_path: Path) -> None:
+    folder = tmp_path / "events" / "shop=acme" / "day=2025-12-01"
+    folder.mkdir(parents=True)
+    old, fresh = folder / ".1-0_2-0.parquet.aa", folder / ".3-0_4-0.parquet.bb"
+    for path in (old, fresh):
+        path.write_bytes(b"half")
+    os.utime(old, (0, 0))
+    assert Archive.open(tmp_path).remove_leftovers() == 1
+    assert not old.exists() and fresh.exists()
