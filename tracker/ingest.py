@@ -152,11 +152,12 @@ class EventIngestor:
         ]
         try:
             reply: list[Any] = await self._script(script_keys, args)
-        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
-            raise StoreUnavailable(f"the event store did not confirm the append: {error}") from None
         except redis.exceptions.ResponseError as error:
             # READONLY, OOM, MISCONF: the store refused to write, so nothing was appended.
             raise StoreUnavailable(f"the event store refused the append: {error}") from None
+        except (redis.exceptions.RedisError, redis.exceptions.RedisClusterException) as error:
+            # Connection lost, timeout, or the cluster client's own errors (no node for a slot).
+            raise StoreUnavailable(f"the event store did not confirm the append: {error}") from None
         return reply
 
 
