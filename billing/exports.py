@@ -48,6 +48,7 @@ CSV_HEADERS = (
     "billed_before",
     "revision",
     "replaces_document",
+    "adjustments",
 )
 # Free text that a spreadsheet would run as a formula when it starts so (OWASP CSV
 # injection); amounts are numbers and keep their minus sign.
@@ -97,6 +98,7 @@ def _csv_row(document: Document) -> dict[str, Any]:
         "billed_before": money("billed_before"),
         "revision": document.draft.revision,
         "replaces_document": document.draft.replaces or "",
+        "adjustments": sign * sum((a.amount for a in document.draft.adjustments), Decimal(0)),
     }
 
 

@@ -6,9 +6,10 @@ cumulative basis prices it from every period since the contract version took eff
 under the version's one cap), less the share billed before under the version: the share of
 each earlier period's invoice in effect that was issued and not voided. Earlier periods must
 be invoiced first (issued, or voided with nothing in their place), so no share is ever
-counted twice or missed: `EarlierPeriodOpen` says which one is not. Each month's traffic is
-checked (`billing.traffic_quality`): a flagged month bills no share, and its visitors stay
-out of the cumulative sums of later months too.
+counted twice or missed: `EarlierPeriodOpen` says which one is not. Every month counts
+with what arrived after its lock (`billing.late_adjustments` reports those entries). Each
+month's traffic is checked (`billing.traffic_quality`): a flagged month bills no share, and
+its visitors stay out of the cumulative sums of later months too.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from billing.contracts import Contract
-from billing.day_statistics import period_statistics
+from billing.day_statistics import corrected_statistics, late_statistics, period_statistics
 from billing.errors import EarlierPeriodOpen
 from billing.fees import PeriodFee, compute_cumulative_fee, compute_fee
 from billing.invoice_records import find_invoice
@@ -53,6 +54,8 @@ async def period_fee(
             contract.holdout_share,
             contract.gates.sample_ratio_alpha,
         )
+    # a reissued month is priced with what arrived after its lock (a first draft has none)
+    month += await late_statistics(redis, contract.shop, period, contract.currency, cap)
     if contract.basis != "cumulative":
         return compute_fee(contract, month, quality)
     statistics = ExperimentStatistics(contract.currency, cap)
@@ -62,7 +65,9 @@ async def period_fee(
         billed_before += _billed_share(invoice, earlier, preview)
         if invoice is not None and _flagged(invoice):
             continue  # a month whose traffic was flagged counts for nothing, then or later
-        statistics += await period_statistics(redis, contract.shop, earlier, contract.currency, cap)
+        statistics += await corrected_statistics(
+            redis, contract.shop, earlier, contract.currency, cap
+        )
     statistics += month
     return compute_cumulative_fee(
         contract, statistics, billed_before, contract.design, quality=quality
