@@ -11,7 +11,7 @@ through `billing.compute_fee` (the monthly `lower_bound` basis, capped at the mo
 99.9th percentile) for comparison. "Fair" is the share of the true (uncapped) incremental
 revenue of the treated visitors.
 
-    python -m bench.billing_calibration [--runs 2000] [--runs-large 200] [--seed 1]
+    python -m bench.billing_calibration [--runs 2000] [--runs-large 200] [--seed 1] [--jobs 2]
 """
 
 from __future__ import annotations
@@ -194,7 +194,10 @@ def one_contract(
     }
 
 
-def run_row(scenario: Scenario, runs: int, seed: int, index: int) -> dict[str, Any]:
+def run_row(index: int, runs: int, seed: int) -> dict[str, Any]:
+    """Row `index` of `scenarios()`; by index, as a scenario's test (a lambda) cannot be
+    sent to another process."""
+    scenario = scenarios()[index]
     rng = np.random.default_rng([seed, index])
     label = f"{scenario.name} {scenario.traffic.visitors:,}/month σ {scenario.traffic.sigma}"
     started = time.perf_counter()
@@ -267,13 +270,13 @@ def main() -> None:
         for scenario in scenarios()
     ]
     chosen = [
-        (scenario, runs, args.seed, index)
-        for index, (scenario, runs) in enumerate(work)
+        (index, runs, args.seed)
+        for index, (_, runs) in enumerate(work)
         if args.rows is None or index in args.rows
     ]
     # each row draws from its own seed, so running rows in parallel changes no figure
     with multiprocessing.Pool(args.jobs) as pool:
-        rows = pool.starmap(run_row, chosen)
+        rows = pool.starmap(run_row, chosen, chunksize=1)
     print_table(
         table(rows),
         f"Cumulative basis (alpha {ALPHA}, share {SHARE_PERCENT}%) and today's monthly "
