@@ -31,11 +31,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 from billing.adjustment import AdjustedArms, adjusted_arms
 from billing.group_sequential import SequenceDesign
 from billing.inference import StatisticReason, welch_compare
 from billing.sufficient import ExperimentStatistics, PrePeriodStatistics
+
+# too_early: so little traffic yet that the spending gives no finite critical value
+BoundReason = Literal[StatisticReason, "too_early"]
 
 # Welch's comparison wants a confidence for its own interval; only its estimate and
 # standard error are used here.
@@ -62,7 +66,7 @@ class CumulativeBound:
     multiplier: float
     lower_bound: float
     theta: float
-    reason: StatisticReason | None = None
+    reason: BoundReason | None = None
 
     @property
     def incremental_estimate(self) -> float:
@@ -96,6 +100,12 @@ def cumulative_bound(
         )
     multiplier = design.critical_value(visitors, looks)
     standard_error = max(difference.standard_error, _pooled_standard_error(arms))
+    if not math.isfinite(multiplier):
+        # the spending has not started: no bound can bill yet, however large the effect
+        return CumulativeBound(
+            treated, visitors, looks, difference.estimate, standard_error, 0.0, 0.0,
+            arms.theta, "too_early",
+        )  # fmt: skip
     return CumulativeBound(
         treated_visitors=treated,
         visitors=visitors,

@@ -108,7 +108,7 @@ def _lower_bound(evidence: dict[str, Any]) -> str:
         absolute = evidence["bound"]
     else:
         absolute = evidence["uplift"]["revenue_per_visitor"]["absolute"]
-    if absolute["reason"] is not None:
+    if absolute["reason"] is not None or absolute["lower_bound"] is None:
         return ""
     exponent = minor_unit_exponent(evidence["contract"]["currency"])
     return str(Decimal(repr(absolute["lower_bound"])).scaleb(-exponent))

@@ -32,7 +32,7 @@ from typing import Literal
 import orjson
 
 from billing.contracts import Contract
-from billing.cumulative import CumulativeBound, cumulative_bound
+from billing.cumulative import BoundReason, CumulativeBound, cumulative_bound
 from billing.currency import (
     MONEY_PRECISION,
     decimal_as_string,
@@ -49,7 +49,7 @@ from billing.sufficient import ExperimentStatistics, PrePeriodStatistics
 from billing.traffic_quality import QualityReason, TrafficQuality, quality_reasons
 from billing.uplift import GateReason, UpliftReport, failed_gates
 
-NoShareReason = Literal[GateReason, StatisticReason, QualityReason]
+NoShareReason = Literal[GateReason, StatisticReason, QualityReason, BoundReason]
 
 
 class _Evidence:

@@ -241,8 +241,14 @@ def test_monthly_true_ups_add_up_to_the_share_of_the_last_bound() -> None:
 
 def test_failed_gate_charges_no_cumulative_share() -> None:
     fee = compute_cumulative_fee(contract(), experiment([0, 900], [0, 500]), Decimal(0), DESIGN)
-    assert fee.no_share_reasons == ("below_minimum_visitors", "below_minimum_converting_visitors")
+    # four visitors are also far too few for the spending to have started
+    assert fee.no_share_reasons == (
+        "below_minimum_visitors",
+        "below_minimum_converting_visitors",
+        "too_early",
+    )
     assert (fee.share_fee, fee.incremental_lower_bound, fee.share_due) == (Decimal(0), None, None)
+    assert (fee.bound.multiplier, fee.bound.lower_bound) == (0.0, 0.0)
 
 
 def test_uncomputable_bound_charges_no_share_and_says_why() -> None:
