@@ -98,6 +98,7 @@ class CumulativeFeeComputation(_Evidence):
     contract: Contract
     design: SequenceDesign
     statistics: ExperimentStatistics
+    pre_period: PrePeriodStatistics | None
     sample_ratio: SampleRatioCheck
     bound: CumulativeBound
     no_share_reasons: tuple[NoShareReason, ...]
@@ -188,6 +189,7 @@ def compute_cumulative_fee(
         contract=contract,
         design=design,
         statistics=statistics,
+        pre_period=pre_period,
         sample_ratio=sample_ratio,
         bound=bound,
         no_share_reasons=reasons,

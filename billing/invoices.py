@@ -28,7 +28,7 @@ from billing.parties import Party
 from billing.period_lock import PeriodLock
 from billing.periods import Period
 from billing.statement import fee_statement, reason_text
-from billing.sufficient import ExperimentStatistics
+from billing.sufficient import ExperimentStatistics, PrePeriodStatistics
 from billing.traffic_quality import TrafficQuality
 
 InvoiceStatus = Literal["draft", "issued", "void"]
@@ -166,16 +166,24 @@ class Draft:
         )
 
     def recompute(self) -> PeriodFee:
-        """The fee again, from the evidence alone: contract, statistics (and on the
-        cumulative basis the share billed before)."""
+        """The fee again, from the evidence alone: contract, statistics, traffic verdict (and
+        on the cumulative basis the covariates, the earlier looks and the share billed
+        before)."""
         contract = Contract.from_dict(self.evidence["contract"])
         statistics = ExperimentStatistics.from_dict(self.evidence["statistics"])
         stored = self.evidence.get("traffic_quality")
         quality = TrafficQuality.from_dict(stored) if stored else None
         if contract.basis == "cumulative":
-            billed_before = Decimal(self.evidence["billed_before"])
+            evidence = self.evidence
+            covariates = evidence.get("pre_period")
             return compute_cumulative_fee(
-                contract, statistics, billed_before, contract.design, quality=quality
+                contract,
+                statistics,
+                Decimal(evidence["billed_before"]),
+                contract.design,
+                PrePeriodStatistics.from_dict(covariates) if covariates else None,
+                earlier_looks=tuple(evidence["bound"]["earlier_looks"]),
+                quality=quality,
             )
         return compute_fee(contract, statistics, quality)
 

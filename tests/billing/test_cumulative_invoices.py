@@ -79,6 +79,9 @@ async def test_each_month_bills_the_bound_since_the_start_less_what_was_billed(
     assert due == Decimal(15) / 100 * Decimal(evidence["incremental_lower_bound"])
     assert november.total == round_half_up(max(Decimal(0), due - october_share), "EUR")
     assert f"{october_share:,} EUR was billed before" in november.statement
+    assert evidence["bound"]["earlier_looks"] == [october.evidence["bound"]["visitors"]]
+    again = november.recompute()  # the evidence alone gives the same amounts
+    assert (again.share_fee, again.total) == (Decimal(evidence["share_fee"]), november.total)
     assert november.statement.startswith("From 1 October 2026 to the end of November 2026")
 
 
