@@ -1,14 +1,17 @@
 """Billing calibration: how often the cumulative fee charges without an effect, and how much
 of a real effect it bills, beside today's monthly lower-bound basis on the same months.
 
-Each run signs a contract after one month without the widget (its buyers fix the revenue cap
-at their 99th percentile, its traffic fixes the confidence sequence's ρ), then bills 12
-months: each month's sums go through `billing.compute_cumulative_fee` with the sums since the
-contract started and the share billed before, and through `billing.compute_fee` (the monthly
-`lower_bound` basis, capped at the month's pooled 99.9th percentile) for comparison. "Fair"
-is the share of the true (uncapped) incremental revenue of the treated visitors.
+Each run draws a shop's returning customers (`bench.billing_months`, calibrated on Online
+Retail) and signs a contract after one month without the widget (its buyers fix the revenue
+cap at their 99th percentile; the forecast monthly traffic fixes the design's reference,
+12 months of it), then bills 12 months: each month's sums since the contract started, with
+the same visitors' pre-period sums (CUPED) and the visitors at the earlier invoices, go
+through `billing.compute_cumulative_fee` with the share billed before, and the month alone
+through `billing.compute_fee` (the monthly `lower_bound` basis, capped at the month's pooled
+99.9th percentile) for comparison. "Fair" is the share of the true (uncapped) incremental
+revenue of the treated visitors.
 
-    python -m bench.billing_calibration [--runs 2000] [--runs-large 200] [--seed 1]
+    python -m bench.billing_calibration [--runs 2000] [--runs-large 200] [--seed 1] [--jobs 2]
 """
 
 from __future__ import annotations
@@ -16,20 +19,22 @@ from __future__ import annotations
 import argparse
 import datetime
 import math
+import multiprocessing
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from tqdm import tqdm
 
-from bench.billing_months import Traffic, simulate_month
+from bench.billing_months import ContractToDate, Traffic, draw_customers, simulate_month
 from bench.harness import print_table, save_results
 from billing import (
     Contract,
     ExperimentStatistics,
+    PrePeriodStatistics,
     SequenceDesign,
     buyer_revenue_cap,
     compute_cumulative_fee,
@@ -41,58 +46,84 @@ SHARE_PERCENT = Decimal(15)
 ALPHA = 0.025
 
 
+# Traffic halving for four months, then doubling for four, then as forecast.
+UNEVEN = (0.5,) * 4 + (2.0,) * 4 + (1.0,) * 4
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
     traffic: Traffic
     target: str
     met: Callable[[dict[str, float]], bool]
+    # Each month's traffic over the forecast (`traffic.visitors`); all 1 when not given.
+    monthly_factors: tuple[float, ...] = field(default=(1.0,) * MONTHS)
+    # Rows of the cumulative sums: one a visitor ("visitor", their revenue since the contract
+    # started) or one a visitor-month (a customer seen in 12 months is 12 correlated rows).
+    unit: Literal["visitor", "visitor-month"] = "visitor"
 
 
 def scenarios() -> list[Scenario]:
-    """The issue's rows, each at σ 1.2 and 1.5, and what a 20% holdout would bill."""
+    """The issue's rows, each at σ 1.2 and 1.5, with and without returning customers."""
     return [row for pair in zip(_rows(1.2), _rows(1.5), strict=True) for row in pair]
 
 
 def _rows(sigma: float) -> list[Scenario]:
-    return [
-        Scenario(
-            "A/A",
+    def aa(name: str, traffic: Traffic, target: str = AA_TARGET, **options: Any) -> Scenario:
+        return Scenario(name, traffic, target, _aa_met, **options)
+
+    def billed(share: float) -> Callable[[dict[str, float]], bool]:
+        return lambda r: r["billed_over_fair"] >= share and r["overcharged"] <= ALPHA
+
+    new_only: dict[str, Any] = {"returning_share": 0.0}
+    rows = [
+        aa("A/A", Traffic(visitors=20_000, sigma=sigma)),
+        aa("A/A, traffic 0.5x then 2x forecast", Traffic(20_000, sigma), monthly_factors=UNEVEN),
+        aa(
+            "A/A, sums of visitor-months",
             Traffic(visitors=20_000, sigma=sigma),
-            "months charged <= 2.5%; billed > 0 at m12 <= 2.5%",
-            lambda r: r["months_charged"] <= ALPHA and r["billed_by_m12"] <= ALPHA,
+            "(not in the issue) " + AA_TARGET,
+            unit="visitor-month",
         ),
+        aa("A/A, no returning customers", Traffic(visitors=20_000, sigma=sigma, **new_only)),
         Scenario(
             "A/B -5% conversion",
             Traffic(visitors=20_000, sigma=sigma, conversion_lift=0.95),
             "months charged <= 2.5%",
             lambda r: r["months_charged"] <= ALPHA,
         ),
-        Scenario(
-            "A/B +5% conversion",
-            Traffic(visitors=2_000_000, sigma=sigma, conversion_lift=1.05),
-            "billed >= 65% of fair; overcharged <= 2.5%",
-            lambda r: r["billed_over_fair"] >= 0.65 and r["overcharged"] <= ALPHA,
-        ),
-        Scenario(
-            "A/B +5% conversion",
-            Traffic(visitors=200_000, sigma=sigma, conversion_lift=1.05),
-            "billed >= 20% of fair",
-            lambda r: r["billed_over_fair"] >= 0.20,
-        ),
-        Scenario(
-            "A/B +5% basket",
-            Traffic(visitors=2_000_000, sigma=sigma, basket_lift=1.05),
-            "billed >= 55% of fair",
-            lambda r: r["billed_over_fair"] >= 0.55,
-        ),
-        Scenario(
-            "A/B +5% conversion",
-            Traffic(visitors=2_000_000, sigma=sigma, conversion_lift=1.05, holdout_share=0.2),
-            "(not in the issue) overcharged <= 2.5%",
-            lambda r: r["overcharged"] <= ALPHA,
-        ),
     ]
+    returning: dict[str, Any]
+    for returning in ({}, new_only):
+        suffix = "" if not returning else ", no returning customers"
+        rows += [
+            Scenario(
+                "A/B +5% conversion" + suffix,
+                Traffic(2_000_000, sigma, conversion_lift=1.05, **returning),
+                "billed >= 65% of fair; overcharged <= 2.5%",
+                billed(0.65),
+            ),
+            Scenario(
+                "A/B +5% conversion" + suffix,
+                Traffic(200_000, sigma, conversion_lift=1.05, **returning),
+                "billed >= 20% of fair",
+                billed(0.20),
+            ),
+            Scenario(
+                "A/B +5% basket" + suffix,
+                Traffic(2_000_000, sigma, basket_lift=1.05, **returning),
+                "billed >= 55% of fair",
+                billed(0.55),
+            ),
+        ]
+    return rows
+
+
+AA_TARGET = "months charged <= 2.5%; billed > 0 at m12 <= 2.5%"
+
+
+def _aa_met(row: dict[str, float]) -> bool:
+    return row["months_charged"] <= ALPHA and row["billed_by_m12"] <= ALPHA
 
 
 def _contract(cap_minor: int | None, holdout_share: float) -> Contract:
@@ -107,22 +138,39 @@ def _contract(cap_minor: int | None, holdout_share: float) -> Contract:
     )
 
 
-def one_contract(rng: np.random.Generator, traffic: Traffic) -> dict[str, float]:
+def one_contract(
+    rng: np.random.Generator,
+    traffic: Traffic,
+    monthly_factors: tuple[float, ...],
+    unit: Literal["visitor", "visitor-month"],
+) -> dict[str, float]:
     """Twelve monthly invoices of one shop on both bases; money in EUR."""
-    before = simulate_month(rng, traffic, effect=False)
+    customers = draw_customers(rng, traffic)
+    before = simulate_month(rng, traffic, effect=False, customers=customers)
     cap = buyer_revenue_cap(before.buyers_revenue())
     design = SequenceDesign.for_monthly_visitors(traffic.visitors)
     terms = _contract(cap, traffic.holdout_share)
     today_terms = _contract(None, traffic.holdout_share)
     share = float(SHARE_PERCENT) / 100
-    cumulative = ExperimentStatistics("EUR", cap)
+    cumulative, pre_period = ExperimentStatistics("EUR", cap), PrePeriodStatistics()
+    to_date = ContractToDate(customers, cap)
+    looks: tuple[int, ...] = ()
     billed, today_billed, fair = Decimal(0), Decimal(0), 0.0
     charged = today_charged = overcharged = today_overcharged = 0
     standard_error = 0.0
-    for _ in range(MONTHS):
-        month = simulate_month(rng, traffic)
-        cumulative += month.statistics(cap)
-        fee = compute_cumulative_fee(terms, cumulative, billed, design)
+    for factor in monthly_factors:
+        visitors = round(factor * traffic.visitors)
+        month = simulate_month(rng, traffic, customers=customers, visitors=visitors)
+        if unit == "visitor":
+            to_date.add(month)
+            cumulative, pre_period = to_date.statistics()
+        else:
+            cumulative += month.statistics(cap)
+            pre_period += month.pre_period(cap)
+        fee = compute_cumulative_fee(
+            terms, cumulative, billed, design, pre_period, earlier_looks=looks
+        )
+        looks += (fee.bound.visitors,)
         today = compute_fee(today_terms, month.statistics(month.pooled_cap())).share_fee
         billed += fee.share_fee
         today_billed += today
@@ -146,11 +194,17 @@ def one_contract(rng: np.random.Generator, traffic: Traffic) -> dict[str, float]
     }
 
 
-def run_row(scenario: Scenario, runs: int, seed: int, index: int) -> dict[str, Any]:
+def run_row(index: int, runs: int, seed: int) -> dict[str, Any]:
+    """Row `index` of `scenarios()`; by index, as a scenario's test (a lambda) cannot be
+    sent to another process."""
+    scenario = scenarios()[index]
     rng = np.random.default_rng([seed, index])
     label = f"{scenario.name} {scenario.traffic.visitors:,}/month σ {scenario.traffic.sigma}"
     started = time.perf_counter()
-    results = [one_contract(rng, scenario.traffic) for _ in tqdm(range(runs), desc=label)]
+    results = [
+        one_contract(rng, scenario.traffic, scenario.monthly_factors, scenario.unit)
+        for _ in tqdm(range(runs), desc=label)
+    ]
     measured: dict[str, float] = {}
     errors: dict[str, float] = {}
     for key in results[0]:
@@ -206,11 +260,23 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2_000, help="Runs of a row below 2M/month.")
     parser.add_argument("--runs-large", type=int, default=200, help="Runs of a 2M/month row.")
     parser.add_argument("--seed", type=int, default=1, help="Seed of the first row's draws.")
+    parser.add_argument(
+        "--rows", type=int, nargs="*", help="Only these rows (0-based), e.g. while iterating."
+    )
+    parser.add_argument("--jobs", type=int, default=1, help="Rows run at once, one a process.")
     args = parser.parse_args()
-    rows = []
-    for index, scenario in enumerate(scenarios()):
-        runs = args.runs_large if scenario.traffic.visitors >= 1_000_000 else args.runs
-        rows.append(run_row(scenario, runs, args.seed, index))
+    work = [
+        (scenario, args.runs_large if scenario.traffic.visitors >= 1_000_000 else args.runs)
+        for scenario in scenarios()
+    ]
+    chosen = [
+        (index, runs, args.seed)
+        for index, (_, runs) in enumerate(work)
+        if args.rows is None or index in args.rows
+    ]
+    # each row draws from its own seed, so running rows in parallel changes no figure
+    with multiprocessing.Pool(args.jobs) as pool:
+        rows = pool.starmap(run_row, chosen, chunksize=1)
     print_table(
         table(rows),
         f"Cumulative basis (alpha {ALPHA}, share {SHARE_PERCENT}%) and today's monthly "

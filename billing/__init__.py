@@ -5,7 +5,7 @@ reads the environment: everything it needs arrives as arguments.
 
 Inside, lower modules never import higher ones:
 errors, currency, periods, keys -> sufficient -> visitors, evidence, inference, srm,
-confidence_sequence -> adjustment -> uplift, cumulative -> contracts -> fees (the pure core);
+group_sequential -> adjustment -> uplift, cumulative -> contracts -> fees (the pure core);
 holdout, ledger -> day_statistics, period_lock -> recompute (the store's measurements);
 contract_store, parties -> invoices -> invoice_store, documents -> exports, invoice_pdf.
 Revenue is counted in integer minor units in the statistics and is Decimal in fees.
@@ -13,7 +13,6 @@ Revenue is counted in integer minor units in the statistics and is Decimal in fe
 
 from __future__ import annotations
 
-from billing.confidence_sequence import SequenceDesign
 from billing.contracts import Basis, Contract
 from billing.cumulative import CumulativeBound, cumulative_bound
 from billing.day_statistics import daily_statistics, period_statistics
@@ -44,6 +43,7 @@ from billing.fees import (
     compute_cumulative_fee,
     compute_fee,
 )
+from billing.group_sequential import SequenceDesign
 from billing.holdout import assign_arm, record_exposure
 from billing.inference import ArmEstimate, Comparison, Difference, StatisticReason
 from billing.invoices import Invoice

@@ -11,8 +11,8 @@ both arms that minimises the variance of the difference is
 
 c the covariance of x and y and v the variance of x in each arm. θ is estimated from all
 visitors so far; its error moves the difference by (θ̂ − θ)(x̄_t − x̄_h) = O(log log n / n),
-negligible beside the confidence sequence's width, so the asymptotic confidence sequence of
-`billing.confidence_sequence` applies to the adjusted difference as to the plain one.
+negligible beside the bound's width, so the group-sequential bound of
+`billing.group_sequential` applies to the adjusted difference as to the plain one.
 Everything comes from additive sums (`CovariateSums`), so daily rollups still combine exactly.
 """
 

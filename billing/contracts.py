@@ -13,9 +13,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from billing.confidence_sequence import SequenceDesign
 from billing.currency import is_whole_minor_units, minor_unit_exponent
 from billing.errors import InvalidContract
+from billing.group_sequential import SequenceDesign
 from billing.sufficient import ExperimentStatistics
 from billing.uplift import SampleGates, UpliftReport, estimate_uplift
 

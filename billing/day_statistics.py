@@ -210,6 +210,14 @@ async def late_statistics(
     return sum(days.values(), ExperimentStatistics(currency, revenue_cap_minor))
 
 
+async def corrected_statistics(
+    redis: Any, shop: str, period: Period, currency: str, revenue_cap_minor: int | None
+) -> ExperimentStatistics:
+    """The period with what arrived after its lock: locked plus late."""
+    locked = await period_statistics(redis, shop, period, currency, revenue_cap_minor)
+    return locked + await late_statistics(redis, shop, period, currency, revenue_cap_minor)
+
+
 async def period_covariates(
     redis: Any, shop: str, period: Period, revenue_cap_minor: int | None
 ) -> PrePeriodStatistics:

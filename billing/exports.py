@@ -48,6 +48,7 @@ CSV_HEADERS = (
     "billed_before",
     "revision",
     "replaces_document",
+    "adjustments",
 )
 # Free text that a spreadsheet would run as a formula when it starts so (OWASP CSV
 # injection); amounts are numbers and keep their minus sign.
@@ -97,6 +98,7 @@ def _csv_row(document: Document) -> dict[str, Any]:
         "billed_before": money("billed_before"),
         "revision": document.draft.revision,
         "replaces_document": document.draft.replaces or "",
+        "adjustments": sign * sum((a.amount for a in document.draft.adjustments), Decimal(0)),
     }
 
 
@@ -106,7 +108,7 @@ def _lower_bound(evidence: dict[str, Any]) -> str:
         absolute = evidence["bound"]
     else:
         absolute = evidence["uplift"]["revenue_per_visitor"]["absolute"]
-    if absolute["reason"] is not None:
+    if absolute["reason"] is not None or absolute["lower_bound"] is None:
         return ""
     exponent = minor_unit_exponent(evidence["contract"]["currency"])
     return str(Decimal(repr(absolute["lower_bound"])).scaleb(-exponent))

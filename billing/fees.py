@@ -15,9 +15,10 @@ variance by a bounded amount, and spending above the cap changes nothing at all.
 
 The cumulative basis (`compute_cumulative_fee`) bills each month the true-up
 share × max(0, L_t) − share billed before under the contract, floored at 0, where L_t is the
-anytime-valid lower bound on incremental revenue since the contract started
-(`billing.cumulative`). Nothing is ever credited back: when the bound falls, the month bills
-nothing until it rises past what was billed. The month's minimum and cap apply to the
+lower bound on incremental revenue since the contract started, valid at every monthly
+invoice at once (`billing.cumulative`, `billing.group_sequential`). Nothing is ever
+credited back: when the bound falls, the month bills nothing until it rises past what was
+billed. The month's minimum and cap apply to the
 true-up, and `billed_before` is what was actually billed as share, so an amount held back by
 the cap is billed in a later month and a minimum fee counts towards the bound.
 """
@@ -30,9 +31,8 @@ from typing import Literal
 
 import orjson
 
-from billing.confidence_sequence import SequenceDesign
 from billing.contracts import Contract
-from billing.cumulative import CumulativeBound, cumulative_bound
+from billing.cumulative import BoundReason, CumulativeBound, cumulative_bound
 from billing.currency import (
     MONEY_PRECISION,
     decimal_as_string,
@@ -42,13 +42,14 @@ from billing.currency import (
 )
 from billing.errors import IncompatibleStatistics, InvalidBilledAmount
 from billing.evidence import ArmRow, arm_table
+from billing.group_sequential import SequenceDesign
 from billing.inference import StatisticReason
 from billing.srm import SampleRatioCheck, check_sample_ratio
 from billing.sufficient import ExperimentStatistics, PrePeriodStatistics
 from billing.traffic_quality import QualityReason, TrafficQuality, quality_reasons
 from billing.uplift import GateReason, UpliftReport, failed_gates
 
-NoShareReason = Literal[GateReason, StatisticReason, QualityReason]
+NoShareReason = Literal[GateReason, StatisticReason, QualityReason, BoundReason]
 
 
 class _Evidence:
@@ -97,6 +98,7 @@ class CumulativeFeeComputation(_Evidence):
     contract: Contract
     design: SequenceDesign
     statistics: ExperimentStatistics
+    pre_period: PrePeriodStatistics | None
     sample_ratio: SampleRatioCheck
     bound: CumulativeBound
     no_share_reasons: tuple[NoShareReason, ...]
@@ -155,12 +157,15 @@ def compute_cumulative_fee(
     design: SequenceDesign,
     pre_period: PrePeriodStatistics | None = None,
     *,
+    earlier_looks: tuple[int, ...] = (),
     quality: TrafficQuality | None = None,
 ) -> CumulativeFeeComputation:
     """This month's fee from the sums since the contract started and the share billed before.
 
     The gates are checked on the cumulative sums; `pre_period` (the same visitors' sums before
-    their exposure) adds the regression adjustment.
+    their exposure) adds the regression adjustment. `earlier_looks` are the cumulative
+    visitors (both arms) at each earlier monthly invoice under the contract, oldest first,
+    from those invoices' evidence: the bound's critical value depends on them.
     """
     _check_compatible(contract, statistics)
     if not (is_whole_minor_units(billed_before, contract.currency) and billed_before >= 0):
@@ -168,7 +173,7 @@ def compute_cumulative_fee(
     sample_ratio = check_sample_ratio(
         statistics.treatment.visitors, statistics.holdout.visitors, contract.holdout_share
     )
-    bound = cumulative_bound(statistics, design, pre_period)
+    bound = cumulative_bound(statistics, design, pre_period, earlier_looks=earlier_looks)
     reasons: tuple[NoShareReason, ...] = failed_gates(statistics, sample_ratio, contract.gates)
     reasons += quality_reasons(quality)
     if bound.reason is not None:
@@ -184,6 +189,7 @@ def compute_cumulative_fee(
         contract=contract,
         design=design,
         statistics=statistics,
+        pre_period=pre_period,
         sample_ratio=sample_ratio,
         bound=bound,
         no_share_reasons=reasons,

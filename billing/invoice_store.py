@@ -31,6 +31,8 @@ from billing.errors import (
 )
 from billing.invoice_records import find_invoice, get_invoice
 from billing.invoices import Draft, Invoice, Issue
+from billing.late_adjustments import late_adjustments
+from billing.ledger import late_entries
 from billing.parties import get_buyer, get_seller
 from billing.period_fee import period_fee
 from billing.period_lock import lock_period
@@ -87,7 +89,19 @@ async def _draft(
         raise PeriodNotOver(str(period))
     lock = await lock_period(redis, shop, period, contract.revenue_cap_minor, now)
     fee = await period_fee(redis, contract, period, lock.revenue_cap_minor)
-    draft = Draft.of_fee(fee, period, lock, now, revision=revision, replaces=replaces)
+    # counted after the statistics were read, so that an entry landing in between can only
+    # be missed, never billed twice
+    included = len(await late_entries(redis, shop, period))
+    draft = Draft.of_fee(
+        fee,
+        period,
+        lock,
+        now,
+        revision=revision,
+        replaces=replaces,
+        adjustments=await late_adjustments(redis, contract, period),
+        late_included=included,
+    )
     await redis.hsetnx(keys.invoice(shop, str(period), revision), "draft", draft.to_json())
     return await get_invoice(redis, shop, period)
 

@@ -28,7 +28,7 @@ from billing.parties import Party
 from billing.period_lock import PeriodLock
 from billing.periods import Period
 from billing.statement import fee_statement, reason_text
-from billing.sufficient import ExperimentStatistics
+from billing.sufficient import ExperimentStatistics, PrePeriodStatistics
 from billing.traffic_quality import TrafficQuality
 
 InvoiceStatus = Literal["draft", "issued", "void"]
@@ -42,9 +42,54 @@ class InvoiceLine:
 
 
 @dataclass(frozen=True)
+class Adjustment:
+    """What an invoice settles for an earlier month's entries that arrived after its lock.
+
+    `late_entries` counts the month's late entries reported so far (this one included),
+    `new_entries` and `revenue_change` those first reported here. On a monthly basis
+    `corrected_share` is the month's share re-priced with them and `amount` its difference
+    from what the month had been billed; on the cumulative basis both are informative only
+    (None and 0): the bound already includes them.
+    """
+
+    period: str
+    late_entries: int
+    new_entries: int
+    revenue_change: Decimal
+    corrected_share: Decimal | None
+    amount: Decimal
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Adjustment:
+        corrected = data["corrected_share"]
+        return cls(
+            period=data["period"],
+            late_entries=data["late_entries"],
+            new_entries=data["new_entries"],
+            revenue_change=Decimal(data["revenue_change"]),
+            corrected_share=None if corrected is None else Decimal(corrected),
+            amount=Decimal(data["amount"]),
+        )
+
+    def line(self, currency: str) -> InvoiceLine:
+        entries = f"{self.new_entries} entries of {self.period} that arrived after it was invoiced"
+        change = f"net revenue {self.revenue_change:+,} {currency}"
+        if self.corrected_share is None:
+            text = f"Adjustment: {entries} ({change}), counted in the bound above"
+        else:
+            text = (
+                f"Adjustment: {entries} ({change}); {self.period}'s share re-priced to "
+                f"{self.corrected_share:,} {currency}"
+            )
+        return InvoiceLine(text, self.amount)
+
+
+@dataclass(frozen=True)
 class Draft:
     """`statement` says the fee in one sentence; `revision` counts the period's invoices (a
-    later one replaces the voided invoice numbered `replaces`)."""
+    later one replaces the voided invoice numbered `replaces`); `adjustments` settle earlier
+    months' late entries (`billing.late_adjustments`), each with its line; `late_included`
+    counts the period's own late entries its statistics hold (a reissue's)."""
 
     shop: str
     period: str
@@ -58,6 +103,8 @@ class Draft:
     statement: str = ""
     revision: int = 1
     replaces: str | None = None
+    adjustments: tuple[Adjustment, ...] = ()
+    late_included: int = 0
 
     @classmethod
     def of_fee(
@@ -69,21 +116,26 @@ class Draft:
         *,
         revision: int = 1,
         replaces: str | None = None,
+        adjustments: tuple[Adjustment, ...] = (),
+        late_included: int = 0,
     ) -> Draft:
         contract = fee.contract
+        settled = sum((adjustment.amount for adjustment in adjustments), Decimal(0))
         return cls(
             shop=contract.shop,
             period=str(period),
             currency=contract.currency,
             created_at=at,
-            lines=invoice_lines(fee),
-            total=round_half_up(fee.total, contract.currency),
+            lines=invoice_lines(fee) + tuple(a.line(contract.currency) for a in adjustments),
+            total=round_half_up(fee.total, contract.currency) + settled,
             contract_version=contract.version,
             lock=lock,
             evidence=orjson.loads(fee.to_json()),
-            statement=fee_statement(fee, period),
+            statement=fee_statement(fee, period) + _settled(adjustments, contract.currency),
             revision=revision,
             replaces=replaces,
+            adjustments=adjustments,
+            late_included=late_included,
         )
 
     def to_json(self) -> bytes:
@@ -102,6 +154,9 @@ class Draft:
                     for line in data["lines"]
                 ),
                 "total": Decimal(data["total"]),
+                "adjustments": tuple(
+                    Adjustment.from_dict(found) for found in data.get("adjustments", ())
+                ),
                 "lock": PeriodLock(
                     lock["revenue_cap_minor"],
                     lock["cap_source"],
@@ -111,16 +166,24 @@ class Draft:
         )
 
     def recompute(self) -> PeriodFee:
-        """The fee again, from the evidence alone: contract, statistics (and on the
-        cumulative basis the share billed before)."""
+        """The fee again, from the evidence alone: contract, statistics, traffic verdict (and
+        on the cumulative basis the covariates, the earlier looks and the share billed
+        before)."""
         contract = Contract.from_dict(self.evidence["contract"])
         statistics = ExperimentStatistics.from_dict(self.evidence["statistics"])
         stored = self.evidence.get("traffic_quality")
         quality = TrafficQuality.from_dict(stored) if stored else None
         if contract.basis == "cumulative":
-            billed_before = Decimal(self.evidence["billed_before"])
+            evidence = self.evidence
+            covariates = evidence.get("pre_period")
             return compute_cumulative_fee(
-                contract, statistics, billed_before, contract.design, quality=quality
+                contract,
+                statistics,
+                Decimal(evidence["billed_before"]),
+                contract.design,
+                PrePeriodStatistics.from_dict(covariates) if covariates else None,
+                earlier_looks=tuple(evidence["bound"]["earlier_looks"]),
+                quality=quality,
             )
         return compute_fee(contract, statistics, quality)
 
@@ -199,6 +262,18 @@ def _monthly_share(fee: FeeComputation) -> str:
     return (
         f"Revenue share: {contract.revenue_share_percent}% of incremental revenue "
         f"{incremental} {contract.currency} ({basis}, {fee.treated_visitors} treated visitors)"
+    )
+
+
+def _settled(adjustments: tuple[Adjustment, ...], currency: str) -> str:
+    """The statement's last sentence: what the invoice settles for earlier months."""
+    if not adjustments:
+        return ""
+    months = ", ".join(a.period for a in adjustments)
+    amount = sum((a.amount for a in adjustments), Decimal(0))
+    return (
+        f" It also settles entries that arrived after {months} had been invoiced: "
+        f"{amount:+,} {currency}."
     )
 
 

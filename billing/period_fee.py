@@ -2,13 +2,16 @@
 dashboard both compute, so they cannot differ.
 
 The monthly bases (`lower_bound`, `point`) price the period from its own statistics. The
-cumulative basis prices it from every period since the contract version took effect (each
-under the version's one cap), less the share billed before under the version: the share of
-each earlier period's invoice in effect that was issued and not voided. Earlier periods must
-be invoiced first (issued, or voided with nothing in their place), so no share is ever
-counted twice or missed: `EarlierPeriodOpen` says which one is not. Each month's traffic is
-checked (`billing.traffic_quality`): a flagged month bills no share, and its visitors stay
-out of the cumulative sums of later months too.
+cumulative basis prices it from every period since the contract version took effect, one
+row a visitor (`billing.contract_to_date`, with the CUPED covariate), at the look after the
+earlier invoices' looks (`billing.group_sequential`), less the share billed before under
+the version: the share of each earlier period's invoice in effect, issued and not voided.
+
+Earlier periods must be invoiced first (issued, or voided with nothing in their place), so
+no share is ever counted twice or missed: `EarlierPeriodOpen` says which one is not. Every
+month counts with what arrived after its lock (`billing.late_adjustments` reports those
+entries). Each month's traffic is checked (`billing.traffic_quality`): a flagged month
+bills no share, and its visitors stay out of the cumulative sums of later months too.
 """
 
 from __future__ import annotations
@@ -16,14 +19,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from billing.contract_to_date import contract_to_date
 from billing.contracts import Contract
-from billing.day_statistics import period_statistics
+from billing.day_statistics import late_statistics, period_statistics
 from billing.errors import EarlierPeriodOpen
 from billing.fees import PeriodFee, compute_cumulative_fee, compute_fee
 from billing.invoice_records import find_invoice
 from billing.invoices import Invoice
 from billing.periods import Period
-from billing.sufficient import ExperimentStatistics
 from billing.traffic_quality import TrafficQuality, traffic_quality
 
 
@@ -53,19 +56,30 @@ async def period_fee(
             contract.holdout_share,
             contract.gates.sample_ratio_alpha,
         )
+    # a reissued month is priced with what arrived after its lock (a first draft has none)
+    month += await late_statistics(redis, contract.shop, period, contract.currency, cap)
     if contract.basis != "cumulative":
         return compute_fee(contract, month, quality)
-    statistics = ExperimentStatistics(contract.currency, cap)
-    billed_before = Decimal(0)
+    billed_before, counted, looks = Decimal(0), [], []  # looks: visitors at earlier bounds
     for earlier in contract_periods(contract, period)[:-1]:
         invoice = await find_invoice(redis, contract.shop, earlier)
         billed_before += _billed_share(invoice, earlier, preview)
         if invoice is not None and _flagged(invoice):
             continue  # a month whose traffic was flagged counts for nothing, then or later
-        statistics += await period_statistics(redis, contract.shop, earlier, contract.currency, cap)
-    statistics += month
+        counted.append(earlier)
+        if invoice is not None and invoice.status != "draft":
+            looks.append(invoice.draft.evidence["bound"]["visitors"])
+    statistics, pre_period = await contract_to_date(
+        redis, contract.shop, [*counted, period], contract.currency, cap
+    )
     return compute_cumulative_fee(
-        contract, statistics, billed_before, contract.design, quality=quality
+        contract,
+        statistics,
+        billed_before,
+        contract.design,
+        pre_period,
+        earlier_looks=tuple(looks),
+        quality=quality,
     )
 
 

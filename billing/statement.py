@@ -20,6 +20,8 @@ _REASONS = {
     "sample_ratio_mismatch": "the arms' sizes do not match the holdout share (sample ratio)",
     "below_minimum_visitors": "an arm is below the minimum number of visitors",
     "below_minimum_converting_visitors": "an arm is below the minimum of converting visitors",
+    "too_early": "too few visitors yet for a bound valid at every monthly invoice (the first "
+    "months of a contract rarely bill)",
     "traffic_quality": "the traffic-quality check flagged this period (see Traffic quality)",
 }
 

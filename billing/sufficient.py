@@ -172,6 +172,11 @@ class PrePeriodStatistics:
     def arm(self, arm: Arm) -> CovariateSums:
         return self.treatment if arm == "treatment" else self.holdout
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PrePeriodStatistics:
+        """From `dataclasses.asdict` (or its JSON), as an invoice's evidence stores it."""
+        return cls(CovariateSums(**data["treatment"]), CovariateSums(**data["holdout"]))
+
 
 @dataclass(frozen=True)
 class ExperimentStatistics:

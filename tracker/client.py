@@ -1,10 +1,11 @@
 """What the server learns about the sender of events, without keeping its IP address.
 
 The address is kept only truncated (IPv4 /24, IPv6 /48) in events, and as a keyed hash
-for rate limiting; the bot flag comes from the user agent. `network_of` groups addresses
-as limits on new visitors count them (IPv4 /24, IPv6 /64); `is_automated` adds header
-rules for the requests that make a visitor count (a real browser's fetch always carries
-Accept-Language, and Chromium 76+ and Firefox 90+ add Sec-Fetch-Mode).
+for rate limiting (of the IPv4 address, or the IPv6 /64); the bot flag comes from the
+user agent. `network_of` groups addresses as limits on new visitors count them (IPv4
+/24, IPv6 /64); `is_automated` adds header rules for the requests that make a visitor
+count (a real browser's fetch always carries Accept-Language, and Chromium 76+ and
+Firefox 90+ add Sec-Fetch-Mode).
 """
 
 from __future__ import annotations
@@ -86,8 +87,15 @@ def truncate_address(address: str | None) -> str | None:
     return str(ipaddress.ip_network(f"{parsed}/{prefix}", strict=False).network_address)
 
 
+def _rate_group(address: str | None) -> str:
+    """Who shares a client's rate limit: an IPv4 address (NAT puts many visitors behind
+    one), an IPv6 /64 (one subscriber gets a /64 or more, so each address is cheap)."""
+    network = network_of(address)
+    return network if ":" in network else (address or "")
+
+
 @lru_cache(maxsize=8192)
 def describe_client(address: str | None, user_agent: str, secret: bytes) -> Client:
     """Cached: a visitor sends many batches from one address and browser."""
-    keyed = hmac.new(secret, (address or "").encode(), hashlib.sha256).hexdigest()[:20]
+    keyed = hmac.new(secret, _rate_group(address).encode(), hashlib.sha256).hexdigest()[:20]
     return Client(keyed, truncate_address(address), user_agent[:512], is_bot(user_agent))

@@ -9,7 +9,8 @@
 -- ARGV: 1 site key, 2 origin ('' when none), 3 dead-letter retention ms, 4 de-duplication window ms,
 --       5 site rate /s, 6 client rate /s, 7 burst s,
 --       8 event ids separated by spaces, 9 their payloads separated by newlines,
---       10 dead-letter payloads separated by newlines, 11 their count
+--       10 dead-letter payloads separated by newlines, 11 their count,
+--       12 share of a client's rate while the site is past its burst, 13 site ceiling
 -- Returns {0, accepted, duplicates} | {1} unknown site key | {2} origin | {3, wait ms}
 
 if redis.call('HGET', KEYS[1], 'site_key') ~= ARGV[1] then return {1} end
@@ -29,11 +30,21 @@ local function next_arrival(key, rate)
   if tat < now then tat = now end
   return tat + 1000 / rate
 end
+-- Past the site's burst, a client pays 1 / share more (it may send share times its rate),
+-- so that the clients sending the most are refused first and light ones still get
+-- through; past ceiling times the burst, the store is protected from everyone.
 local site_tat = next_arrival(KEYS[5], tonumber(ARGV[5]))
-local client_tat = next_arrival(KEYS[6], tonumber(ARGV[6]))
-local wait = math.max(site_tat - now - burst, client_tat - now - burst)
+local client_rate = tonumber(ARGV[6])
+if site_tat - now > burst then
+  local over_ceiling = site_tat - now - burst * tonumber(ARGV[13])
+  if over_ceiling > 0 then return {3, math.ceil(over_ceiling)} end
+  client_rate = client_rate * tonumber(ARGV[12])
+end
+local client_tat = next_arrival(KEYS[6], client_rate)
+local wait = client_tat - now - burst
 if wait > 0 then return {3, math.ceil(wait)} end
-redis.call('SET', KEYS[5], string.format('%.3f', site_tat), 'PX', math.ceil(burst + 1000))
+redis.call('SET', KEYS[5], string.format('%.3f', site_tat), 'PX',
+           math.ceil(burst * tonumber(ARGV[13]) + 1000))
 redis.call('SET', KEYS[6], string.format('%.3f', client_tat), 'PX', math.ceil(burst + 1000))
 
 local min_id = string.format('%d', now - tonumber(ARGV[3]))

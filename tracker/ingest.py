@@ -40,11 +40,19 @@ _SCRIPT = files("tracker").joinpath("ingest.lua").read_text()
 
 @dataclass(frozen=True)
 class RateLimits:
-    """Requests per second per site key and per client, with bursts of `burst_seconds`."""
+    """Requests per second per site key and per client, with bursts of `burst_seconds`.
+
+    The site key is public, so its limit must not become a way to lock a shop's visitors
+    out: past `site_per_second` only clients that send little are let through (each
+    client's limit falls to `client_per_second * share_under_load`), up to a ceiling of
+    `ceiling_factor` times the site's burst that protects the store from everyone.
+    """
 
     site_per_second: float = 200.0
     client_per_second: float = 5.0
     burst_seconds: float = 10.0
+    share_under_load: float = 0.2
+    ceiling_factor: float = 3.0
 
 
 @dataclass(frozen=True)
@@ -99,7 +107,7 @@ class EventIngestor:
         rejected: list[Rejection] = []
         for index, raw in enumerate(batch.events):
             try:
-                event = validate_event(raw)
+                event = validate_event(raw, received)
             except InvalidEvent as error:
                 rejected.append(Rejection(index, error.field, error.reason))
                 dead.append(_dead_letter(shop, raw, error, received_at))
@@ -125,6 +133,8 @@ class EventIngestor:
                 b"\n".join(payloads),
                 b"\n".join(dead),
                 len(dead),
+                self._limits.share_under_load,
+                self._limits.ceiling_factor,
             ],
             client,
         )
@@ -152,11 +162,12 @@ class EventIngestor:
         ]
         try:
             reply: list[Any] = await self._script(script_keys, args)
-        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
-            raise StoreUnavailable(f"the event store did not confirm the append: {error}") from None
         except redis.exceptions.ResponseError as error:
             # READONLY, OOM, MISCONF: the store refused to write, so nothing was appended.
             raise StoreUnavailable(f"the event store refused the append: {error}") from None
+        except (redis.exceptions.RedisError, redis.exceptions.RedisClusterException) as error:
+            # Connection lost, timeout, or the cluster client's own errors (no node for a slot).
+            raise StoreUnavailable(f"the event store did not confirm the append: {error}") from None
         return reply
 
 

@@ -3,7 +3,8 @@
 A round trip costs far more than the script itself: under load, the calls that queue
 while one pipeline is in flight are sent together as the next pipeline. Every call is
 still its own atomic EVALSHA with its own reply, so batching changes no semantics; it
-only adds at most one round trip of latency to a call that arrives mid-flight.
+only adds at most one round trip of latency to a call that arrives mid-flight. On a
+cluster each node gets its own calls, and a node that fails fails only those.
 """
 
 from __future__ import annotations
@@ -52,18 +53,6 @@ class PipelinedScript:
     async def _send(self, calls: list[_Call]) -> None:
         try:
             replies = await self._execute(calls)
-            missing = [
-                i
-                for i, reply in enumerate(replies)
-                if isinstance(reply, redis.exceptions.NoScriptError)
-            ]
-            if missing:
-                # The store lost its script cache (restart, failover): load it and send
-                # again only the calls that did not run.
-                await self._redis.script_load(self._source)
-                retried = await self._execute([calls[i] for i in missing])
-                for i, reply in zip(missing, retried, strict=True):
-                    replies[i] = reply
         except Exception as error:
             # Whatever went wrong, every caller gets an answer: none may wait forever.
             replies = [error] * len(calls)
@@ -80,13 +69,14 @@ class PipelinedScript:
             pool = self._redis.connection_pool
             connection = await pool.get_connection()
             try:
-                return await self._send_on(connection, calls)
+                return await self._run_on(connection, calls)
             finally:
                 await pool.release(connection)
         return await self._execute_on_cluster(calls)
 
     async def _execute_on_cluster(self, calls: list[_Call]) -> list[Any]:
         # Each call's keys share one slot (the shop's hash tag): send each node its calls.
+        # A node that fails fails only its own calls: the other shops' calls go on.
         by_node: dict[str, tuple[Any, list[int]]] = {}
         for i, (keys, _, _) in enumerate(calls):
             node = self._redis.get_node_from_key(keys[0])
@@ -94,11 +84,14 @@ class PipelinedScript:
         replies: list[Any] = [None] * len(calls)
 
         async def on_node(node: Any, indices: list[int]) -> None:
-            connection = node.acquire_connection()
             try:
-                found = await self._send_on(connection, [calls[i] for i in indices])
-            finally:
-                node.release(connection)
+                connection = node.acquire_connection()
+                try:
+                    found = await self._run_on(connection, [calls[i] for i in indices])
+                finally:
+                    node.release(connection)
+            except Exception as error:
+                found = [error] * len(indices)
             for i, reply in zip(indices, found, strict=True):
                 replies[i] = reply
 
@@ -111,9 +104,27 @@ class PipelinedScript:
                 # redirection and refreshes its map of slots.
                 keys, args, _ = calls[i]
                 try:
-                    replies[i] = await self._redis.evalsha(self._sha, len(keys), *keys, *args)
-                except redis.exceptions.RedisError as error:
+                    replies[i] = await self._redis.eval(self._source, len(keys), *keys, *args)
+                except Exception as error:
                     replies[i] = error
+        return replies
+
+    async def _run_on(self, connection: Any, calls: list[_Call]) -> list[Any]:
+        """The calls' replies from one connection; when its server lost the script cache
+        (restart, failover), the script is loaded there and only the calls that did not
+        run are sent again."""
+        replies = await self._send_on(connection, calls)
+        missing = [
+            i
+            for i, reply in enumerate(replies)
+            if isinstance(reply, redis.exceptions.NoScriptError)
+        ]
+        if missing:
+            await connection.send_command("SCRIPT", "LOAD", self._source)
+            await connection.read_response()
+            retried = await self._send_on(connection, [calls[i] for i in missing])
+            for i, reply in zip(missing, retried, strict=True):
+                replies[i] = reply
         return replies
 
     async def _send_on(self, connection: Any, calls: list[_Call]) -> list[Any]:

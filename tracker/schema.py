@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import orjson
@@ -45,6 +45,10 @@ _REQUIRED_PROPERTIES: dict[str, tuple[str, ...]] = {
 _AMOUNTS = ("price", "total", "revenue", "subtotal", "value", "discount", "tax", "shipping")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# Event times a client may send: none before this, none further ahead of the server's
+# clock than this (a visitor's clock may be a few minutes off).
+EARLIEST_EVENT = datetime(2000, 1, 1, tzinfo=UTC)
+MAX_CLOCK_AHEAD = timedelta(minutes=10)
 _CANONICAL_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 _MAX_ID = 128
 _MAX_PRODUCTS = 200
@@ -65,6 +69,26 @@ def parse_timestamp(value: Any, field: str) -> str:
 
     `2026-11-23T11:00:00+01:00` -> `2026-11-23T10:00:00.000Z`.
     """
+    return _canonical(value, _moment(value, field))
+
+
+def _event_time(value: Any, received: datetime) -> str:
+    """`parse_timestamp`, bounded: from 2000 to `MAX_CLOCK_AHEAD` after the server's clock."""
+    moment = _moment(value, "timestamp")
+    if moment < EARLIEST_EVENT:
+        raise InvalidEvent("timestamp", "must not be before 2000-01-01T00:00:00Z")
+    if moment > received + MAX_CLOCK_AHEAD:
+        minutes = MAX_CLOCK_AHEAD.seconds // 60
+        raise InvalidEvent("timestamp", f"must not be more than {minutes} minutes in the future")
+    return _canonical(value, moment)
+
+
+def _canonical(text: str, moment: datetime) -> str:
+    return text if _CANONICAL_TIME.fullmatch(text) else format_timestamp(moment)
+
+
+def _moment(value: Any, field: str) -> datetime:
+    """`value` as an aware datetime, or `InvalidEvent` for `field`."""
     if not isinstance(value, str):
         raise InvalidEvent(field, "must be an ISO 8601 date-time string")
     try:
@@ -73,9 +97,7 @@ def parse_timestamp(value: Any, field: str) -> str:
         raise InvalidEvent(field, "must be an ISO 8601 date-time string") from None
     if moment.tzinfo is None:
         raise InvalidEvent(field, "must carry a time zone, e.g. 'Z' or '+01:00'")
-    if _CANONICAL_TIME.fullmatch(value):
-        return value
-    return format_timestamp(moment)
+    return moment
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -177,8 +199,9 @@ def _check_context(context: Any) -> dict[str, Any]:
     return dict(context)
 
 
-def validate_event(raw: Any) -> dict[str, Any]:
-    """The normalised event, or `InvalidEvent` naming the first field that is wrong."""
+def validate_event(raw: Any, received: datetime | None = None) -> dict[str, Any]:
+    """The normalised event, or `InvalidEvent` naming the first field that is wrong;
+    `received` (now by default) bounds its timestamp."""
     if not isinstance(raw, dict):
         raise InvalidEvent("", "an event must be an object")
     event_type = raw.get("type")
@@ -189,7 +212,7 @@ def validate_event(raw: Any) -> dict[str, Any]:
         "type": event_type,
         "anonymous_id": _identifier(raw.get("anonymous_id"), "anonymous_id"),
         "session_id": _identifier(raw.get("session_id"), "session_id"),
-        "timestamp": parse_timestamp(raw.get("timestamp"), "timestamp"),
+        "timestamp": _event_time(raw.get("timestamp"), received or datetime.now(UTC)),
         "properties": _check_properties(event_type, raw.get("properties")),
         "context": _check_context(raw.get("context")),
     }

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
-import redis.exceptions
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -35,6 +34,7 @@ from widget.platform.responses import ApiError, error_code, error_response
 from widget.platform.services import Services
 from widget.platform.settings import Settings
 from widget.platform.store import connect
+from widget.platform.store_errors import STORE_ERRORS, store_failure
 from widget.platform.version import __version__
 from widget.recommendations import Serving
 from widget.recommendations import api as recommendations_api
@@ -57,10 +57,6 @@ async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     code = error.detail.lower().replace(" ", "_")
     return error_response(error.status_code, code, error.detail, headers=error.headers)
-
-
-async def _store_error(request: Request, error: Exception) -> Response:
-    return error_response(503, "store_unavailable", f"the store did not answer: {error}")
 
 
 def _tune_garbage_collector() -> None:
@@ -137,8 +133,7 @@ def create_app(settings: Settings | None = None, store_client: Any | None = None
             ApiError: _api_error,
             ShopError: _shop_error,
             HTTPException: _http_error,
-            redis.exceptions.ConnectionError: _store_error,
-            redis.exceptions.TimeoutError: _store_error,
+            **dict.fromkeys(STORE_ERRORS, store_failure),
         },
         lifespan=lifespan,
     )

@@ -46,7 +46,7 @@ def test_the_cumulative_basis_needs_its_terms_fixed_in_advance() -> None:
     terms = contract(
         basis="cumulative", monthly_visitors=30_000, revenue_per_visitor_cap=Decimal("400.00")
     )
-    assert terms.design.mixture_visitors == pytest.approx(10_000)
+    assert terms.design.reference_visitors == pytest.approx(12 * 30_000)
 
 
 async def test_the_version_in_force_governs_whole_months(store: Any) -> None:

@@ -13,6 +13,8 @@ from tests.billing.samples import (
 )
 
 DESIGN = SequenceDesign.for_monthly_visitors(10_000)
+# Each drawn month has 10,000 visitors; the tenth look follows nine.
+EARLIER_LOOKS = tuple(10_000 * month for month in range(1, 10))
 
 
 def _ten_months() -> ExperimentStatistics:
@@ -37,9 +39,15 @@ def test_a_holdout_more_variable_than_the_treatment_keeps_welchs_error() -> None
 
 
 def test_golden_bound_over_ten_months() -> None:
-    bound = cumulative_bound(_ten_months(), DESIGN)
+    bound = cumulative_bound(_ten_months(), DESIGN, earlier_looks=EARLIER_LOOKS)
     assert (round(bound.estimate, 5), round(bound.standard_error, 5)) == (251.04444, 54.06773)
-    assert (round(bound.multiplier, 5), round(bound.lower_bound, 5)) == (3.12119, 82.28864)
+    assert (round(bound.multiplier, 5), round(bound.lower_bound, 5)) == (2.34366, 124.3278)
+
+
+def test_multiplier_is_the_designs_critical_value_after_the_earlier_looks() -> None:
+    bound = cumulative_bound(_ten_months(), DESIGN, earlier_looks=EARLIER_LOOKS)
+    assert bound.multiplier == DESIGN.critical_value(100_000, EARLIER_LOOKS)
+    assert bound.multiplier != cumulative_bound(_ten_months(), DESIGN).multiplier
 
 
 def test_incremental_bound_is_per_visitor_bound_times_treated_visitors() -> None:
@@ -51,7 +59,7 @@ def test_incremental_bound_is_per_visitor_bound_times_treated_visitors() -> None
 def test_bound_lies_multiplier_standard_errors_below_the_estimate() -> None:
     bound = cumulative_bound(drawn_experiment(seed=1), DESIGN)
     assert bound.estimate - bound.lower_bound == pytest.approx(
-        3.13780 * bound.standard_error, rel=1e-5
+        DESIGN.critical_value(10_000) * bound.standard_error, rel=1e-12
     )
 
 

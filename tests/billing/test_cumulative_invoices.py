@@ -12,6 +12,7 @@ import pytest
 
 from billing import Period, record_exposure, record_order, record_visit
 from billing.contract_store import add_contract
+from billing.contract_to_date import contract_to_date
 from billing.currency import round_half_up
 from billing.day_statistics import period_statistics
 from billing.documents import documents
@@ -78,6 +79,9 @@ async def test_each_month_bills_the_bound_since_the_start_less_what_was_billed(
     assert due == Decimal(15) / 100 * Decimal(evidence["incremental_lower_bound"])
     assert november.total == round_half_up(max(Decimal(0), due - october_share), "EUR")
     assert f"{october_share:,} EUR was billed before" in november.statement
+    assert evidence["bound"]["earlier_looks"] == [october.evidence["bound"]["visitors"]]
+    again = november.recompute()  # the evidence alone gives the same amounts
+    assert (again.share_fee, again.total) == (Decimal(evidence["share_fee"]), november.total)
     assert november.statement.startswith("From 1 October 2026 to the end of November 2026")
 
 
@@ -128,3 +132,28 @@ async def test_issuing_waits_for_the_disk(tmp_path: Path) -> None:
                     await finalize(client, "s", OCTOBER, AFTER_NOVEMBER)
         finally:
             await client.aclose()
+
+
+async def test_contract_to_date_counts_a_returning_visitor_once(store: Any) -> None:
+    for index, month in enumerate((OCTOBER, NOVEMBER)):
+        day = month.first_day
+        at = datetime.datetime(day.year, day.month, 1, tzinfo=datetime.UTC)
+        await record_exposure(store, "s", "regular", "treatment", at)
+        await record_visit(store, "s", "regular", day, exposed=True)
+        # 150.00 in each month, each capped at 100.00 on its own
+        await record_order(store, "s", "regular", day, 15_000, entry_id=f"o{index}")
+        await record_exposure(store, "s", f"new-{index}", "holdout", at)
+        await record_visit(store, "s", f"new-{index}", day, exposed=True)
+    statistics, pre_period = await contract_to_date(
+        store, "s", [OCTOBER, NOVEMBER], "EUR", CAP_MINOR
+    )
+    treated, held = statistics.treatment, statistics.holdout
+    assert (treated.visitors, treated.orders, treated.converting_visitors) == (1, 2, 1)
+    assert (treated.net_revenue, treated.capped_revenue, treated.capped_visitors) == (
+        30_000,
+        2 * CAP_MINOR,
+        1,
+    )
+    assert treated.capped_revenue_squares == (2 * CAP_MINOR) ** 2
+    assert held.visitors == 2  # two visitors, one month each
+    assert pre_period.treatment.visitors == 1 and pre_period.holdout.visitors == 2

@@ -190,26 +190,32 @@ def _months(count: int) -> ExperimentStatistics:
     return sum(months[1:], months[0])
 
 
+# Each drawn month has 10,000 visitors; the tenth invoice follows nine.
+EARLIER_LOOKS = tuple(10_000 * month for month in range(1, 10))
+
+
 def _cumulative(billed_before: str, **terms: Any) -> CumulativeFeeComputation:
-    return compute_cumulative_fee(contract(**terms), _months(10), Decimal(billed_before), DESIGN)
+    return compute_cumulative_fee(
+        contract(**terms), _months(10), Decimal(billed_before), DESIGN, earlier_looks=EARLIER_LOOKS
+    )
 
 
 def test_golden_cumulative_fee_over_ten_months() -> None:
     fee = _cumulative("0.00", monthly_licence_fee=LICENCE)
-    assert (fee.share_fee, fee.total) == (Decimal("11108.97"), Decimal("11157.97"))
+    assert (fee.share_fee, fee.total) == (Decimal("16784.25"), Decimal("16833.25"))
     assert round(fee.bound.incremental_lower_bound / 100, 5) == round(
         float(fee.incremental_lower_bound or 0), 5
     )
 
 
 def test_cumulative_fee_is_the_share_of_the_bound_in_decimal() -> None:
-    lower_bound = cumulative_bound(_months(10), DESIGN).lower_bound
+    lower_bound = cumulative_bound(_months(10), DESIGN, earlier_looks=EARLIER_LOOKS).lower_bound
     expected = Decimal("0.15") * 90_000 * Decimal(repr(lower_bound)) / 100
     assert _cumulative("0.00").share_fee == expected.quantize(Decimal("0.01"))
 
 
 def test_true_up_bills_only_what_was_not_billed_before() -> None:
-    assert _cumulative("5000.00").share_fee == Decimal("6108.97")
+    assert _cumulative("5000.00").share_fee == Decimal("11784.25")
 
 
 def test_nothing_is_credited_back_when_more_was_billed_before() -> None:
@@ -219,20 +225,30 @@ def test_nothing_is_credited_back_when_more_was_billed_before() -> None:
 
 def test_share_held_back_by_the_cap_is_billed_in_a_later_month() -> None:
     assert _cumulative("0.00", fee_cap=Decimal("10000.00")).share_fee == Decimal("10000.00")
-    assert _cumulative("10000.00", fee_cap=Decimal("10000.00")).share_fee == Decimal("1108.97")
+    assert _cumulative("10000.00", fee_cap=Decimal("10000.00")).share_fee == Decimal("6784.25")
 
 
 def test_monthly_true_ups_add_up_to_the_share_of_the_last_bound() -> None:
     billed = Decimal(0)
     for months in range(1, 11):
-        billed += compute_cumulative_fee(contract(), _months(months), billed, DESIGN).share_fee
-    assert billed == Decimal("11108.97")
+        looks = EARLIER_LOOKS[: months - 1]
+        fee = compute_cumulative_fee(
+            contract(), _months(months), billed, DESIGN, earlier_looks=looks
+        )
+        billed += fee.share_fee
+    assert billed == Decimal("16784.25")
 
 
 def test_failed_gate_charges_no_cumulative_share() -> None:
     fee = compute_cumulative_fee(contract(), experiment([0, 900], [0, 500]), Decimal(0), DESIGN)
-    assert fee.no_share_reasons == ("below_minimum_visitors", "below_minimum_converting_visitors")
+    # four visitors are also far too few for the spending to have started
+    assert fee.no_share_reasons == (
+        "below_minimum_visitors",
+        "below_minimum_converting_visitors",
+        "too_early",
+    )
     assert (fee.share_fee, fee.incremental_lower_bound, fee.share_due) == (Decimal(0), None, None)
+    assert (fee.bound.multiplier, fee.bound.lower_bound) == (0.0, 0.0)
 
 
 def test_uncomputable_bound_charges_no_share_and_says_why() -> None:
@@ -249,8 +265,8 @@ def test_billed_before_off_the_grid_is_refused(billed_before: str) -> None:
 
 def test_cumulative_evidence_serialises_decimals_as_strings() -> None:
     evidence = json.loads(_cumulative("5000.00").to_json())
-    assert (evidence["share_fee"], evidence["billed_before"]) == ("6108.97", "5000.00")
-    assert evidence["bound"]["multiplier"] > 3
+    assert (evidence["share_fee"], evidence["billed_before"]) == ("11784.25", "5000.00")
+    assert evidence["bound"]["earlier_looks"] == list(EARLIER_LOOKS)
 
 
 def test_no_effect_is_rarely_charged_within_six_months() -> None:
@@ -262,6 +278,8 @@ def test_no_effect_is_rarely_charged_within_six_months() -> None:
         total, billed = skewed_month(rng, 8_000), Decimal(0)
         for month in range(6):
             total = total + skewed_month(rng, 8_000) if month else total
-            billed += compute_cumulative_fee(terms, total, billed, design).share_fee
+            looks = tuple(8_000 * earlier for earlier in range(1, month + 1))
+            fee = compute_cumulative_fee(terms, total, billed, design, earlier_looks=looks)
+            billed += fee.share_fee
         charged += billed > 0
     assert charged / runs <= 0.025 + 3 * math.sqrt(0.025 * 0.975 / runs)

@@ -89,3 +89,12 @@ def test_networks_are_ipv4_slash_24_and_ipv6_slash_64() -> None:
     assert network_of("2001:db8:1:3::1") != network_of("2001:db8:1:2::1")
     assert network_of("::ffff:198.51.100.9") == "198.51.100.0/24"
     assert network_of("testclient") == "other:testclient"
+
+
+def test_rate_limits_group_ipv6_by_64_and_ipv4_by_address() -> None:
+    def hashed(address: str) -> str:
+        return describe_client(address, "", b"secret").address_hash
+
+    assert hashed("2001:db8:1:2::1") == hashed("2001:db8:1:2:ffff::9")
+    assert hashed("2001:db8:1:2::1") != hashed("2001:db8:1:3::1")
+    assert hashed("203.0.113.57") != hashed("203.0.113.58")

@@ -129,3 +129,34 @@ async def test_more_than_500_events_are_refused_whole(store: Any) -> None:
     with pytest.raises(TooManyEvents):
         await ingestor.ingest(Batch(site_key, None, events), ORIGIN, BROWSER)
     assert await store.exists(keys.event_stream("acme")) == 0
+
+
+async def test_clients_that_exhaust_the_site_limit_do_not_lock_out_the_others(store: Any) -> None:
+    limits = RateLimits(site_per_second=10, client_per_second=5, burst_seconds=1)
+    ingestor, site_key = await setup(store, limits)
+    refused = 0
+    for _ in range(5):
+        for n in range(8):
+            attacker = Client(f"attacker-{n}", None, "Mozilla/5.0", bot=False)
+            try:
+                await ingestor.ingest(Batch(site_key, None, [make_event()]), ORIGIN, attacker)
+            except RateLimited:
+                refused += 1
+    assert refused >= 25
+    visitor = Client("genuine", None, "Mozilla/5.0", bot=False)
+    result = await ingestor.ingest(Batch(site_key, None, [make_event()]), ORIGIN, visitor)
+    assert result.accepted == 1
+
+
+async def test_past_its_ceiling_the_site_limit_refuses_everyone(store: Any) -> None:
+    limits = RateLimits(site_per_second=10, client_per_second=5, burst_seconds=1)
+    ingestor, site_key = await setup(store, limits)
+    accepted = 0
+    for n in range(60):
+        visitor = Client(f"visitor-{n}", None, "Mozilla/5.0", bot=False)
+        try:
+            await ingestor.ingest(Batch(site_key, None, [make_event()]), ORIGIN, visitor)
+            accepted += 1
+        except RateLimited:
+            pass
+    assert 29 <= accepted <= 35

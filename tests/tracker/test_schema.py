@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -45,6 +46,9 @@ def test_every_type_is_accepted_with_its_required_properties() -> None:
         ({"session_id": "x" * 129}, "session_id"),
         ({"timestamp": "yesterday"}, "timestamp"),
         ({"timestamp": "2026-11-23T10:00:00"}, "timestamp"),
+        ({"timestamp": "0001-01-01T00:00:00Z"}, "timestamp"),
+        ({"timestamp": "1999-12-31T23:59:59Z"}, "timestamp"),
+        ({"timestamp": "9999-12-31T23:59:59Z"}, "timestamp"),
         ({"properties": []}, "properties"),
         ({"properties": {}}, "properties.product_id"),
         ({"properties": {"product_id": "p", "price": -1}}, "properties.price"),
@@ -76,3 +80,11 @@ def test_integer_ids_become_strings() -> None:
 
 def test_non_object_event() -> None:
     assert rejected_field(["Product Viewed"]) == ""
+
+
+def test_a_timestamp_may_run_a_few_minutes_ahead_of_the_server_but_no_more() -> None:
+    received = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    ahead = make_event() | {"timestamp": "2026-11-23T10:09:00Z"}
+    assert validate_event(ahead, received)["timestamp"] == "2026-11-23T10:09:00.000Z"
+    with pytest.raises(InvalidEvent, match="minutes in the future"):
+        validate_event(make_event() | {"timestamp": "2026-11-23T10:11:00Z"}, received)

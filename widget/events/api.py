@@ -10,7 +10,13 @@ from tracker import keys
 from tracker.batch import MAX_BATCH_EVENTS, MAX_BODY_BYTES, parse_batch
 from tracker.client import describe_client
 from tracker.credentials import SITE_KEY_PREFIX, shop_of_key
-from tracker.errors import BatchError, PayloadTooLarge, RateLimited, UnsupportedContentType
+from tracker.errors import (
+    BatchError,
+    PayloadTooLarge,
+    RateLimited,
+    StoreUnavailable,
+    UnsupportedContentType,
+)
 from tracker.schema import EVENT_TYPES
 from widget.platform.openapi import error, json_body, query
 from widget.platform.responses import FastJSONResponse, cors_headers, error_code, error_response
@@ -75,7 +81,11 @@ async def post_events(request: Request) -> Response:
         headers = {}
         if isinstance(error, RateLimited):
             headers["Retry-After"] = str(error.retry_after)
-        if error.status != 403 and await origin_allowed(found, site_key, origin):
+        if isinstance(error, StoreUnavailable):
+            # Asking the store that just failed would cost a second timeout; a 503 tells
+            # any origin nothing about the shop.
+            headers.update(cors_headers(origin))
+        elif error.status != 403 and await origin_allowed(found, site_key, origin):
             headers.update(cors_headers(origin))
         return error_response(error.status, error_code(error), error.reason, error.field, headers)
     found.metrics.count_events(

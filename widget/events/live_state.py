@@ -3,7 +3,9 @@
 `LiveStateUpdater` is a consumer of the consumer group `live` over every shop's event
 stream: each entry is applied by exactly one server process, however many there are.
 It keeps, per session, the products it touched (the context of session-based
-recommendations); per visitor, what they bought; per day, each product's interest.
+recommendations); per visitor, what they bought; per day, each product's interest. A
+batch's changes and its acknowledgement are one transaction, so a replay counts nothing
+twice.
 """
 
 from __future__ import annotations
@@ -35,8 +37,20 @@ def _millis(timestamp: str) -> int:
     return int(datetime.fromisoformat(timestamp).timestamp() * 1000)
 
 
-def apply_event(pipe: Any, event: Event) -> None:
-    """Queue on `pipe` the live-state changes one event makes."""
+def apply_entry(pipe: Any, entry: StreamEntry) -> None:
+    """Queue on `pipe` the live-state changes one stream entry (one request) makes.
+
+    A product's interest rises by each event type's weight once per entry, however many
+    times the request names it: one client cannot move trending by more than a visitor."""
+    interest: set[tuple[str, str, str]] = set()
+    for event in entry.events:
+        _apply_event(pipe, event, interest)
+    for views, product, event_type in sorted(interest):
+        pipe.zincrby(views, INTEREST[event_type], product)
+        pipe.expire(views, VIEWS_TTL_S)
+
+
+def _apply_event(pipe: Any, event: Event, interest: set[tuple[str, str, str]]) -> None:
     if event.bot:
         return
     shop, properties = event.shop, event.properties
@@ -47,8 +61,7 @@ def apply_event(pipe: Any, event: Event) -> None:
         pipe.ltrim(session, 0, SESSION_LENGTH - 1)
         pipe.expire(session, SESSION_TTL_S)
         views = keys.daily_views(shop, event.received_at[:10].replace("-", ""))
-        pipe.zincrby(views, INTEREST[event.type], product)
-        pipe.expire(views, VIEWS_TTL_S)
+        interest.add((views, product, event.type))
     elif event.type == "Order Completed":
         bought = keys.bought(shop, event.anonymous_id)
         at = _millis(event.timestamp)
@@ -74,8 +87,7 @@ class LiveStateUpdater:
             entries = await reader.reclaim(self._reclaim_after_ms, count)
             entries += await reader.read(count)
             if entries:
-                await self._apply(entries)
-                await reader.ack([entry.id for entry in entries])
+                await self._apply(shop, entries)
                 applied += len(entries)
         return applied
 
@@ -92,9 +104,14 @@ class LiveStateUpdater:
             self._readers[shop] = reader
         return reader
 
-    async def _apply(self, entries: list[StreamEntry]) -> None:
-        async with self._redis.pipeline(transaction=False) as pipe:
+    async def _apply(self, shop: str, entries: list[StreamEntry]) -> None:
+        # The changes and the acknowledgement in one transaction (one slot: the shop's
+        # hash tag): a batch is applied and acknowledged whole or not at all, so a replay
+        # after a failure (an OOM refusal, a lost connection) counts nothing twice.
+        async with self._redis.pipeline(transaction=True) as pipe:
             for entry in entries:
-                for event in entry.events:
-                    apply_event(pipe, event)
+                apply_entry(pipe, entry)
+            pipe.xack(
+                tracker_keys.event_stream(shop), keys.LIVE_GROUP, *[entry.id for entry in entries]
+            )
             await pipe.execute()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import redis.exceptions
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -10,8 +9,10 @@ from starlette.routing import Route
 from widget.platform.auth import bearer_matches
 from widget.platform.metrics import CONTENT_TYPE
 from widget.platform.openapi import METRICS_TOKEN, error, json_body
-from widget.platform.responses import ApiError, FastJSONResponse
+from widget.platform.responses import RETRY_AFTER_SECONDS, ApiError, FastJSONResponse
 from widget.platform.services import services
+from widget.platform.store import accepts_writes
+from widget.platform.store_errors import STORE_ERRORS, is_store_failure
 
 
 async def healthz(request: Request) -> Response:
@@ -20,11 +21,15 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """The store answers; 503 with the reason when it does not."""
+    """The store answers and accepts writes; 503 with the reason when it does not."""
     try:
-        await services(request).redis.ping()
-    except (redis.exceptions.RedisError, OSError) as error:
-        return FastJSONResponse({"status": "unavailable", "reason": str(error)}, status_code=503)
+        await accepts_writes(services(request).redis)
+    except STORE_ERRORS as error:
+        if not is_store_failure(error):
+            raise
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        body = {"status": "unavailable", "reason": str(error)}
+        return FastJSONResponse(body, status_code=503, headers=headers)
     return FastJSONResponse({"status": "ready"})
 
 
@@ -56,10 +61,10 @@ paths = {
     },
     "/readyz": {
         "get": {
-            "summary": "The store answers",
+            "summary": "The store answers and accepts writes",
             "responses": {
                 "200": json_body({"type": "object"}),
-                "503": json_body({"type": "object"}, "The store does not answer"),
+                "503": json_body({"type": "object"}, "The store does not answer or refuses writes"),
             },
         }
     },

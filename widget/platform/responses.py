@@ -10,6 +10,9 @@ import orjson
 from starlette.responses import JSONResponse, Response
 from starlette.types import Send
 
+# Seconds a client waits before trying again when the store is unavailable (any 503).
+RETRY_AFTER_SECONDS = 5
+
 
 class FastJSONResponse(JSONResponse):
     """A JSON response serialised with orjson."""
@@ -52,7 +55,10 @@ def error_response(
     field: str | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    """`{"error": {"status", "code", "message", "field"}}` with the given status."""
+    """`{"error": {"status", "code", "message", "field"}}` with the given status; a 503
+    always says when to try again (`Retry-After`)."""
+    if status == 503:
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS), **(headers or {})}
     body: dict[str, Any] = {"status": status, "code": code, "message": message}
     if field is not None:
         body["field"] = field

@@ -10,6 +10,8 @@ from redis.asyncio.cluster import RedisCluster
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
+# Written by every readiness check: a store that answers but refuses writes is not ready.
+READINESS_KEY = "bl:readiness"
 _SCHEMES = {"valkey://": "redis://", "valkeys://": "rediss://"}
 _OPTIONS: dict[str, Any] = {
     "decode_responses": True,
@@ -42,3 +44,8 @@ async def deployment_secret(client: Any, key: str) -> bytes:
     """A random secret made once per store (the first process wins), shared by all processes."""
     await client.set(key, secrets.token_hex(32), nx=True)
     return str(await client.get(key)).encode()
+
+
+async def accepts_writes(client: Any) -> None:
+    """Raises the store's error unless it answers and accepts a small write."""
+    await client.set(READINESS_KEY, "1", px=60_000)

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import orjson
+import redis
+import redis.asyncio
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from starlette.testclient import TestClient
 
 from tests.conftest import ORIGIN, admin_headers, app_on_its_own_store, make_event
@@ -140,3 +145,25 @@ def test_metrics_count_events_per_shop(client: TestClient, shop: Any) -> None:
     assert 'basketlift_events_accepted_total{shop="test-shop"} 2.0' in text
     assert 'basketlift_events_rejected_total{shop="test-shop"} 1.0' in text
     assert 'route="/v1/events"' in text
+
+
+def test_a_stalled_store_costs_one_timeout_not_two(settings: Settings, clean_store: str) -> None:
+    timeout = 0.5
+    stalling = redis.asyncio.Redis.from_url(
+        clean_store, socket_timeout=timeout, decode_responses=True, retry=Retry(NoBackoff(), 0)
+    )
+    with TestClient(create_app(settings, store_client=stalling)) as client:
+        created = client.post(
+            "/v1/admin/shops", json={"name": "Slow", "origins": [ORIGIN]}, headers=admin_headers()
+        ).json()
+        pauser = redis.Redis.from_url(clean_store)
+        pauser.client_pause(int(timeout * 4 * 1000))
+        started = time.monotonic()
+        response = send(client, batch(created, make_event()))
+        elapsed = time.monotonic() - started
+        pauser.client_unpause()
+        pauser.close()
+        client.portal.call(stalling.aclose)  # type: ignore[union-attr]
+    assert response.status_code == 503 and response.headers["retry-after"].isdigit()
+    assert response.headers["access-control-allow-origin"] == ORIGIN
+    assert timeout <= elapsed < 1.8 * timeout

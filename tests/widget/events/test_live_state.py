@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import redis.exceptions
 
 from tests.conftest import ORIGIN, make_event
 from tracker.batch import Batch
@@ -54,3 +55,24 @@ async def test_bot_events_change_nothing_and_entries_are_applied_once(store: Any
     assert await updater.run_once() == 1
     assert await updater.run_once() == 0
     assert await store.keys("bl:{acme}:session:*") == []
+
+
+async def test_many_views_in_one_request_count_as_one_visitor(store: Any) -> None:
+    await send(store, BROWSER, *[make_event(product_id="a") for _ in range(300)])
+    await LiveStateUpdater(store).run_once()
+    [views_key] = await store.keys("bl:{acme}:views:*")
+    assert await store.zscore(views_key, "a") == 1.0
+
+
+async def test_a_batch_that_fails_midway_is_not_counted_again(store: Any) -> None:
+    for n in range(20):
+        await send(store, BROWSER, make_event(product_id=f"p{n}") | {"session_id": f"s{n}"})
+    # The 11th entry's session key holds a string: its LPUSH fails in the middle of the batch.
+    await store.set(keys.session_items("acme", "s10"), "not a list")
+    updater = LiveStateUpdater(store, reclaim_after_ms=0)
+    with pytest.raises(redis.exceptions.ResponseError, match="WRONGTYPE"):
+        await updater.run_once()
+    await updater.run_once()
+    [views_key] = await store.keys("bl:{acme}:views:*")
+    scores = await store.zrange(views_key, 0, -1, withscores=True)
+    assert sorted(scores) == sorted((f"p{n}", 1.0) for n in range(20))

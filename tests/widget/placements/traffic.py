@@ -107,7 +107,10 @@ class ShopTraffic:
     ) -> None:
         """Events of `visitor` received at `at`, as one batch."""
         for event in events:
-            event.update(anonymous_id=visitor, session_id=f"s-{visitor}")
+            # Sent as they happen: an event is never ahead of its receipt.
+            event.update(
+                anonymous_id=visitor, session_id=f"s-{visitor}", timestamp=format_timestamp(at)
+            )
         ingestor = EventIngestor(self.store, 180, RateLimits(1e6, 1e6))
         result = await ingestor.ingest(Batch(self.site_key, None, list(events)), ORIGIN, client, at)
         assert result.accepted == len(events), result
