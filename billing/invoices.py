@@ -165,14 +165,19 @@ class Draft:
             }
         )
 
+    @property
+    def traffic_quality(self) -> TrafficQuality | None:
+        """The month's traffic verdict, as the fee computation stored it (None before it)."""
+        stored = self.evidence.get("traffic_quality")
+        return TrafficQuality.from_dict(stored) if stored else None
+
     def recompute(self) -> PeriodFee:
         """The fee again, from the evidence alone: contract, statistics, traffic verdict (and
         on the cumulative basis the covariates, the earlier looks and the share billed
         before)."""
         contract = Contract.from_dict(self.evidence["contract"])
         statistics = ExperimentStatistics.from_dict(self.evidence["statistics"])
-        stored = self.evidence.get("traffic_quality")
-        quality = TrafficQuality.from_dict(stored) if stored else None
+        quality = self.traffic_quality
         if contract.basis == "cumulative":
             evidence = self.evidence
             covariates = evidence.get("pre_period")

@@ -25,7 +25,6 @@ from billing.invoice_records import find_invoice
 from billing.invoices import Adjustment, Invoice
 from billing.ledger import late_entries
 from billing.periods import Period
-from billing.traffic_quality import TrafficQuality
 
 LOOK_BACK_MONTHS = 12
 
@@ -99,6 +98,4 @@ async def _corrected_share(redis: Any, invoice: Invoice, month: Period) -> Decim
     contract = Contract.from_dict(evidence["contract"])
     cap = invoice.draft.lock.revenue_cap_minor
     corrected = await corrected_statistics(redis, contract.shop, month, contract.currency, cap)
-    stored = evidence.get("traffic_quality")
-    quality = TrafficQuality.from_dict(stored) if stored else None
-    return compute_fee(contract, corrected, quality).share_fee
+    return compute_fee(contract, corrected, invoice.draft.traffic_quality).share_fee

@@ -92,8 +92,8 @@ def contract_periods(contract: Contract, last: Period) -> list[Period]:
 
 
 def _flagged(invoice: Invoice) -> bool:
-    stored = invoice.draft.evidence.get("traffic_quality")
-    return stored is not None and TrafficQuality.from_dict(stored).flagged
+    quality = invoice.draft.traffic_quality
+    return quality is not None and quality.flagged
 
 
 def _billed_share(invoice: Invoice | None, period: Period, preview: bool) -> Decimal:

@@ -7,8 +7,8 @@ from typing import Any
 
 import redis.asyncio
 from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
-from redis.retry import Retry
 
 # Written by every readiness check: a store that answers but refuses writes is not ready.
 READINESS_KEY = "bl:readiness"

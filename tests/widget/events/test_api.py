@@ -8,8 +8,8 @@ from typing import Any
 import orjson
 import redis
 import redis.asyncio
+from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.retry import Retry
 from starlette.testclient import TestClient
 
 from tests.conftest import ORIGIN, admin_headers, app_on_its_own_store, make_event
