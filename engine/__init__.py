@@ -3,7 +3,8 @@
 May import `tracker` (to read events); never imports `billing` or `widget`, and never
 reads the environment: everything it needs arrives as arguments. Inside, the direction
 is sessions/files -> context/topk/values -> recommender -> models (neighbourhood, rules,
-popularity, itemknn, hybrid, reranker, longtail) -> registry (models.py) -> evaluation.
+popularity, itemknn, hybrid, reranker, longtail) -> registry (models.py) -> evaluation;
+artifacts -> model_store (the versions in the store, `keys`) -> trained -> training.
 """
 
 from engine.errors import EmptyData, EngineError, NotFitted, UnknownModel

@@ -1,24 +1,15 @@
-"""Model artifacts on disk: versioned folders of arrays and metadata, swapped atomically.
-
-    folder/
-      current                     the version being served (a one-line text file)
-      20261123T100000123456Z/     one version: arrays.npz + metadata.json
-      ...
+"""Model artifacts: named arrays and JSON metadata, and their bytes.
 
 No pickle anywhere: arrays go to an `.npz` read back with `allow_pickle=False`, the rest
-is JSON. A version is written in a hidden temporary folder and renamed into place, then
-`current` is replaced (write + rename), so a reader sees the old version or the new
-one, never half of one. A running server calls `load_latest(folder, its_version)` now
-and then and swaps its models when it returns a newer artifact.
+is JSON. `engine.model_store` keeps artifacts where every server sees them. Versions that
+earlier releases saved on disk (`folder/current` naming `folder/<version>/arrays.npz` and
+`metadata.json`) are read by `read_folder`, to be moved there once.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
+import io
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +18,7 @@ import numpy.typing as npt
 import orjson
 import scipy.sparse as sp
 
-CURRENT = "current"
-ARRAYS = "arrays.npz"
-METADATA = "metadata.json"
-KEEP_VERSIONS = 3
+Arrays = dict[str, npt.NDArray[Any]]
 
 
 @dataclass(frozen=True)
@@ -38,56 +26,37 @@ class Artifact:
     """One saved version: named arrays and JSON metadata."""
 
     version: str
-    arrays: dict[str, npt.NDArray[Any]]
+    arrays: Arrays
     metadata: dict[str, Any]
 
 
-def save(folder: Path, arrays: dict[str, npt.NDArray[Any]], metadata: dict[str, Any]) -> str:
-    """Write a new version and make it current; returns its name. Old versions beyond
-    the newest KEEP_VERSIONS are removed."""
-    folder.mkdir(parents=True, exist_ok=True)
-    version = _new_version(folder)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
-    try:
-        with open(staging / ARRAYS, "wb") as out:
-            np.savez(out, allow_pickle=False, **arrays)
-            os.fsync(out.fileno())
-        (staging / METADATA).write_bytes(orjson.dumps(metadata, option=orjson.OPT_INDENT_2))
-        staging.rename(folder / version)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    _point_current(folder, version)
-    _prune(folder, version)
-    return version
+def arrays_to_bytes(arrays: Arrays) -> bytes:
+    """The arrays as an uncompressed `.npz`; raises ValueError for object arrays."""
+    out = io.BytesIO()
+    np.savez(out, allow_pickle=False, **arrays)
+    return out.getvalue()
 
 
-def current_version(folder: Path) -> str | None:
-    """The version that `current` names, or None before the first save."""
+def arrays_from_bytes(blob: bytes) -> Arrays:
+    """The arrays of an `.npz` that `arrays_to_bytes` made, fully in memory."""
+    with np.load(io.BytesIO(blob), allow_pickle=False) as stored:
+        return {name: stored[name] for name in stored.files}
+
+
+def read_folder(folder: Path) -> Artifact | None:
+    """The current version of an on-disk artifact folder of an earlier release, or None."""
     try:
-        return (folder / CURRENT).read_text().strip() or None
+        version = (folder / "current").read_text().strip()
     except FileNotFoundError:
         return None
-
-
-def load(folder: Path, version: str) -> Artifact:
-    """The arrays and metadata of one version, fully in memory."""
-    with np.load(folder / version / ARRAYS, allow_pickle=False) as stored:
-        arrays = {name: stored[name] for name in stored.files}
-    metadata = orjson.loads((folder / version / METADATA).read_bytes())
+    if not version:
+        return None
+    arrays = arrays_from_bytes((folder / version / "arrays.npz").read_bytes())
+    metadata = orjson.loads((folder / version / "metadata.json").read_bytes())
     return Artifact(version, arrays, metadata)
 
 
-def load_latest(folder: Path, loaded: str | None = None) -> Artifact | None:
-    """The current artifact if it is newer than the `loaded` version, else None
-    (None too when nothing was saved yet)."""
-    version = current_version(folder)
-    if version is None or version == loaded:
-        return None
-    return load(folder, version)
-
-
-def sparse_arrays(name: str, matrix: sp.csr_matrix) -> dict[str, npt.NDArray[Any]]:
+def sparse_arrays(name: str, matrix: sp.csr_matrix) -> Arrays:
     """A csr_matrix as plain arrays `name.data`, `.indices`, `.indptr`, `.shape`."""
     matrix = sp.csr_matrix(matrix)
     return {
@@ -98,35 +67,8 @@ def sparse_arrays(name: str, matrix: sp.csr_matrix) -> dict[str, npt.NDArray[Any
     }
 
 
-def sparse_matrix(arrays: dict[str, npt.NDArray[Any]], name: str) -> sp.csr_matrix:
+def sparse_matrix(arrays: Arrays, name: str) -> sp.csr_matrix:
     """The csr_matrix that `sparse_arrays(name, ...)` stored."""
     shape = tuple(int(n) for n in arrays[f"{name}.shape"])
     parts = (arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"])
     return sp.csr_matrix(parts, shape=shape)
-
-
-def _new_version(folder: Path) -> str:
-    version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    # Versions sort by time; two saves within one microsecond still get distinct names.
-    suffix = 0
-    name = version
-    while (folder / name).exists():
-        suffix += 1
-        name = f"{version}-{suffix}"
-    return name
-
-
-def _point_current(folder: Path, version: str) -> None:
-    pointer = folder / f".{CURRENT}.{os.getpid()}"
-    with open(pointer, "w") as out:
-        out.write(version + "\n")
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(pointer, folder / CURRENT)
-
-
-def _prune(folder: Path, current: str) -> None:
-    versions = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name[0].isdigit())
-    for old in versions[:-KEEP_VERSIONS]:
-        if old != current:
-            shutil.rmtree(folder / old, ignore_errors=True)

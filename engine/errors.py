@@ -3,7 +3,8 @@
 EngineError
  ├── EmptyData      a file or event stream had nothing to learn from or evaluate
  ├── UnknownModel   a model name that the registry does not know
- └── NotFitted      a recommender was asked for recommendations before `fit`
+ ├── NotFitted      a recommender was asked for recommendations before `fit`
+ └── IncompleteModel  a model version in the store lacks chunks or fails its digest
 """
 
 from __future__ import annotations
@@ -26,3 +27,7 @@ class UnknownModel(EngineError, KeyError):
 
 class NotFitted(EngineError):
     """The recommender has not been fitted yet."""
+
+
+class IncompleteModel(EngineError):
+    """A model version in the store is not whole: never finished, deleted, or damaged."""

@@ -8,14 +8,13 @@ in seconds and keep learning from live events, so a server fits them from `sessi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy.typing as npt
 
-from engine import artifacts
 from engine.artifacts import Artifact, sparse_arrays, sparse_matrix
 from engine.basket import BasketSettings, BoughtTogether
+from engine.model_store import ModelStore
 from engine.personal import ImplicitALS, ImplicitBPR, SimilarItems
 from engine.sessions import ItemIds, Sessions
 
@@ -34,8 +33,10 @@ class TrainedModels:
     bpr: ImplicitBPR
     similar: SimilarItems
 
-    def save(self, folder: Path, metadata: dict[str, Any] | None = None) -> str:
-        """Save as a new current version under `folder`; returns the version."""
+    async def save(
+        self, store: ModelStore, shop: str, metadata: dict[str, Any] | None = None
+    ) -> str:
+        """Save as `shop`'s new current version in `store`; returns the version."""
         arrays: dict[str, npt.NDArray[Any]] = {
             "item_ids": self.item_ids.ids,
             "visitor_ids": self.visitor_ids.ids,
@@ -55,7 +56,7 @@ class TrainedModels:
             "als": {"alpha": self.als.alpha, "regularization": self.als.regularization},
             "similar": {"kind": self.similar.kind, "neighbours": self.similar.neighbours},
         }
-        return artifacts.save(folder, arrays, {**settings, **(metadata or {})})
+        return await store.save(shop, arrays, {**settings, **(metadata or {})})
 
     def _models(self) -> dict[str, BoughtTogether | ImplicitALS | ImplicitBPR | SimilarItems]:
         return {"basket": self.basket, "als": self.als, "bpr": self.bpr, "similar": self.similar}
@@ -85,11 +86,3 @@ class TrainedModels:
         for name, fitted in trained._models().items():
             fitted.restore(a[f"{name}.popularity"])
         return trained
-
-
-def load_latest(folder: Path, loaded: str | None = None) -> tuple[str, TrainedModels] | None:
-    """The current version and its models if newer than `loaded`, else None."""
-    artifact = artifacts.load_latest(folder, loaded)
-    if artifact is None:
-        return None
-    return artifact.version, TrainedModels.from_artifact(artifact)

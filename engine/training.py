@@ -1,8 +1,8 @@
 """Training a shop's models from its event stream, and saving them as a new version.
 
 `train_shop` reads every event of the shop through the tracker's `read_history`, builds
-the interactions, fits the basket, ALS, BPR and item-item models, and saves them under
-`shop_folder(folder, shop)`, where a running server picks them up (`trained.load_latest`).
+the interactions, fits the basket, ALS, BPR and item-item models, and saves them as the
+shop's new current version in the model store, where every server picks them up.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Protocol
 
 from engine.basket import BoughtTogether
 from engine.errors import EmptyData
 from engine.interactions import EventTable, EventWeights, Interactions
+from engine.model_store import ModelStore
 from engine.personal import ImplicitALS, ImplicitBPR, SimilarItems
 from engine.trained import TrainedModels
 from tracker.archive import Archive
@@ -57,11 +57,6 @@ class TrainingResult:
     seconds: float
 
 
-def shop_folder(folder: Path, shop: str) -> Path:
-    """Where the artifacts of `shop` live under the models `folder`."""
-    return folder / shop
-
-
 def _no_progress(done: int, total: int, step: str) -> None:
     pass
 
@@ -69,14 +64,14 @@ def _no_progress(done: int, total: int, step: str) -> None:
 async def train_shop(
     redis: Any,
     shop: str,
-    folder: Path,
+    models: ModelStore,
     progress: Progress = _no_progress,
     settings: TrainingSettings = TrainingSettings(),  # noqa: B008
     archive: Archive | None = None,
 ) -> TrainingResult:
     """Fit every model on all of `shop`'s events (`redis`: redis.asyncio; the older ones
-    from `archive` when given) and save them as a new current version; raises `EmptyData`
-    if there is no product event."""
+    from `archive` when given) and save them as its new current version in `models`;
+    raises `EmptyData` if there is no product event."""
     started = time.perf_counter()
     total = await stream_length(redis, shop) + len(FIT_STEPS)
     events: list[Event] = []
@@ -98,7 +93,7 @@ async def train_shop(
     data = Interactions.build(table, settings.weights)
     step("interactions")
     trained = _fit(data, settings, step)
-    version = trained.save(shop_folder(folder, shop), {"shop": shop, "events": len(events)})
+    version = await trained.save(models, shop, {"shop": shop, "events": len(events)})
     step("save")
     return TrainingResult(
         shop,

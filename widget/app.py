@@ -36,7 +36,7 @@ from widget.platform.settings import Settings
 from widget.platform.store import connect
 from widget.platform.store_errors import STORE_ERRORS, store_failure
 from widget.platform.version import __version__
-from widget.recommendations import Serving
+from widget.recommendations import BuildModels, Serving
 from widget.recommendations import api as recommendations_api
 from widget.snippet import api as snippet_api
 
@@ -66,11 +66,17 @@ def _tune_garbage_collector() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
-def create_app(settings: Settings | None = None, store_client: Any | None = None) -> FastLaneApp:
+def create_app(
+    settings: Settings | None = None,
+    store_client: Any | None = None,
+    build_models: BuildModels | None = None,
+) -> FastLaneApp:
     """The Basketlift HTTP app.
 
     With `store_client` given (a redis.asyncio client) the app uses it and never closes it;
     otherwise it connects to `settings.redis_url`, or starts the embedded store.
+    `build_models` makes a model version ready to serve, in a background thread (a seam
+    for tests; by default `load_engine_models`).
     """
     settings = settings or Settings.from_env(os.environ)
     metrics = Metrics()
@@ -91,7 +97,8 @@ def create_app(settings: Settings | None = None, store_client: Any | None = None
                 stack.push_async_callback(client.aclose)
             services = await Services.build(settings, client, metrics)
             app.state.services = services
-            app.state.serving = await Serving.build(services)
+            app.state.serving = serving = await Serving.build(services, build_models)
+            stack.push_async_callback(await serving.start_warm_up(services))
             if settings.consumers == "in-process":
                 stack.push_async_callback(start_consumers(client, settings))
             _tune_garbage_collector()

@@ -1,48 +1,38 @@
-"""Artifacts: round trip without pickle, atomic swap of the current version, pruning."""
+"""Artifacts: arrays to bytes and back without pickle, and the folders of earlier releases."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pytest
 import scipy.sparse as sp
 
 from engine import artifacts
-from engine.artifacts import CURRENT, load_latest, sparse_arrays, sparse_matrix
+from engine.artifacts import sparse_arrays, sparse_matrix
 
 
-def test_round_trip_of_arrays_sparse_matrices_and_metadata(tmp_path: Path) -> None:
+def test_round_trip_of_arrays_and_sparse_matrices() -> None:
     matrix = sp.random(30, 20, density=0.1, format="csr", random_state=1, dtype=np.float32)
     arrays = {"ids": np.array(["a", "b"]), **sparse_arrays("m", matrix)}
-    version = artifacts.save(tmp_path, arrays, {"shop": "acme", "alpha": 1.5})
-    loaded = artifacts.load(tmp_path, version)
-    assert loaded.metadata == {"shop": "acme", "alpha": 1.5}
-    assert loaded.arrays["ids"].tolist() == ["a", "b"]
-    assert (sparse_matrix(loaded.arrays, "m") != matrix).nnz == 0
+    loaded = artifacts.arrays_from_bytes(artifacts.arrays_to_bytes(arrays))
+    assert loaded["ids"].tolist() == ["a", "b"]
+    assert (sparse_matrix(loaded, "m") != matrix).nnz == 0
 
 
-def test_object_arrays_are_refused_rather_than_pickled(tmp_path: Path) -> None:
+def test_object_arrays_are_refused_rather_than_pickled() -> None:
     with pytest.raises(ValueError, match="pickle"):
-        artifacts.save(tmp_path, {"bad": np.array([{"a": 1}], dtype=object)}, {})
-    assert artifacts.current_version(tmp_path) is None
-    assert [p.name for p in tmp_path.iterdir()] == []
+        artifacts.arrays_to_bytes({"bad": np.array([{"a": 1}], dtype=object)})
 
 
-def test_load_latest_tells_whether_a_newer_version_exists(tmp_path: Path) -> None:
-    assert load_latest(tmp_path) is None
-    first = artifacts.save(tmp_path, {"x": np.arange(3)}, {})
-    loaded = load_latest(tmp_path)
-    assert loaded is not None and loaded.version == first
-    assert load_latest(tmp_path, loaded=first) is None
-    second = artifacts.save(tmp_path, {"x": np.arange(4)}, {})
-    newer = load_latest(tmp_path, loaded=first)
-    assert newer is not None and newer.version == second and len(newer.arrays["x"]) == 4
-
-
-def test_the_swap_leaves_only_whole_versions_and_the_pointer(tmp_path: Path) -> None:
-    versions = [artifacts.save(tmp_path, {"x": np.arange(i)}, {"i": i}) for i in range(5)]
-    names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == sorted([CURRENT, *versions[-artifacts.KEEP_VERSIONS :]])
-    assert (tmp_path / CURRENT).read_text().strip() == versions[-1]
-    assert versions == sorted(versions)
+def test_the_current_version_of_an_earlier_release_folder_is_read(tmp_path: Path) -> None:
+    assert artifacts.read_folder(tmp_path) is None
+    for version, size in (("20261101T000000000000Z", 3), ("20261102T000000000000Z", 5)):
+        (tmp_path / version).mkdir()
+        np.savez(tmp_path / version / "arrays.npz", x=np.arange(size))
+        (tmp_path / version / "metadata.json").write_bytes(orjson.dumps({"size": size}))
+    (tmp_path / "current").write_text("20261101T000000000000Z\n")
+    found = artifacts.read_folder(tmp_path)
+    assert found is not None and found.version == "20261101T000000000000Z"
+    assert found.arrays["x"].tolist() == [0, 1, 2] and found.metadata == {"size": 3}

@@ -9,9 +9,10 @@ import anyio
 import pytest
 from click.testing import CliRunner
 
-from engine import artifacts, trained
 from engine.errors import EmptyData
-from engine.training import TrainingSettings, shop_folder, train_shop
+from engine.model_store import ModelStore
+from engine.trained import TrainedModels
+from engine.training import TrainingSettings, train_shop
 from tests.conftest import ORIGIN
 from tests.engine.samples import otto_events
 from tracker.batch import Batch
@@ -36,16 +37,17 @@ async def ingest_otto(store: Any) -> str:
     return issued.shop.id
 
 
-async def test_train_shop_saves_models_a_server_can_load(store: Any, tmp_path: Path) -> None:
+async def test_train_shop_saves_models_a_server_can_load(store: Any) -> None:
     shop = await ingest_otto(store)
     steps: list[tuple[int, int, str]] = []
-    result = await train_shop(store, shop, tmp_path, lambda *s: steps.append(s), SMALL)
+    saved = ModelStore(store)
+    result = await train_shop(store, shop, saved, lambda *s: steps.append(s), SMALL)
     assert (result.events, result.visitors, result.baskets) == (857, 20, 5)
     assert steps[-1][0] == steps[-1][1] and [s[0] for s in steps] == sorted(s[0] for s in steps)
-    latest = trained.load_latest(shop_folder(tmp_path, shop))
-    assert latest is not None and latest[0] == result.version
-    models = latest[1]
-    assert trained.load_latest(shop_folder(tmp_path, shop), loaded=result.version) is None
+    assert await saved.current_version(shop) == result.version
+    artifact = await saved.load(shop, result.version)
+    assert artifact.metadata["shop"] == shop and artifact.metadata["events"] == 857
+    models = TrainedModels.from_artifact(artifact)
     orders = [e for e in otto_events() if e["type"] == "Order Completed"]
     # Five real orders, no pair bought twice: the basket model falls back to bestsellers.
     assert models.basket.popularity.sum() == sum(len(o["properties"]["products"]) for o in orders)
@@ -54,27 +56,26 @@ async def test_train_shop_saves_models_a_server_can_load(store: Any, tmp_path: P
         assert len(model.recommend(models.sessions[0].tolist(), n=5)) == 5
 
 
-async def test_loaded_models_recommend_like_the_fitted_ones(store: Any, tmp_path: Path) -> None:
+async def test_loaded_models_recommend_like_the_fitted_ones(store: Any) -> None:
     shop = await ingest_otto(store)
-    await train_shop(store, shop, tmp_path, settings=SMALL)
-    latest = trained.load_latest(shop_folder(tmp_path, shop))
-    assert latest is not None
-    again = trained.TrainedModels.from_artifact(
-        artifacts.load(shop_folder(tmp_path, shop), latest[0])
-    )
-    contexts = latest[1].sessions
+    saved = ModelStore(store)
+    version = (await train_shop(store, shop, saved, settings=SMALL)).version
+    first = TrainedModels.from_artifact(await saved.load(shop, version))
+    again = TrainedModels.from_artifact(await saved.load(shop, version))
+    contexts = first.sessions
     for a, b in zip(
-        (latest[1].als, latest[1].bpr, latest[1].basket),
+        (first.als, first.bpr, first.basket),
         (again.als, again.bpr, again.basket),
         strict=True,
     ):
         assert (a.recommend_batch(contexts, 5).items == b.recommend_batch(contexts, 5).items).all()
 
 
-async def test_a_shop_without_events_is_not_trained(store: Any, tmp_path: Path) -> None:
+async def test_a_shop_without_events_is_not_trained(store: Any) -> None:
+    saved = ModelStore(store)
     with pytest.raises(EmptyData):
-        await train_shop(store, "empty-shop", tmp_path)
-    assert not tmp_path.joinpath("empty-shop").exists()
+        await train_shop(store, "empty-shop", saved)
+    assert await saved.current_version("empty-shop") is None
 
 
 async def test_the_train_command_trains_every_shop(
@@ -84,5 +85,6 @@ async def test_the_train_command_trains_every_shop(
     env = {"BASKETLIFT_REDIS_URL": clean_store, "BASKETLIFT_DATA_DIR": str(tmp_path)}
     result = await anyio.to_thread.run_sync(lambda: CliRunner().invoke(train, [], env=env))
     assert result.exit_code == 0, result.output
-    assert f"{shop}: version" in result.stdout
-    assert (tmp_path / "models" / shop / "current").exists()
+    version = await ModelStore(store).current_version(shop)
+    assert f"{shop}: version {version}, 857 events" in result.stdout
+    assert not (tmp_path / "models").exists()

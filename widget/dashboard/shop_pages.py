@@ -12,8 +12,7 @@ from starlette.responses import Response
 
 from billing import BillingError, Period
 from billing.statement import reason_text
-from engine.artifacts import METADATA, current_version
-from engine.training import shop_folder
+from engine.model_store import ModelStore
 from widget.catalog import CatalogStore
 from widget.catalog import keys as catalog_keys
 from widget.dashboard.access import ShopView, shop_page
@@ -80,15 +79,11 @@ async def integration(request: Request, view: ShopView) -> Response:
     )
 
 
-def _model_metadata(models_dir: Path, shop: str) -> tuple[str | None, dict[str, Any]]:
-    folder = shop_folder(models_dir, shop)
-    version = current_version(folder)
+async def _model_metadata(models: ModelStore, shop: str) -> tuple[str | None, dict[str, Any]]:
+    version = await models.current_version(shop)
     if version is None:
         return None, {}
-    try:
-        return version, orjson.loads((folder / version / METADATA).read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        return version, {}
+    return version, await models.metadata(shop, version) or {}
 
 
 def _offline_metrics() -> dict[str, Any] | None:
@@ -104,7 +99,7 @@ async def catalogue(request: Request, view: ShopView) -> Response:
     found = services(request)
     count = await found.redis.hlen(catalog_keys.catalog(view.shop.id))
     products, _ = await CatalogStore(found.redis, view.shop.id).page(None, SAMPLE_PRODUCTS)
-    version, metadata = _model_metadata(found.settings.data_dir / "models", view.shop.id)
+    version, metadata = await _model_metadata(found.models, view.shop.id)
     return page(
         "catalogue.html",
         **view.context(

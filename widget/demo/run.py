@@ -3,8 +3,9 @@ invoicing, offline metrics; then serving until interrupted.
 
 The first share of the visits is replayed before any model exists (the widgets fall back
 to trending items and the catalogue); the models are trained on what it recorded, the
-server is restarted so that it loads them at once (a running server would within 30 s),
-and the rest of the visits see recommendations from the trained models.
+server is restarted and ready once it has loaded them (a running server would switch
+within seconds, serving the fallbacks meanwhile), and the rest of the visits see
+recommendations from the trained models.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tqdm import tqdm
 from billing.periods import Period
 from engine.basket_evaluation import BasketEvaluation
 from engine.errors import EmptyData
+from engine.model_store import ModelStore
 from engine.training import TrainingResult
 from widget.demo.catalogue import product_url, upload_catalogue
 from widget.demo.evaluation import evaluate_orders
@@ -136,7 +138,8 @@ async def run_demo(
             progress.update(await upload_catalogue(shop, data.products.values()))
         replayed = await _replay(shop, data, plans[:cut], "visits before training")
         server.stop()
-        training = await train_with_progress(redis, shop.id, options.data_dir / "models")
+        training = await train_with_progress(redis, shop.id, ModelStore(redis))
+        say("Restarting the server: it is ready once it has loaded and compiled the models.")
         server.start()
         replayed += await _replay(shop, data, plans[cut:], "visits after training")
         with bar("billing ledger", unit="entry") as progress:

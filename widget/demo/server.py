@@ -16,7 +16,9 @@ import httpx2
 from widget.platform.embedded import die_with_parent
 
 LOG_NAME = "demo-server.log"
-START_TIMEOUT_S = 60.0
+# Ready once the shop's models are loaded: compiling them the first time on a machine takes
+# about half a minute, more on a busy one.
+START_TIMEOUT_S = 300.0
 
 
 class ServerError(RuntimeError):

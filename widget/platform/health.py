@@ -21,13 +21,17 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """The store answers and accepts writes; 503 with the reason when it does not."""
+    """The shops' current models are loaded, and the store answers and accepts writes;
+    503 with the reason when not."""
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if not services(request).warmed_up.is_set():
+        body = {"status": "starting", "reason": "loading the shops' current models"}
+        return FastJSONResponse(body, status_code=503, headers=headers)
     try:
         await accepts_writes(services(request).redis)
     except STORE_ERRORS as error:
         if not is_store_failure(error):
             raise
-        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         body = {"status": "unavailable", "reason": str(error)}
         return FastJSONResponse(body, status_code=503, headers=headers)
     return FastJSONResponse({"status": "ready"})
@@ -61,10 +65,14 @@ paths = {
     },
     "/readyz": {
         "get": {
-            "summary": "The store answers and accepts writes",
+            "summary": "The shops' models are loaded and the store answers and accepts writes",
             "responses": {
                 "200": json_body({"type": "object"}),
-                "503": json_body({"type": "object"}, "The store does not answer or refuses writes"),
+                "503": json_body(
+                    {"type": "object"},
+                    "Still loading the models at start, or the store does not answer or "
+                    "refuses writes",
+                ),
             },
         }
     },

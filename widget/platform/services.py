@@ -6,11 +6,13 @@ by `app.py` from these services.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
 
+from engine.model_store import ModelStore
 from tracker import keys as tracker_keys
 from tracker.ingest import EventIngestor, RateLimits
 from tracker.shops import ShopRegistry
@@ -27,6 +29,9 @@ class Services:
     ingestor: EventIngestor
     address_secret: bytes
     metrics: Metrics
+    models: ModelStore
+    # Set once the process has loaded the shops' current models: until then it is not ready.
+    warmed_up: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
     async def build(cls, settings: Settings, redis: Any, metrics: Metrics) -> Services:
@@ -38,6 +43,7 @@ class Services:
             ingestor=EventIngestor(redis, settings.dead_letter_retention_days, limits),
             address_secret=await deployment_secret(redis, tracker_keys.IP_HASH_SECRET),
             metrics=metrics,
+            models=ModelStore(redis, keep=settings.model_versions_kept),
         )
 
 

@@ -217,6 +217,19 @@ VARIABLES: tuple[Variable, ...] = (
         "acknowledged by every consumer.",
     ),
     Variable(
+        "MODEL_CHECK_SECONDS",
+        "5",
+        _parse_positive_float,
+        "Seconds between a server's checks of a shop's current model version in the store; "
+        "a new version is served this long plus its load time after it is saved.",
+    ),
+    Variable(
+        "MODEL_VERSIONS_KEPT",
+        "3",
+        _parse_int(1, 100),
+        "Model versions of a shop kept in the store, the current one included.",
+    ),
+    Variable(
         "RATE_LIMIT_SITE",
         "200",
         _parse_positive_float,
@@ -270,6 +283,8 @@ class Settings:
     dead_letter_retention_days: int = 180
     archive_url: str | None = None
     hot_window_hours: float = 48.0
+    model_check_seconds: float = 5.0
+    model_versions_kept: int = 3
     rate_limit_site: float = 200.0
     rate_limit_client: float = 5.0
     new_visitors_per_network_hour: int = 20

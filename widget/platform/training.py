@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
+from engine.model_store import ModelStore
 from engine.training import TrainingResult, train_shop
 from tracker.archive import Archive
 
 
 async def train_with_progress(
-    store: Any, shop: str, models_folder: Path, archive: Archive | None = None
+    store: Any, shop: str, models: ModelStore, archive: Archive | None = None
 ) -> TrainingResult:
-    """`train_shop` under a bar of its steps (reading `archive` too when given); raises
-    `EmptyData` as it does."""
+    """`train_shop` under a bar of its steps (reading `archive` too when given), saving
+    into `models`; raises `EmptyData` as it does."""
     with tqdm(desc=f"training {shop}", unit="step", file=sys.stderr) as bar:
 
         def progress(done: int, total: int, step: str) -> None:
@@ -24,4 +24,4 @@ async def train_with_progress(
             bar.set_postfix_str(step, refresh=False)
             bar.update(done - bar.n)
 
-        return await train_shop(store, shop, models_folder, progress, archive=archive)
+        return await train_shop(store, shop, models, progress, archive=archive)

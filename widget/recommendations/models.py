@@ -2,7 +2,7 @@
 
 `NoModels` answers nothing (a shop before its first training: fallbacks serve it);
 `EngineModels` adapts the engine's recommenders, which work on item indices, and
-`load_engine_models` builds them from the newest artifact that `basketlift train` saved.
+`load_engine_models` builds them from an artifact of the model store.
 `EngineModels` remembers its latest answers: they depend on nothing but the context and
 the models, and the same contexts come back (reloads, several placements of a page,
 visitors landing on the same product), so a repeated context costs a lookup, not a model
@@ -14,17 +14,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import _lru_cache_wrapper, lru_cache
-from pathlib import Path
 from typing import Literal, Protocol
 
 import numpy as np
 
-from engine import trained
+from engine.artifacts import Artifact
 from engine.longtail import LongTail
 from engine.models import served
 from engine.personal import _Factors
 from engine.recommender import Recommender, in_words
 from engine.sessions import ItemIds
+from engine.trained import TrainedModels
 from widget.recommendations.rules import Candidate
 
 
@@ -150,16 +150,13 @@ class EngineModels(NoModels):
 DISCOVERY_TAIL_BOOST = 1.5
 
 
-def load_engine_models(folder: Path, loaded: EngineModels | None) -> EngineModels | None:
-    """The models of the newest artifact in `folder` if newer than `loaded`, else `loaded`.
+def load_engine_models(artifact: Artifact) -> EngineModels:
+    """The models of `artifact`, ready to serve.
 
     Session models are fitted here from the artifact's sessions (seconds), and their
     compiled serving path made ready: run this off the event loop.
     """
-    found = trained.load_latest(folder, loaded.version if loaded else None)
-    if found is None:
-        return loaded
-    version, models = found
+    models = TrainedModels.from_artifact(artifact)
     discovery = LongTail(served(), DISCOVERY_TAIL_BOOST).fit(models.sessions, len(models.item_ids))
     if len(models.item_ids):
         # Compile the serving paths now (or load them from numba's cache), not on a
@@ -169,7 +166,7 @@ def load_engine_models(folder: Path, loaded: EngineModels | None) -> EngineModel
             model.ranked([0], 1)
     return EngineModels(
         item_ids=models.item_ids,
-        version=version,
+        version=artifact.version,
         session=discovery.base,
         long_tail=discovery,
         basket=models.basket,

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
+import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
@@ -45,6 +47,20 @@ def test_the_snippet_loads_from_the_public_url_whatever_the_host(web: TestClient
     log_in(web, "admin@a.example")
     page = web.get(PAGES["integration"], headers={"Host": "evil.example"}).text
     assert "http://127.0.0.1:8000/js/loader.js" in page and "evil.example" not in page
+
+
+def test_the_catalogue_page_shows_the_current_model_version_from_the_store(
+    web: TestClient,
+) -> None:
+    log_in(web, "admin@a.example")
+    assert "No model trained for this shop yet" in web.get(PAGES["catalogue"]).text
+    models = web.app.state.services.models  # type: ignore[attr-defined]
+    arrays = {"x": np.arange(3)}
+    portal: Any = web.portal
+    version = portal.call(models.save, "shop-a", arrays, {"shop": "shop-a", "events": 857})
+    page = web.get(PAGES["catalogue"]).text
+    assert f"<dt>Current version</dt><dd>{version}</dd>" in page
+    assert "<dt>events</dt><dd>857</dd>" in page
 
 
 def test_invoices_download_as_csv_and_pdf(web: TestClient) -> None:

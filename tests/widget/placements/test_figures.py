@@ -8,11 +8,11 @@ from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 from html import unescape
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
+from engine.model_store import ModelStore
 from engine.training import train_shop
 from tests.widget.catalog.samples import online_retail
 from tests.widget.conftest import log_in
@@ -62,18 +62,18 @@ def test_another_shop_shows_none_of_these_figures(web: TestClient) -> None:
     assert "35.64" not in page and '<th scope="row">product</th>' not in page
 
 
-async def _train_on_views(url: str, models: Path) -> Counter[str]:
+async def _train_on_views(url: str) -> Counter[str]:
     store = await connect(url)
     try:
         views = await invoice_views(await ShopTraffic.of(store, "shop-a"), 40)
-        await train_shop(store, "shop-a", models, settings=SMALL_TRAINING)
+        await train_shop(store, "shop-a", ModelStore(store), settings=SMALL_TRAINING)
     finally:
         await store.aclose()
     return views
 
 
 def test_the_long_tail_shares_use_the_trained_head(web: TestClient, settings: Settings) -> None:
-    views = asyncio.run(_train_on_views(str(settings.redis_url), settings.data_dir / "models"))
+    views = asyncio.run(_train_on_views(str(settings.redis_url)))
     head = set(most_viewed_fifth(views))
     products = first_invoices(1)[0].products
     shown = products[:4] + products[3:]
@@ -85,7 +85,7 @@ def test_the_long_tail_shares_use_the_trained_head(web: TestClient, settings: Se
     assert "No model is trained yet" not in page
 
 
-async def _whole_catalogue(url: str, models: Path) -> None:
+async def _whole_catalogue(url: str) -> None:
     """Every Online Retail product shown in four placements on five days of October, a
     click a product; a model trained on the first invoices' views."""
     store = await connect(url)
@@ -99,7 +99,7 @@ async def _whole_catalogue(url: str, models: Path) -> None:
                 events += [clicked(placement, p) for p in products[day * 20 : day * 20 + 20]]
                 await traffic.send("17850", at, *events)
         await invoice_views(await ShopTraffic.of(store, "shop-a"), 40)
-        await train_shop(store, "shop-a", models, settings=SMALL_TRAINING)
+        await train_shop(store, "shop-a", ModelStore(store), settings=SMALL_TRAINING)
     finally:
         await store.aclose()
 
@@ -108,7 +108,7 @@ async def _whole_catalogue(url: str, models: Path) -> None:
 def test_a_month_of_the_whole_catalogue_renders_within_300_ms(
     web: TestClient, settings: Settings
 ) -> None:
-    asyncio.run(_whole_catalogue(str(settings.redis_url), settings.data_dir / "models"))
+    asyncio.run(_whole_catalogue(str(settings.redis_url)))
     log_in(web, "admin@a.example")
     first = time.perf_counter()
     assert web.get(UPLIFT.format("shop-a")).status_code == 200  # loads the models' head

@@ -9,12 +9,13 @@ import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
+from engine.artifacts import Artifact
 from tests.conftest import ORIGIN, admin_headers, set_holdout_share
 from tests.engine.samples import otto_events
 from tests.widget.catalog.samples import as_ndjson
 from widget.cli import main
 from widget.platform.settings import Settings
-from widget.recommendations.models import EngineModels, load_engine_models
+from widget.recommendations.models import load_engine_models
 
 EVENTS = otto_events()
 
@@ -61,28 +62,34 @@ def trained_shop(client: TestClient, settings: Settings) -> dict[str, Any]:
     return shop
 
 
-def test_a_newer_artifact_replaces_the_loaded_models(
-    trained_shop: dict[str, Any], settings: Settings
+def current_artifact(client: TestClient) -> Artifact:
+    models = client.app.state.services.models  # type: ignore[attr-defined]
+    portal: Any = client.portal
+    found: Artifact = portal.call(models.load, "otto", portal.call(models.current_version, "otto"))
+    return found
+
+
+def test_the_trained_version_is_built_with_its_session_models(
+    client: TestClient, trained_shop: dict[str, Any]
 ) -> None:
-    folder = settings.data_dir / "models" / "otto"
-    loaded = load_engine_models(folder, None)
-    assert isinstance(loaded, EngineModels) and loaded.session is not None
-    assert load_engine_models(folder, loaded) is loaded
+    artifact = current_artifact(client)
+    loaded = load_engine_models(artifact)
+    assert loaded.version == artifact.version and loaded.session is not None
+    assert loaded.item_ids.names == artifact.arrays["item_ids"].tolist()
 
 
 def test_a_repeated_context_is_answered_from_memory(
-    trained_shop: dict[str, Any], settings: Settings
+    client: TestClient, trained_shop: dict[str, Any]
 ) -> None:
-    folder = settings.data_dir / "models" / "otto"
-    loaded = load_engine_models(folder, None)
-    assert isinstance(loaded, EngineModels)
+    artifact = current_artifact(client)
+    loaded = load_engine_models(artifact)
     session = [e["properties"]["product_id"] for e in EVENTS[:3] if "product_id" in e["properties"]]
     first = loaded.after_session(session, 24)
     assert first and loaded.answers_kept() == 1
     assert loaded.after_session(list(session), 24) is first
     # What is remembered is what the models say: a fresh load computes the same answer.
-    fresh = load_engine_models(folder, None)
-    assert fresh is not None and fresh.after_session(session, 24) == first
+    fresh = load_engine_models(artifact)
+    assert fresh.after_session(session, 24) == first
     assert loaded.after_session(session, 100)[: len(first)] == first
     loaded.deep_after_session(session, 24)
     assert loaded.answers_kept() == 3
