@@ -1,8 +1,9 @@
 """Training a shop's models from its event stream, and saving them as a new version.
 
-`train_shop` reads every event of the shop through the tracker's `read_history`, builds
-the interactions, fits the basket, ALS, BPR and item-item models, and saves them under
-`shop_folder(folder, shop)`, where a running server picks them up (`trained.load_latest`).
+`train_shop` reads every event of the shop (`engine.shop_history`: the archive's columns,
+then the stream's hot window), builds the interactions, fits the basket, ALS, BPR and
+item-item models, and saves them under `shop_folder(folder, shop)`, where a running server
+picks them up (`trained.load_latest`).
 """
 
 from __future__ import annotations
@@ -10,21 +11,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from engine.basket import BoughtTogether
 from engine.errors import EmptyData
-from engine.interactions import EventTable, EventWeights, Interactions
+from engine.interactions import EventWeights, Interactions
 from engine.personal import ImplicitALS, ImplicitBPR, SimilarItems
+from engine.shop_history import read_event_table
 from engine.trained import TrainedModels
 from tracker.archive import Archive
-from tracker.history import read_history
 from tracker.reader import stream_length
-from tracker.schema import Event
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FIT_STEPS = ("interactions", "basket", "als", "bpr", "similar", "save")
 
 
@@ -79,31 +77,30 @@ async def train_shop(
     if there is no product event."""
     started = time.perf_counter()
     total = await stream_length(redis, shop) + len(FIT_STEPS)
-    events: list[Event] = []
-    entries = 0
-    async for entry in read_history(redis, shop, _EPOCH, archive=archive):
-        events.extend(entry.events)
-        entries += 1
+
+    def read(entries: int) -> None:
+        nonlocal total
         # Batches appended while we read make the stream longer than first counted.
         total = max(total, entries + len(FIT_STEPS))
         progress(entries, total, "reading events")
-    finished = iter(range(entries + 1, total + 1))
+
+    table, events = await read_event_table(redis, shop, archive, read)
+    finished = iter(range(total - len(FIT_STEPS) + 1, total + 1))
 
     def step(name: str) -> None:
         progress(next(finished), total, name)
 
-    table = EventTable.from_events(events)
     if len(table) == 0:
         raise EmptyData(f"shop {shop!r} has no product events to learn from")
     data = Interactions.build(table, settings.weights)
     step("interactions")
     trained = _fit(data, settings, step)
-    version = trained.save(shop_folder(folder, shop), {"shop": shop, "events": len(events)})
+    version = trained.save(shop_folder(folder, shop), {"shop": shop, "events": events})
     step("save")
     return TrainingResult(
         shop,
         version,
-        len(events),
+        events,
         len(data.item_ids),
         len(data.visitor_ids),
         len(data.sessions),
