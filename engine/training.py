@@ -33,14 +33,22 @@ class Progress(Protocol):
 
 @dataclass(frozen=True)
 class TrainingSettings:
-    """Event weights and the sizes of the factor models; `threads` for implicit (1-2)."""
+    """Event weights and the sizes of the factor models; `threads` for implicit (0: one
+    per core; with more than one, BPR's result varies from run to run). BPR runs
+    `bpr_iterations` epochs, fewer when an epoch's samples (one per visitor x item pair)
+    would make more than `bpr_samples` in all: a large shop's epoch is long already, and
+    BPR's time grows with its samples."""
 
     weights: EventWeights = field(default_factory=EventWeights)
     factors: int = 64
     als_iterations: int = 15
     bpr_iterations: int = 100
+    bpr_samples: int = 50_000_000
     threads: int = 1
     seed: int = 0
+
+    def bpr_epochs(self, pairs: int) -> int:
+        return max(1, min(self.bpr_iterations, self.bpr_samples // max(pairs, 1)))
 
 
 @dataclass(frozen=True)
@@ -119,7 +127,7 @@ def _fit(
     als = ImplicitALS(iterations=settings.als_iterations, **common)
     als.fit_confidences(data.confidences)
     step("als")
-    bpr = ImplicitBPR(iterations=settings.bpr_iterations, **common)
+    bpr = ImplicitBPR(iterations=settings.bpr_epochs(data.confidences.nnz), **common)
     bpr.fit_confidences(data.confidences)
     step("bpr")
     similar = SimilarItems(threads=settings.threads).fit_confidences(data.confidences)
