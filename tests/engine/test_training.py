@@ -86,3 +86,8 @@ async def test_the_train_command_trains_every_shop(
     assert result.exit_code == 0, result.output
     assert f"{shop}: version" in result.stdout
     assert (tmp_path / "models" / shop / "current").exists()
+
+
+def test_bpr_runs_fewer_epochs_once_an_epoch_is_long() -> None:
+    settings = TrainingSettings(bpr_iterations=100, bpr_samples=1_000)
+    assert [settings.bpr_epochs(pairs) for pairs in (5, 30, 10**6)] == [100, 33, 1]
