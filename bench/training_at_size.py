@@ -197,10 +197,12 @@ async def _train(url: str, shop: str, archive_dir: Path, models: Path) -> dict[s
     """Train as `basketlift train` does, timing each step."""
     store = await connect(url)
     marks: dict[str, float] = {}
+    peaks: dict[str, float] = {}
     started = time.perf_counter()
 
     def progress(done: int, total: int, step: str) -> None:
         marks[step] = time.perf_counter() - started
+        peaks[step] = _peak_mb()
 
     try:
         archive = Archive.open(archive_dir)
@@ -213,7 +215,15 @@ async def _train(url: str, shop: str, archive_dir: Path, models: Path) -> dict[s
         previous = at
     return {"events": result.events, "items": result.items, "visitors": result.visitors,
             "sessions": result.sessions, "baskets": result.baskets, "seconds": seconds,
-            "total_s": result.seconds}  # fmt: skip
+            "peak_mb_after": peaks, "total_s": result.seconds}  # fmt: skip
+
+
+def _peak_mb() -> float:
+    """The process's peak resident memory so far (Linux /proc), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def child(url: str, shop: str, archive_dir: Path, models: Path, profile: bool) -> None:
@@ -283,6 +293,7 @@ def run(args: argparse.Namespace, folder: Path) -> None:
         "load_1min": found["load_before"][0],
     }
     print_table([row], f"training one shop from its archive ({os.cpu_count()} cores)")
+    print_table([found["peak_mb_after"]], "peak resident MB after each step")
     path = save_results(
         "training_at_size",
         {

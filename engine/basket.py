@@ -74,7 +74,7 @@ def log_likelihood_ratio(
 
 
 def co_purchases(
-    baskets: Sessions, n_items: int, size_power: float = 0.0, block: int = 20_000_000
+    baskets: Sessions, n_items: int, size_power: float = 0.0, block: int = 4_000_000
 ) -> Iterator[tuple[int, sp.coo_matrix, FloatArray]]:
     """Pairs of distinct items bought together, a block of items (rows) at a time: the
     block's first row, coo_matrix (rows of the block, n_items) of the baskets holding both,

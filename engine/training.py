@@ -101,6 +101,7 @@ async def train_shop(
     if len(table) == 0:
         raise EmptyData(f"shop {shop!r} has no product events to learn from")
     data = Interactions.build(table, settings.weights)
+    del table  # the models need the interactions only
     step("interactions")
     trained = _fit(data, settings, step)
     version = trained.save(shop_folder(folder, shop), {"shop": shop, "events": events})
