@@ -10,6 +10,7 @@ little about any one pair.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -73,25 +74,38 @@ def log_likelihood_ratio(
 
 
 def co_purchases(
-    baskets: Sessions, n_items: int, size_power: float = 0.0
-) -> tuple[sp.coo_matrix, FloatArray]:
-    """Pairs of distinct items bought together: coo_matrix (n_items, n_items) of the
-    baskets holding both, and per stored pair (nnz,) the mean over those baskets of
-    1 / (size - 1) ** size_power (size: distinct known items of the basket)."""
+    baskets: Sessions, n_items: int, size_power: float = 0.0, block: int = 4_000_000
+) -> Iterator[tuple[int, sp.coo_matrix, FloatArray]]:
+    """Pairs of distinct items bought together, a block of items (rows) at a time: the
+    block's first row, coo_matrix (rows of the block, n_items) of the baskets holding both,
+    and per stored pair (nnz,) the mean over those baskets of 1 / (size - 1) ** size_power
+    (size: distinct known items of the basket). A block holds about `block` pairs of
+    baskets at most, so memory stays bounded however many orders there are."""
     bought = baskets.to_csr(n_items)
     bought.data[:] = 1.0
     sizes = np.diff(bought.indptr).astype(np.float64)
-    weight = np.maximum(sizes - 1, 1.0) ** -size_power
-    together = sp.csr_matrix(bought.T @ bought)
-    # Same sparsity as `together` (every weight is > 0), so the data arrays line up.
-    weighted = sp.csr_matrix(bought.T @ sp.diags(weight) @ bought)
-    together.sort_indices()
-    weighted.sort_indices()
-    pairs = together.tocoo()
-    off = pairs.row != pairs.col
-    discount = weighted.data[off] / together.data[off]
-    pairs = sp.coo_matrix((pairs.data[off], (pairs.row[off], pairs.col[off])), shape=pairs.shape)
-    return pairs, discount
+    weighted_bought = sp.csr_matrix(sp.diags(np.maximum(sizes - 1, 1.0) ** -size_power) @ bought)
+    by_item = sp.csr_matrix(bought.T)
+    # A row's pairs are at most the summed sizes of the baskets holding its item.
+    reach = np.cumsum(by_item @ sizes)
+    cuts = np.searchsorted(reach, np.arange(block, reach[-1] if n_items else 0, block))
+    bounds = np.unique(np.concatenate([[0], cuts, [n_items]]).astype(np.int64))
+    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+        rows = by_item[start:stop]
+        together = sp.csr_matrix(rows @ bought)
+        # Same sparsity as `together` (every weight is > 0), so the data arrays line up.
+        weighted = sp.csr_matrix(rows @ weighted_bought)
+        together.sort_indices()
+        weighted.sort_indices()
+        pairs = together.tocoo()
+        off = pairs.row + start != pairs.col
+        discount = weighted.data[off] / together.data[off]
+        shape = pairs.shape
+        yield (
+            int(start),
+            sp.coo_matrix((pairs.data[off], (pairs.row[off], pairs.col[off])), shape),
+            discount,
+        )
 
 
 class BoughtTogether(Recommender):
@@ -106,30 +120,45 @@ class BoughtTogether(Recommender):
         self.associations = sp.csr_matrix((0, 0), dtype=np.float32)
 
     def _fit(self, sessions: Sessions) -> None:
-        self.associations = keep_strongest(self._significance(sessions), self.settings.keep).astype(
-            np.float32
+        s = self.settings
+        per_item = np.bincount(sessions.to_csr(self.n_items).indices, minlength=self.n_items)
+        blocks = [
+            keep_strongest(
+                self._significance(start, pairs, discount, per_item, len(sessions)), s.keep
+            )
+            for start, pairs, discount in co_purchases(sessions, self.n_items, s.size_power)
+        ]
+        self.associations = sp.csr_matrix(
+            sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((0, self.n_items)),
+            dtype=np.float32,
         )
 
-    def _significance(self, baskets: Sessions) -> sp.csr_matrix:
+    def _significance(
+        self,
+        start: int,
+        pairs: sp.coo_matrix,
+        discount: FloatArray,
+        per_item: npt.NDArray[np.int64],
+        baskets: int,
+    ) -> sp.csr_matrix:
+        """Scores of the pairs of rows start.. (coo (rows, n_items) of baskets with both)."""
         s = self.settings
-        per_item = np.bincount(baskets.to_csr(self.n_items).indices, minlength=self.n_items).astype(
-            np.float64
-        )
-        pairs, discount = co_purchases(baskets, self.n_items, s.size_power)
+        per_item = per_item.astype(np.float64)
         keep = pairs.data >= s.min_together
         if s.measure != "confidence":
             # Only pairs bought together more often than chance are associations.
-            keep &= pairs.data * len(baskets) > per_item[pairs.row] * per_item[pairs.col]
+            keep &= pairs.data * baskets > per_item[pairs.row + start] * per_item[pairs.col]
         i, j = pairs.row[keep], pairs.col[keep]
+        first = per_item[i + start]
         k11 = pairs.data[keep].astype(np.float64)
         if s.measure == "confidence":
-            score = k11 / per_item[i]
+            score = k11 / first
         elif s.measure == "lift":
-            score = k11 * len(baskets) / (per_item[i] * per_item[j])
+            score = k11 * baskets / (first * per_item[j])
         else:
-            score = log_likelihood_ratio(k11, per_item[i], per_item[j], float(len(baskets)))
+            score = log_likelihood_ratio(k11, first, per_item[j], float(baskets))
         score *= discount[keep] * k11 / (k11 + s.shrink)
-        return sp.csr_matrix((score, (i, j)), shape=(self.n_items, self.n_items))
+        return sp.csr_matrix((score, (i, j)), shape=pairs.shape)
 
     def _score(self, contexts: Sessions) -> sp.csr_matrix:
         basket = contexts.to_csr(self.n_items)

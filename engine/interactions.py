@@ -1,32 +1,24 @@
 """From tracker events to the engine's data: confidences, sessions and baskets.
 
-`EventTable.from_events` flattens events into columns once (one row per product: an
-order gives a row per product bought); everything after that works on whole arrays.
-Bot-flagged events and events that name no product are left out.
+`EventTable.from_rows` encodes product rows (`engine.event_rows`: one per product, an
+order giving a row per product bought) as integer columns once; everything after that
+works on whole arrays. Bot-flagged events and events that name no product are left out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 
-from engine.sessions import ItemIds, Sessions
+from engine.event_rows import PURCHASE, ROW_SCHEMA, event_rows
+from engine.sessions import ItemArray, ItemIds, Sessions
 from tracker.schema import Event
-
-VIEW, CART, PURCHASE = 0, 1, 2
-KIND_OF_EVENT: dict[str, int] = {
-    "Product Viewed": VIEW,
-    "Product Clicked": VIEW,
-    "Recommendation Clicked": VIEW,
-    "Product Added": CART,
-    "Order Completed": PURCHASE,
-}
-StrArray = npt.NDArray[np.str_]
 
 
 @dataclass(frozen=True)
@@ -48,53 +40,80 @@ class EventWeights:
 
 @dataclass(frozen=True)
 class EventTable:
-    """Product interactions as columns (n_rows,): visitor (anonymous id), session key,
-    product, kind (VIEW, CART, PURCHASE), time (unix seconds) and order id ("" if none)."""
+    """Product interactions as integer columns (n_rows,).
 
-    visitors: StrArray
-    sessions: StrArray
-    products: StrArray
+    visitors, products: indices into `visitor_ids`, `product_ids` (the ids of the rows);
+    sessions: the row's browser session, numbered in the order of (visitor, session id);
+    kinds: VIEW, CART or PURCHASE; times: unix seconds; orders: the row's order, numbered
+    in the order of (visitor, order id), -1 for rows that are no purchase.
+    """
+
+    visitor_ids: ItemIds
+    product_ids: ItemIds
+    visitors: ItemArray
+    sessions: ItemArray
+    products: ItemArray
     kinds: npt.NDArray[np.int8]
     times: npt.NDArray[np.float64]
-    orders: StrArray
+    orders: ItemArray
+
+    @classmethod
+    def from_rows(cls, pieces: Sequence[pa.Table]) -> EventTable:
+        """The table of rows (`engine.event_rows.ROW_SCHEMA`) given in pieces, in order."""
+        rows = pa.concat_tables([ROW_SCHEMA.empty_table(), *pieces])
+        visitor_ids, visitors = _encode(rows["visitor"])
+        product_ids, products = _encode(rows["product"])
+        _, session_ids = _encode(rows["session"])
+        kinds = rows["kind"].to_numpy().astype(np.int8)
+        bought = kinds == PURCHASE
+        _, order_ids = _encode(rows["order"].filter(pa.array(bought)))
+        orders = np.full(len(kinds), -1, dtype=np.int32)
+        orders[bought] = _pairs(visitors[bought], order_ids)
+        return cls(
+            visitor_ids,
+            product_ids,
+            visitors,
+            _pairs(visitors, session_ids),
+            products,
+            kinds,
+            rows["time_ms"].to_numpy() / 1000.0,
+            orders,
+        )
 
     @classmethod
     def from_events(cls, events: Iterable[Event]) -> EventTable:
-        # Events arrive as objects: one pass to flatten them is unavoidable.
-        rows = [
-            (e.anonymous_id, e.session_id, product, kind, e.timestamp, order)
-            for e in events
-            if not e.bot and (kind := KIND_OF_EVENT.get(e.type)) is not None
-            for product, order in _products(e)
-        ]
-        if not rows:
-            empty = np.zeros(0, dtype=np.str_)
-            return cls(empty, empty, empty, np.zeros(0, np.int8), np.zeros(0), empty)
-        visitor, session, product, kinds, stamp, order = zip(*rows, strict=True)
-        visitors = np.array(visitor, dtype=np.str_)
-        # Session ids are the browser's: unique per visitor, not across visitors.
-        sessions = np.char.add(np.char.add(visitors, "\x1f"), np.array(session, dtype=np.str_))
-        moments = np.char.rstrip(np.array(stamp, dtype=np.str_), "Z").astype("datetime64[ms]")
-        return cls(
-            visitors,
-            sessions,
-            np.array(product, dtype=np.str_),
-            np.array(kinds, dtype=np.int8),
-            moments.astype(np.int64) / 1000.0,
-            np.array(order, dtype=np.str_),
-        )
+        return cls.from_rows([event_rows(events)])
 
     def __len__(self) -> int:
         return len(self.products)
 
 
-def _products(event: Event) -> list[tuple[str, str]]:
-    properties: dict[str, Any] = event.properties
-    if event.type == "Order Completed":
-        order = str(properties.get("order_id", event.event_id))
-        return [(str(p["product_id"]), order) for p in properties.get("products", ())]
-    product = properties.get("product_id")
-    return [] if product is None else [(str(product), "")]
+def _encode(column: pa.ChunkedArray) -> tuple[ItemIds, ItemArray]:
+    """The distinct values of a dictionary column (sorted) and each row's index among them."""
+    column = column.unify_dictionaries()
+    if column.num_chunks == 0:
+        return ItemIds(np.zeros(0, dtype=np.str_)), np.zeros(0, dtype=np.int32)
+    dictionary = column.chunk(0).dictionary
+    indices = np.concatenate(
+        [chunk.indices.to_numpy(zero_copy_only=False) for chunk in column.chunks]
+    ).astype(np.int64)
+    used = np.bincount(indices, minlength=len(dictionary)) > 0
+    ordered = pc.sort_indices(dictionary).to_numpy()
+    ordered = ordered[used[ordered]]
+    rank = np.full(len(dictionary), -1, dtype=np.int32)
+    rank[ordered] = np.arange(len(ordered), dtype=np.int32)
+    ids = np.array(dictionary.take(ordered).to_pylist(), dtype=np.str_)
+    return ItemIds(ids), rank[indices]
+
+
+def _pairs(first: ItemArray, second: ItemArray) -> ItemArray:
+    """A number per distinct pair (first, second), in the order of the pairs."""
+    if len(first) == 0:
+        return np.zeros(0, dtype=np.int32)
+    key = first.astype(np.int64) * (int(second.max()) + 1) + second
+    _, inverse = np.unique(key, return_inverse=True)
+    numbers: ItemArray = inverse.ravel().astype(np.int32)
+    return numbers
 
 
 @dataclass(frozen=True)
@@ -119,8 +138,8 @@ class Interactions:
     ) -> Interactions:
         """Interactions of `table`; time decay (if any) counts from `now` (unix seconds,
         default: the last event)."""
-        item_ids, items = ItemIds.learn(table.products)
-        visitor_ids, visitors = ItemIds.learn(table.visitors)
+        item_ids, items = table.product_ids, table.products
+        visitor_ids, visitors = table.visitor_ids, table.visitors
         confidences = sp.csr_matrix(
             (_weights(table, weights, now), (visitors, items)),
             shape=(len(visitor_ids), len(item_ids)),
@@ -130,8 +149,7 @@ class Interactions:
         browsing = table.kinds != PURCHASE
         sessions = _grouped(table.sessions[browsing], table.times[browsing], items[browsing])
         bought = table.kinds == PURCHASE
-        order_keys = np.char.add(np.char.add(table.visitors[bought], "\x1f"), table.orders[bought])
-        baskets = _grouped(order_keys, table.times[bought], items[bought], distinct=True)
+        baskets = _grouped(table.orders[bought], table.times[bought], items[bought], distinct=True)
         return cls(item_ids, visitor_ids, confidences, sessions, baskets)
 
 
@@ -147,7 +165,7 @@ def _weights(
 
 
 def _grouped(
-    keys: StrArray,
+    keys: ItemArray,
     times: npt.NDArray[np.float64],
     items: npt.NDArray[np.int32],
     distinct: bool = False,

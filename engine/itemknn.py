@@ -33,7 +33,12 @@ def neighbour_similarity(
         warnings.simplefilter("ignore", ParameterWarning)
         model.fit(matrix, show_progress=False)
     similarity = sp.csr_matrix(model.similarity, dtype=np.float32)
-    return sp.csr_matrix(similarity - sp.diags(similarity.diagonal()))
+    del model
+    # The diagonal zeroed in place: a catalogue's neighbours are not copied again.
+    rows = np.repeat(np.arange(similarity.shape[0]), np.diff(similarity.indptr))
+    similarity.data[similarity.indices == rows] = 0.0
+    similarity.eliminate_zeros()
+    return similarity
 
 
 class ItemCosine(Recommender):

@@ -16,7 +16,6 @@ from engine.context import context_matrix, context_weights
 from engine.recommender import Recommender
 from engine.rows import Row, row_values, sparse_row_sum
 from engine.sessions import Sessions
-from engine.topk import top_k
 
 
 def item_pairs(
@@ -55,14 +54,25 @@ def item_pairs(
 
 
 def keep_strongest(matrix: sp.csr_matrix, per_row: int) -> sp.csr_matrix:
-    """The `per_row` largest entries of each row of `matrix` (all of them if 0)."""
+    """The `per_row` largest entries of each row of `matrix` (all of them if 0), ties by
+    column; float32. Sparse throughout: a catalogue's rows never become a dense array."""
     if per_row <= 0:
         return matrix
-    items, values = top_k(matrix, per_row)
-    rows = np.repeat(np.arange(matrix.shape[0]), per_row)
-    found = items.ravel() >= 0
+    matrix = sp.csr_matrix(matrix)
+    counts = np.diff(matrix.indptr)
+    rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int32), counts)
+    # Rows with no more than `per_row` entries keep them all; only the others are sorted.
+    full = np.repeat(counts > per_row, counts)
+    crowded = np.flatnonzero(full)
+    order = crowded[np.lexsort((matrix.indices[crowded], -matrix.data[crowded], rows[crowded]))]
+    ends = np.cumsum(counts[counts > per_row])
+    rank = np.arange(len(order)) - np.repeat(
+        ends - counts[counts > per_row], counts[counts > per_row]
+    )
+    picked = np.concatenate([np.flatnonzero(~full), order[rank < per_row]])
     return sp.csr_matrix(
-        (values.ravel()[found], (rows[found], items.ravel()[found])), shape=matrix.shape
+        (matrix.data[picked].astype(np.float32), (rows[picked], matrix.indices[picked])),
+        shape=matrix.shape,
     )
 
 

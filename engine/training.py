@@ -1,8 +1,9 @@
 """Training a shop's models from its event stream, and saving them as a new version.
 
-`train_shop` reads every event of the shop through the tracker's `read_history`, builds
-the interactions, fits the basket, ALS, BPR and item-item models, and saves them as the
-shop's new current version in the model store, where every server picks them up.
+`train_shop` reads every event of the shop (`engine.shop_history`: the archive's columns,
+then the stream's hot window), builds the interactions, fits the basket, ALS, BPR and
+item-item models, and saves them as the shop's new current version in the model store,
+where every server picks them up.
 """
 
 from __future__ import annotations
@@ -10,21 +11,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from engine.basket import BoughtTogether
 from engine.errors import EmptyData
-from engine.interactions import EventTable, EventWeights, Interactions
+from engine.interactions import EventWeights, Interactions
 from engine.model_store import ModelStore
 from engine.personal import ImplicitALS, ImplicitBPR, SimilarItems
+from engine.shop_history import read_event_table
 from engine.trained import TrainedModels
 from tracker.archive import Archive
-from tracker.history import read_history
 from tracker.reader import stream_length
-from tracker.schema import Event
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FIT_STEPS = ("interactions", "basket", "als", "bpr", "similar", "save")
 
 
@@ -35,14 +33,22 @@ class Progress(Protocol):
 
 @dataclass(frozen=True)
 class TrainingSettings:
-    """Event weights and the sizes of the factor models; `threads` for implicit (1-2)."""
+    """Event weights and the sizes of the factor models; `threads` for implicit (0: one
+    per core; with more than one, BPR's result varies from run to run). BPR runs
+    `bpr_iterations` epochs, fewer when an epoch's samples (one per visitor x item pair)
+    would make more than `bpr_samples` in all: a large shop's epoch is long already, and
+    BPR's time grows with its samples."""
 
     weights: EventWeights = field(default_factory=EventWeights)
     factors: int = 64
     als_iterations: int = 15
     bpr_iterations: int = 100
+    bpr_samples: int = 50_000_000
     threads: int = 1
     seed: int = 0
+
+    def bpr_epochs(self, pairs: int) -> int:
+        return max(1, min(self.bpr_iterations, self.bpr_samples // max(pairs, 1)))
 
 
 @dataclass(frozen=True)
@@ -74,31 +80,31 @@ async def train_shop(
     raises `EmptyData` if there is no product event."""
     started = time.perf_counter()
     total = await stream_length(redis, shop) + len(FIT_STEPS)
-    events: list[Event] = []
-    entries = 0
-    async for entry in read_history(redis, shop, _EPOCH, archive=archive):
-        events.extend(entry.events)
-        entries += 1
+
+    def read(entries: int) -> None:
+        nonlocal total
         # Batches appended while we read make the stream longer than first counted.
         total = max(total, entries + len(FIT_STEPS))
         progress(entries, total, "reading events")
-    finished = iter(range(entries + 1, total + 1))
+
+    table, events = await read_event_table(redis, shop, archive, read)
+    finished = iter(range(total - len(FIT_STEPS) + 1, total + 1))
 
     def step(name: str) -> None:
         progress(next(finished), total, name)
 
-    table = EventTable.from_events(events)
     if len(table) == 0:
         raise EmptyData(f"shop {shop!r} has no product events to learn from")
     data = Interactions.build(table, settings.weights)
+    del table  # the models need the interactions only
     step("interactions")
     trained = _fit(data, settings, step)
-    version = await trained.save(models, shop, {"shop": shop, "events": len(events)})
+    version = await trained.save(models, shop, {"shop": shop, "events": events})
     step("save")
     return TrainingResult(
         shop,
         version,
-        len(events),
+        events,
         len(data.item_ids),
         len(data.visitor_ids),
         len(data.sessions),
@@ -117,7 +123,7 @@ def _fit(
     als = ImplicitALS(iterations=settings.als_iterations, **common)
     als.fit_confidences(data.confidences)
     step("als")
-    bpr = ImplicitBPR(iterations=settings.bpr_iterations, **common)
+    bpr = ImplicitBPR(iterations=settings.bpr_epochs(data.confidences.nnz), **common)
     bpr.fit_confidences(data.confidences)
     step("bpr")
     similar = SimilarItems(threads=settings.threads).fit_confidences(data.confidences)

@@ -12,6 +12,7 @@ hold are left out, so flushing again what a crash left unacknowledged adds nothi
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 import uuid
@@ -26,7 +27,16 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from tracker.archive_rows import ENTRIES_OF, SCHEMAS, TABLE_OF, Kind, RawEntry, split_id
+from tracker.archive_rows import (
+    ENTRIES_OF,
+    SCHEMAS,
+    TABLE_OF,
+    Kind,
+    RawEntry,
+    entry_id,
+    last_entry_id,
+    split_id,
+)
 
 _SUFFIX = ".parquet"
 
@@ -109,7 +119,8 @@ class Archive:
             return 0
         table = TABLE_OF[kind](sorted(fresh, key=lambda entry: split_id(entry[0])))
         directory = self._day_dir(kind, shop, day)
-        name = f"{_first_id(table)}_{_last_id(table)}{_SUFFIX}"
+        first = entry_id(table["entry_ms"][0].as_py(), table["entry_seq"][0].as_py())
+        name = f"{first}_{last_entry_id(table)}{_SUFFIX}"
         self._fs.create_dir(directory, recursive=True)
         final = f"{directory}/{name}"
         target = f"{directory}/.{name}.{uuid.uuid4().hex}" if self._atomic_rename else final
@@ -136,16 +147,50 @@ class Archive:
             held.update(zip(ms, seq, strict=True))
         return held
 
-    def read_day(self, kind: Kind, shop: str, day: date) -> pa.Table:
-        """A day's rows in stream order."""
+    def read_day(
+        self, kind: Kind, shop: str, day: date, columns: Sequence[str] | None = None
+    ) -> pa.Table:
+        """A day's rows in stream order; only `columns` (and the ids) when given."""
+        schema = SCHEMAS[kind]
+        order = [name for name in ("entry_ms", "entry_seq", "position") if name in schema.names]
+        wanted = None if columns is None else list(dict.fromkeys([*order, *columns]))
         paths = self.files(kind, shop, day)
         if not paths:
-            return SCHEMAS[kind].empty_table()
-        table = ds.dataset(paths, schema=SCHEMAS[kind], filesystem=self._fs).to_table()
-        order = ["entry_ms", "entry_seq"] + (
-            ["position"] if "position" in table.schema.names else []
-        )
-        return table.sort_by([(name, "ascending") for name in order])
+            empty = schema.empty_table()
+            return empty if wanted is None else empty.select(wanted)
+        found = ds.dataset(paths, schema=schema, filesystem=self._fs).to_table(columns=wanted)
+        return found.sort_by([(name, "ascending") for name in order])
+
+    def tables(
+        self,
+        kind: Kind,
+        shop: str,
+        columns: Sequence[str] | None = None,
+        since: datetime | None = None,
+        after: str | None = None,
+        before: str | None = None,
+    ) -> Iterator[pa.Table]:
+        """Archived rows received at or after `since` with ids above `after` and below
+        `before`, a day a table, in stream order; only `columns` (and the ids) when given."""
+        start_ms = None if since is None else int(since.timestamp() * 1000)
+        low = None if after is None else split_id(after)
+        end = None if before is None else split_id(before)
+        for day in self.days(kind, shop):
+            if since is not None and day < since.astimezone(UTC).date():
+                continue
+            if low is not None and day < _day_of(low[0]):
+                continue
+            if end is not None and day > _day_of(end[0]):
+                break
+            table = self.read_day(kind, shop, day, columns)
+            keep = [pc.greater_equal(table["entry_ms"], start_ms)] if start_ms is not None else []
+            if low is not None:
+                keep.append(pc.invert(_below(table, (low[0], low[1] + 1))))
+            if end is not None:
+                keep.append(_below(table, end))
+            found = table.filter(functools.reduce(pc.and_, keep)) if keep else table
+            if found.num_rows:
+                yield found
 
     def entries(
         self,
@@ -153,29 +198,12 @@ class Archive:
         shop: str,
         since: datetime | None = None,
         before: str | None = None,
+        after: str | None = None,
     ) -> Iterator[RawEntry]:
-        """Archived entries received at or after `since` with ids below `before`, in
-        stream order, as raw stream entries (a day in memory at a time)."""
-        start_ms = None if since is None else int(since.timestamp() * 1000)
-        end = None if before is None else split_id(before)
-        for day in self.days(kind, shop):
-            if since is not None and day < since.astimezone(UTC).date():
-                continue
-            if end is not None and day > _day_of(end[0]):
-                break
-            table = self.read_day(kind, shop, day)
-            keep = None
-            if start_ms is not None:
-                keep = pc.greater_equal(table["entry_ms"], start_ms)
-            if end is not None:
-                below = pc.or_(
-                    pc.less(table["entry_ms"], end[0]),
-                    pc.and_(
-                        pc.equal(table["entry_ms"], end[0]), pc.less(table["entry_seq"], end[1])
-                    ),
-                )
-                keep = below if keep is None else pc.and_(keep, below)
-            yield from ENTRIES_OF[kind](table if keep is None else table.filter(keep), shop)
+        """Archived entries received at or after `since` with ids above `after` and below
+        `before`, in stream order, as raw stream entries (a day in memory at a time)."""
+        for table in self.tables(kind, shop, None, since, after, before):
+            yield from ENTRIES_OF[kind](table, shop)
 
     def size_bytes(self) -> int:
         """Bytes of every archived file."""
@@ -210,9 +238,8 @@ class Archive:
         return sum(pq.ParquetFile(path, filesystem=self._fs).metadata.num_rows for path in paths)
 
 
-def _first_id(table: pa.Table) -> str:
-    return f"{table['entry_ms'][0].as_py()}-{table['entry_seq'][0].as_py()}"
-
-
-def _last_id(table: pa.Table) -> str:
-    return f"{table['entry_ms'][-1].as_py()}-{table['entry_seq'][-1].as_py()}"
+def _below(table: pa.Table, end: tuple[int, int]) -> pa.ChunkedArray:
+    return pc.or_(
+        pc.less(table["entry_ms"], end[0]),
+        pc.and_(pc.equal(table["entry_ms"], end[0]), pc.less(table["entry_seq"], end[1])),
+    )

@@ -58,6 +58,11 @@ def entry_id(ms: int, seq: int) -> str:
     return f"{ms}-{seq}"
 
 
+def last_entry_id(table: pa.Table) -> str:
+    """The stream id of the last row of a table of rows in stream order."""
+    return entry_id(table["entry_ms"][-1].as_py(), table["entry_seq"][-1].as_py())
+
+
 def split_id(stream_id: str) -> tuple[int, int]:
     ms, _, seq = stream_id.partition("-")
     return int(ms), int(seq or 0)

@@ -2,20 +2,28 @@
 
 The stream keeps a hot window only (`tracker.bound`); everything older is in the archive.
 `read_history` joins the two at the stream's first entry, so a reader sees every event
-once, oldest first, wherever it lives.
+once, oldest first, wherever it lives. `read_history_parts` is the same join for readers
+that take the archive's part as Arrow tables (columns, without an object per event).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
+
+import pyarrow as pa
 
 from tracker import keys
 from tracker.archive import Archive
-from tracker.archive_rows import EVENTS, RawEntry, split_id
+from tracker.archive_rows import EVENTS, RawEntry, event_entries, last_entry_id, split_id
 from tracker.reader import StreamEntry, read_stream, stream_entries, stream_id
+
+Part = TypeVar("Part")
+# Reads the archived part with ids above `after` and below `before` (either may be None):
+# pieces in stream order, each with the id of its last entry, read as they are asked for.
+ArchivedReader = Callable[[str | None, str | None], Iterator[tuple[str, Part]]]
 
 
 async def _first_id(redis: Any, stream: str) -> str | None:
@@ -23,15 +31,41 @@ async def _first_id(redis: Any, stream: str) -> str | None:
     return str(first[0][0]) if first else None
 
 
-async def _archived(
-    archive: Archive, shop: str, since: datetime, after: str | None, before: str | None
-) -> list[RawEntry]:
-    def read() -> list[RawEntry]:
-        found = archive.entries(EVENTS, shop, since, before)
-        low = None if after is None else split_id(after)
-        return [entry for entry in found if low is None or split_id(entry[0]) > low]
+def _lower(first: str | None, second: str | None) -> str | None:
+    if first is None or second is None:
+        return second if first is None else first
+    return min(first, second, key=split_id)
 
-    return await asyncio.to_thread(read)
+
+async def _joined(
+    redis: Any,
+    shop: str,
+    since: datetime,
+    until: datetime | None,
+    read_archived: ArchivedReader[Part] | None,
+    page_size: int,
+) -> AsyncIterator[Part | StreamEntry]:
+    """The archived pieces below the stream's first entry, then the stream's entries."""
+    stream = keys.event_stream(shop)
+    end = None if until is None else stream_id(until)
+    last: str | None = None
+    if read_archived is not None:
+        before = await _first_id(redis, stream)
+        while True:
+            pieces = read_archived(last, _lower(before, end))
+            # A piece (a day of the archive) at a time, read off the event loop.
+            while (found := await asyncio.to_thread(next, pieces, None)) is not None:
+                yield found[1]
+                last = found[0]
+            # What was trimmed while the archive was read is read from it once more.
+            first = await _first_id(redis, stream)
+            if before is None or first == before:
+                break
+            before = first
+    low = stream_id(since) if last is None else f"({last}"
+    high = "+" if end is None else f"({end}"
+    async for entry in read_stream(redis, stream, stream_entries, low, high, page_size):
+        yield entry
 
 
 async def read_history(
@@ -44,23 +78,36 @@ async def read_history(
 ) -> AsyncIterator[StreamEntry]:
     """Every batch of events received in [since, until), oldest first: from `archive`
     below the stream's first entry, then from the stream. Without an archive, the stream's."""
-    stream = keys.event_stream(shop)
-    end = None if until is None else split_id(stream_id(until))
-    last: str | None = None
-    if archive is not None:
-        before = await _first_id(redis, stream)
-        while True:
-            for raw in await _archived(archive, shop, since, last, before):
-                if end is not None and split_id(raw[0]) >= end:
-                    return
-                yield stream_entries([raw])[0]
-                last = raw[0]
-            # What was trimmed while the archive was read is read from it once more.
-            first = await _first_id(redis, stream)
-            if before is None or first == before:
-                break
-            before = first
-    low = stream_id(since) if last is None else f"({last}"
-    high = "+" if until is None else f"({stream_id(until)}"
-    async for entry in read_stream(redis, stream, stream_entries, low, high, page_size):
-        yield entry
+
+    def archived(after: str | None, before: str | None) -> Iterator[tuple[str, list[RawEntry]]]:
+        assert archive is not None
+        for table in archive.tables(EVENTS, shop, None, since, after, before):
+            yield last_entry_id(table), list(event_entries(table, shop))
+
+    reader = None if archive is None else archived
+    async for part in _joined(redis, shop, since, until, reader, page_size):
+        if isinstance(part, StreamEntry):
+            yield part
+        else:
+            for entry in stream_entries(part):
+                yield entry
+
+
+def read_history_parts(
+    redis: Any,
+    shop: str,
+    archive: Archive | None,
+    columns: Sequence[str],
+    since: datetime,
+    until: datetime | None = None,
+    page_size: int = 1000,
+) -> AsyncIterator[pa.Table | StreamEntry]:
+    """`read_history` with the archive's part as tables of `columns` (and the entry ids),
+    a day a table, then the stream's entries."""
+
+    def archived(after: str | None, before: str | None) -> Iterator[tuple[str, pa.Table]]:
+        assert archive is not None
+        for table in archive.tables(EVENTS, shop, columns, since, after, before):
+            yield last_entry_id(table), table
+
+    return _joined(redis, shop, since, until, None if archive is None else archived, page_size)

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from scipy.stats import chi2_contingency
 
-from engine.basket import CONFIDENCE_RULES, BasketSettings, BoughtTogether, log_likelihood_ratio
+from engine.basket import (
+    CONFIDENCE_RULES,
+    BasketSettings,
+    BoughtTogether,
+    co_purchases,
+    log_likelihood_ratio,
+)
+from engine.orders import catalogue
 from engine.sessions import Sessions
+from tests.engine.samples import online_retail
 
 
 @pytest.mark.parametrize(
@@ -57,3 +66,14 @@ def test_pairs_seen_too_rarely_are_left_out() -> None:
     model = BoughtTogether(BasketSettings(min_together=4)).fit(PAIRS, 10)
     assert model.associations.nnz == 0
     assert model.recommend([0], n=1)[0].reason == "popular"
+
+
+def test_co_purchases_in_blocks_add_up_to_the_whole() -> None:
+    item_ids, baskets = catalogue(online_retail(20_000).purchases())
+    whole = list(co_purchases(baskets, len(item_ids), 1.0))
+    blocks = list(co_purchases(baskets, len(item_ids), 1.0, block=2_000))
+    assert len(whole) == 1 and len(blocks) > 10
+    assert [start for start, _, _ in blocks] == sorted({start for start, _, _ in blocks})
+    stacked = sp.vstack([pairs for _, pairs, _ in blocks], format="csr")
+    assert (stacked != whole[0][1].tocsr()).nnz == 0
+    assert np.array_equal(np.concatenate([d for _, _, d in blocks]), whole[0][2])

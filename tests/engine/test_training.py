@@ -88,3 +88,8 @@ async def test_the_train_command_trains_every_shop(
     version = await ModelStore(store).current_version(shop)
     assert f"{shop}: version {version}, 857 events" in result.stdout
     assert not (tmp_path / "models").exists()
+
+
+def test_bpr_runs_fewer_epochs_once_an_epoch_is_long() -> None:
+    settings = TrainingSettings(bpr_iterations=100, bpr_samples=1_000)
+    assert [settings.bpr_epochs(pairs) for pairs in (5, 30, 10**6)] == [100, 33, 1]

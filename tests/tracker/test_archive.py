@@ -66,3 +66,13 @@ def test_leftovers_of_an_interrupted_flush_are_removed(tmp_path: Path) -> None:
     os.utime(old, (0, 0))
     assert Archive.open(tmp_path).remove_leftovers() == 1
     assert not old.exists() and fresh.exists()
+
+
+async def test_tables_hold_the_columns_asked_between_two_ids(store: Any, tmp_path: Path) -> None:
+    sent = await ingest(store, 4, per_batch=1)
+    raw = await store.xrange(event_stream(SHOP))
+    archive = Archive.open(tmp_path)
+    archive.write(EVENTS, SHOP, raw)
+    tables = list(archive.tables(EVENTS, SHOP, ["event_id"], after=raw[0][0], before=raw[3][0]))
+    assert tables[0].column_names == ["entry_ms", "entry_seq", "position", "event_id"]
+    assert [name for table in tables for name in table["event_id"].to_pylist()] == sent[1:3]

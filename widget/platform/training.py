@@ -8,12 +8,19 @@ from typing import Any
 from tqdm import tqdm
 
 from engine.model_store import ModelStore
-from engine.training import TrainingResult, train_shop
+from engine.training import TrainingResult, TrainingSettings, train_shop
 from tracker.archive import Archive
+
+# A command has the machine to itself: implicit's threads take every core.
+COMMAND_TRAINING = TrainingSettings(threads=0)
 
 
 async def train_with_progress(
-    store: Any, shop: str, models: ModelStore, archive: Archive | None = None
+    store: Any,
+    shop: str,
+    models: ModelStore,
+    archive: Archive | None = None,
+    settings: TrainingSettings = COMMAND_TRAINING,
 ) -> TrainingResult:
     """`train_shop` under a bar of its steps (reading `archive` too when given), saving
     into `models`; raises `EmptyData` as it does."""
@@ -24,4 +31,4 @@ async def train_with_progress(
             bar.set_postfix_str(step, refresh=False)
             bar.update(done - bar.n)
 
-        return await train_shop(store, shop, models, progress, archive=archive)
+        return await train_shop(store, shop, models, progress, settings, archive)
