@@ -107,4 +107,3 @@ async def entries_added(redis: Any, shop: str) -> int:
             return 0
         raise
     return int(info.get("entries-added", 0))
-

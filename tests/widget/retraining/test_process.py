@@ -74,3 +74,28 @@ async def test_stopping_kills_the_child(clean_store: str, tmp_path: Path) -> Non
     stop.set()
     with pytest.raises(TrainingInterrupted):
         await asyncio.wait_for(training, 2)
+
+
+async def test_a_killed_child_fails_with_its_signal(clean_store: str, tmp_path: Path) -> None:
+    # What the kernel's out-of-memory killer does to a training that grew too big.
+    killed = tmp_path / "killed-python"
+    killed.write_text("#!/bin/sh\nkill -9 $$\n")
+    killed.chmod(0o700)
+    trainer = child_trainer(clean_store, tmp_path, python=str(killed))
+    with pytest.raises(TrainingFailed) as failed:
+        await trainer("shop", asyncio.Event())
+    assert str(failed.value) == "the training process was killed by SIGKILL"
+
+
+async def test_a_crashed_child_fails_with_the_end_of_its_errors(
+    clean_store: str, tmp_path: Path
+) -> None:
+    crashed = tmp_path / "crashed-python"
+    crashed.write_text("#!/bin/sh\necho 'Fatal Python error: Segmentation fault' >&2\nexit 139\n")
+    crashed.chmod(0o700)
+    trainer = child_trainer(clean_store, tmp_path, python=str(crashed))
+    with pytest.raises(TrainingFailed) as failed:
+        await trainer("shop", asyncio.Event())
+    assert str(failed.value) == (
+        "the training process exited with status 139: Fatal Python error: Segmentation fault"
+    )
