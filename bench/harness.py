@@ -99,6 +99,10 @@ def start_basketlift(
         "BASKETLIFT_NEW_VISITORS_PER_NETWORK_HOUR": "1000000",
         "BASKETLIFT_LOG_LEVEL": "warning",
         "BASKETLIFT_CONSUMERS": "separate",
+        # A benchmark's flood of events would start automatic trainings, whose fits
+        # share the cores with what is measured.
+        "BASKETLIFT_RETRAIN_EVERY_HOURS": "0",
+        "BASKETLIFT_RETRAIN_AFTER_EVENTS": "0",
     }
     if code is not None:
         # `python -m` puts the working directory first on the path, then PYTHONPATH: both

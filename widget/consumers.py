@@ -1,6 +1,6 @@
 """The stream consumers a deployment runs: live state for recommendations, the ledger, the
-per-placement rollup of the dashboard, and the archiver (which also keeps the streams
-bounded).
+per-placement rollup of the dashboard, the archiver (which also keeps the streams
+bounded), and the retraining scheduler (unless both of its triggers are off).
 
 By default the server runs them in its own event loop. With
 `BASKETLIFT_CONSUMERS=separate` it does not, and `basketlift consume` runs them as a
@@ -22,6 +22,7 @@ from widget.invoices import ledger_updater
 from widget.orders import keys as orders_keys
 from widget.placements import PlacementRollup
 from widget.platform.settings import Settings
+from widget.retraining import deployment_scheduler
 
 Stopper = Callable[[], Awaitable[None]]
 
@@ -39,12 +40,15 @@ def archiver(redis: Any, settings: Settings) -> Archiver:
 def start_consumers(redis: Any, settings: Settings) -> Stopper:
     """Start every consumer as a task of the running loop; returns what stops them."""
     stop = asyncio.Event()
-    consumers = (
+    consumers: list[Any] = [
         LiveStateUpdater(redis),
         ledger_updater(redis),
         PlacementRollup(redis),
         archiver(redis, settings),
-    )
+    ]
+    scheduler = deployment_scheduler(redis, settings)
+    if scheduler is not None:
+        consumers.append(scheduler)
     tasks = [asyncio.create_task(consumer.run(stop)) for consumer in consumers]
 
     async def stop_consumers() -> None:

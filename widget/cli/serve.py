@@ -67,7 +67,8 @@ def serve(host: str | None, port: int | None, workers: int | None, access_log: b
 
 @click.command()
 def consume() -> None:
-    """Run the stream consumers (live state, ledger, placements, archive) until interrupted.
+    """Run the stream consumers (live state, ledger, placements, archive) and the retraining
+    scheduler until interrupted.
 
     For deployments with BASKETLIFT_CONSUMERS=separate; run as many as you like: the
     consumer groups share the work, and a stopped one's entries are taken over.

@@ -23,6 +23,7 @@ from widget.integration import WINDOW, observe, run_checks
 from widget.placements import ATTRIBUTION_WINDOW, money, placement_figures
 from widget.platform.services import services
 from widget.recommendations import serving
+from widget.retraining import holding, read_status
 from widget.snippet import STATIC_DIR, SnippetFiles
 
 BENCH_RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results" / "engine_sessions.json"
@@ -86,6 +87,12 @@ async def _model_metadata(models: ModelStore, shop: str) -> tuple[str | None, di
     return version, await models.metadata(shop, version) or {}
 
 
+def _utc_time(at: float | None) -> str:
+    if at is None:
+        return "never"
+    return datetime.datetime.fromtimestamp(at, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def _offline_metrics() -> dict[str, Any] | None:
     try:
         found: dict[str, Any] = orjson.loads(BENCH_RESULTS.read_bytes())
@@ -100,6 +107,7 @@ async def catalogue(request: Request, view: ShopView) -> Response:
     count = await found.redis.hlen(catalog_keys.catalog(view.shop.id))
     products, _ = await CatalogStore(found.redis, view.shop.id).page(None, SAMPLE_PRODUCTS)
     version, metadata = await _model_metadata(found.models, view.shop.id)
+    retraining = await read_status(found.redis, view.shop.id)
     return page(
         "catalogue.html",
         **view.context(
@@ -107,6 +115,9 @@ async def catalogue(request: Request, view: ShopView) -> Response:
             products=products,
             version=version,
             metadata=metadata,
+            retraining=retraining,
+            training_now=await holding(found.redis, view.shop.id),
+            at=_utc_time,
             offline=_offline_metrics(),
         ),
     )

@@ -46,6 +46,16 @@ def _parse_positive_float(raw: str) -> float:
     return value
 
 
+def _parse_non_negative_float(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError("not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise ValueError("must be 0 (off) or a positive number")
+    return value
+
+
 def _parse_redis_url(raw: str) -> str | None:
     if not raw:
         return None
@@ -260,6 +270,20 @@ VARIABLES: tuple[Variable, ...] = (
         _parse_consumers,
         "in-process: the server runs the stream consumers; separate: `basketlift consume` does.",
     ),
+    Variable(
+        "RETRAIN_EVERY_HOURS",
+        "24",
+        _parse_non_negative_float,
+        "Hours after a shop's last training attempt when the consumers train it again; 0: never "
+        "by time.",
+    ),
+    Variable(
+        "RETRAIN_AFTER_EVENTS",
+        "50000",
+        _parse_int(0, 10**12),
+        "Accepted event requests (each carries one or more events) after which the consumers "
+        "train a shop again; 0: never by count.",
+    ),
     Variable("LOG_LEVEL", "info", _parse_log_level, "Log level of the server."),
 )
 
@@ -290,6 +314,8 @@ class Settings:
     new_visitors_per_network_hour: int = 20
     exposure_lifetime_days: int = 90
     consumers: str = "in-process"
+    retrain_every_hours: float = 24.0
+    retrain_after_events: int = 50_000
     log_level: str = "info"
 
     @classmethod

@@ -80,3 +80,10 @@ def test_each_page_is_served_within_300_ms(web: TestClient, name: str) -> None:
     elapsed_ms = (time.perf_counter() - started) * 1000
     print(f"{name}: {elapsed_ms:.1f} ms")
     assert elapsed_ms < 300
+
+
+def test_the_catalogue_page_says_no_training_was_recorded_yet(web: TestClient) -> None:
+    log_in(web, "admin@a.example")
+    page = web.get(PAGES["catalogue"]).text
+    assert "<h2>Automatic retraining</h2>" in page and "none recorded" in page
+    assert "Last training failed" not in page

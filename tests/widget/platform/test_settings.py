@@ -19,6 +19,13 @@ def test_defaults_match_the_dataclass() -> None:
     assert Settings.from_env({}) == Settings()
 
 
+def test_retraining_triggers_are_parsed_and_zero_turns_them_off() -> None:
+    settings = Settings.from_env(
+        {"BASKETLIFT_RETRAIN_EVERY_HOURS": "0.5", "BASKETLIFT_RETRAIN_AFTER_EVENTS": "0"}
+    )
+    assert (settings.retrain_every_hours, settings.retrain_after_events) == (0.5, 0)
+
+
 def test_values_are_parsed() -> None:
     settings = Settings.from_env({"BASKETLIFT_PORT": "9000", "BASKETLIFT_REDIS_URL": "redis://h"})
     assert (settings.port, settings.redis_url) == (9000, "redis://h")
@@ -40,6 +47,11 @@ def test_values_are_parsed() -> None:
         ("BASKETLIFT_SESSION_LIFETIME_HOURS", "0", "between 1 and 720"),
         ("BASKETLIFT_RATE_LIMIT_CLIENT", "-1", "positive"),
         ("BASKETLIFT_LOG_LEVEL", "loud", "one of"),
+        ("BASKETLIFT_RETRAIN_EVERY_HOURS", "-1", "0 (off) or a positive number"),
+        ("BASKETLIFT_RETRAIN_EVERY_HOURS", "daily", "not a number"),
+        ("BASKETLIFT_RETRAIN_EVERY_HOURS", "nan", "0 (off) or a positive number"),
+        ("BASKETLIFT_RETRAIN_AFTER_EVENTS", "5e4", "not a whole number"),
+        ("BASKETLIFT_RETRAIN_AFTER_EVENTS", "-1", "between 0 and"),
     ],
 )
 def test_bad_value_names_variable_and_value(name: str, value: str, message: str) -> None:
