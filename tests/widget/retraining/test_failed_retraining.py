@@ -56,8 +56,8 @@ def recommended(client: TestClient, site_key: str) -> list[str]:
 
 def served_version(client: TestClient) -> str:
     serving: Any = client.app.state.serving  # type: ignore[attr-defined]
-    serving.models._values.clear()  # load again from what training left, as after 30 s
-    models = client.portal.call(serving.models.get, SHOP)  # type: ignore[union-attr]
+    # Load again from what training left in the store, as the next check would.
+    models = client.portal.call(serving.models.reload, SHOP)  # type: ignore[union-attr]
     assert isinstance(models, EngineModels)
     return models.version
 
