@@ -12,6 +12,7 @@ from typing import Any
 from starlette.requests import Request
 
 from tracker import keys as tracker_keys
+from tracker.dedup import DedupWindow
 from tracker.ingest import EventIngestor, RateLimits
 from tracker.shops import ShopRegistry
 from widget.platform.metrics import Metrics
@@ -35,7 +36,12 @@ class Services:
             settings=settings,
             redis=redis,
             shops=ShopRegistry(redis),
-            ingestor=EventIngestor(redis, settings.dead_letter_retention_days, limits),
+            ingestor=EventIngestor(
+                redis,
+                settings.dead_letter_retention_days,
+                limits,
+                DedupWindow(round(settings.dedup_hours * 3_600_000)),
+            ),
             address_secret=await deployment_secret(redis, tracker_keys.IP_HASH_SECRET),
             metrics=metrics,
         )

@@ -217,6 +217,13 @@ VARIABLES: tuple[Variable, ...] = (
         "acknowledged by every consumer.",
     ),
     Variable(
+        "DEDUP_HOURS",
+        "48",
+        _parse_positive_float,
+        "Hours during which an event id already accepted is dropped as a duplicate (a "
+        "client's retry); after it the same id counts again.",
+    ),
+    Variable(
         "RATE_LIMIT_SITE",
         "200",
         _parse_positive_float,
@@ -270,6 +277,7 @@ class Settings:
     dead_letter_retention_days: int = 180
     archive_url: str | None = None
     hot_window_hours: float = 48.0
+    dedup_hours: float = 48.0
     rate_limit_site: float = 200.0
     rate_limit_client: float = 5.0
     new_visitors_per_network_hour: int = 20
