@@ -39,6 +39,7 @@ from billing.errors import BillingError
 from billing.ledger import LedgerOutcome, record_order, record_refund, record_visit
 from billing.order_log import OrderLogEntry, OrderLogKeys, order_of_record
 from billing.shop_readers import ShopReaders
+from billing.unseen_rows import forget_unseen
 from tracker.applied import events_and_orders
 from tracker.consumer_loop import consume_until
 from tracker.reader import StreamEntry
@@ -116,7 +117,8 @@ class LedgerUpdater:
     `settle_ms`: entries younger than this wait, so that an exposure being written while
     its visitor's order arrives is in the store when the order is judged (as the
     recompute, run later, will see it). Every `forget_every_s` it forgets the applied ids
-    of the stream entries trimmed since.
+    of the stream entries trimmed since, and the unseen rows of months locked long enough
+    (`billing.unseen_rows`).
     """
 
     def __init__(
@@ -159,6 +161,8 @@ class LedgerUpdater:
             applied += len(entries) + len(logged)
         if time.monotonic() - self._forgotten_at >= self._forget_every_s:
             await self.forget_trimmed()
+            for shop in await self._readers.shops():
+                await forget_unseen(self._redis, shop, datetime.datetime.now(datetime.UTC))
         return applied
 
     async def forget_trimmed(self) -> int:

@@ -48,6 +48,11 @@ def visitors(shop: str, period: str) -> str:
     return shop_key(shop, f"{_PREFIX}visitors:{period}")
 
 
+def unseen_forgotten(shop: str, period: str) -> str:
+    """Set once the period's rows of visitors never seen in it are deleted."""
+    return shop_key(shop, f"{_PREFIX}unseen-forgotten:{period}")
+
+
 def days(shop: str, period: str) -> str:
     """Hash `day|arm|sum` -> integer: the period's daily per-arm sums."""
     return shop_key(shop, f"{_PREFIX}days:{period}")
