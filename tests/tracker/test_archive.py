@@ -15,36 +15,32 @@ from tracker.reader import stream_entries
 pytestmark = pytest.mark.anyio
 
 
-async def test_events_come_back_as_they_were_in_the_stream(store: Any, tmp_path: Path) -> None:
+async def test_events_come_back_as_they_were_in_the_stream(store: Any, archive: Archive) -> None:
     await ingest(store, 3)
     raw = await store.xrange(event_stream(SHOP))
-    archive = Archive.open(tmp_path)
     assert archive.write(EVENTS, SHOP, raw) == 6
     assert stream_entries(list(archive.entries(EVENTS, SHOP))) == stream_entries(raw)
 
 
-async def test_writing_again_adds_nothing(store: Any, tmp_path: Path) -> None:
+async def test_writing_again_adds_nothing(store: Any, archive: Archive) -> None:
     await ingest(store, 4)
     raw = await store.xrange(event_stream(SHOP))
-    archive = Archive.open(tmp_path)
     archive.write(EVENTS, SHOP, raw[:2])
     assert archive.write(EVENTS, SHOP, raw) == 4
     assert archive.write(EVENTS, SHOP, raw[1:]) == 0
     assert archive.rows(EVENTS, SHOP) == 8
 
 
-async def test_orders_are_archived_by_order_id(store: Any, tmp_path: Path) -> None:
+async def test_orders_are_archived_by_order_id(store: Any, archive: Archive) -> None:
     ids = await log_orders(store, 3)
-    archive = Archive.open(tmp_path)
     archive.write(ORDERS, SHOP, await store.xrange(order_log(SHOP)))
     day = archive.days(ORDERS, SHOP)[0]
     assert archive.read_day(ORDERS, SHOP, day)["order_id"].to_pylist() == ids
 
 
-async def test_entries_stop_below_a_stream_id(store: Any, tmp_path: Path) -> None:
+async def test_entries_stop_below_a_stream_id(store: Any, archive: Archive) -> None:
     await ingest(store, 3, per_batch=1)
     raw = await store.xrange(event_stream(SHOP))
-    archive = Archive.open(tmp_path)
     archive.write(EVENTS, SHOP, raw)
     assert [entry_id for entry_id, _ in archive.entries(EVENTS, SHOP, before=raw[2][0])] == [
         raw[0][0],

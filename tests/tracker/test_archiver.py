@@ -32,10 +32,11 @@ def archiver(store: Any, archive: Archive, **options: Any) -> Archiver:
     return Archiver(store, archive, order_log, **({"flush_after_s": 0} | options))
 
 
-async def test_events_and_orders_are_archived_then_acknowledged(store: Any, tmp_path: Path) -> None:
+async def test_events_and_orders_are_archived_then_acknowledged(
+    store: Any, archive: Archive
+) -> None:
     sent = await ingest(store, 3)
     orders = await log_orders(store, 2)
-    archive = Archive.open(tmp_path)
     assert await archiver(store, archive).run_once() == 5
     assert archived_ids(archive) == sent
     day = archive.days(ORDERS, SHOP)[0]
