@@ -112,12 +112,11 @@ async def test_bounding_keeps_what_another_group_has_not_acknowledged(
 
 @pytest.mark.parametrize("seed", range(4))
 async def test_trimming_never_drops_an_unarchived_entry(
-    store: Any, tmp_path: Path, seed: int
+    store: Any, archive: Archive, seed: int
 ) -> None:
     """Events and orders arrive, the archiver reads, flushes now and then, another group
     lags: after every bounding, each entry ever appended is in its stream or archived."""
     rng = random.Random(seed)
-    archive = Archive.open(tmp_path)
     archiving = archiver(store, archive, hot_window_ms=0, flush_rows=10**9, flush_after_s=3600)
     billing = StreamReader(store, SHOP, "billing", "worker")
     await billing.ensure_group()
