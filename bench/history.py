@@ -9,6 +9,7 @@ fills it within the run. At the end the archive is counted against the events th
 accepted: none lost, none twice.
 
     python -m bench.history [--minutes 4] [--rate 200] [--hot-window-minutes 1]
+                            [--dedup-minutes M (default: the hot window)]
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from bench.ingest import create_shop
 from tracker.archive import Archive
 from tracker.archive_rows import EVENTS
 from tracker.archiver import ARCHIVE_GROUP
-from tracker.keys import event_stream, seen_event_ids
+from tracker.keys import event_stream, shop_key
 from tracker.reader import stream_entries
 from widget.platform.embedded import socket_path
 
@@ -89,6 +90,12 @@ def archive_lag_s(store: Any, stream: str) -> float:
     return max(0.0, time.time() - int(str(oldest[0][0]).split("-")[0]) / 1000)
 
 
+def keys_mb(store: Any, pattern: str) -> float:
+    """Store memory of the shop's keys matching `pattern` (after the shop's tag)."""
+    found = store.scan_iter(match=shop_key(SHOP, pattern), count=1000)
+    return sum(store.memory_usage(key, samples=0) or 0 for key in found) / 1e6
+
+
 def sample(
     store: Any, archive: Archive, started: float, sent: int, accepted: int
 ) -> dict[str, Any]:
@@ -101,7 +108,8 @@ def sample(
         "accepted": accepted,
         "store_mb": store.info("memory")["used_memory"] / 1e6,
         "stream_mb": (store.memory_usage(stream, samples=0) or 0) / 1e6,
-        "dedup_mb": (store.memory_usage(seen_event_ids(SHOP), samples=0) or 0) / 1e6,
+        "dedup_mb": keys_mb(store, "seen:*"),
+        "applied_mb": keys_mb(store, "billing:applied*") + keys_mb(store, "placements:applied*"),
         "stream_entries": store.xlen(stream),
         "archived_events": rows,
         "archive_kb": size / 1e3,
@@ -144,6 +152,12 @@ def main() -> None:
     parser.add_argument(
         "--hot-window-minutes", type=float, default=1.0, help="The stream's hot window."
     )
+    parser.add_argument(
+        "--dedup-minutes",
+        type=float,
+        default=None,
+        help="The de-duplication window of event ids (default: the hot window).",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-history-") as folder:
         run(args, Path(folder))
@@ -152,6 +166,8 @@ def main() -> None:
 def run(args: argparse.Namespace, data_dir: Path) -> None:
     port = free_port()
     os.environ["BASKETLIFT_HOT_WINDOW_HOURS"] = str(args.hot_window_minutes / 60)
+    dedup_minutes = args.hot_window_minutes if args.dedup_minutes is None else args.dedup_minutes
+    os.environ["BASKETLIFT_DEDUP_HOURS"] = str(dedup_minutes / 60)
     processes = start_basketlift(data_dir, port, "bench-admin-token-0123456789")
     base_url = f"http://127.0.0.1:{port}"
     rows: list[dict[str, Any]] = []

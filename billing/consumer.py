@@ -3,10 +3,12 @@
 `LedgerUpdater` is one consumer of the consumer group `billing` over each shop's event
 stream and order log. Entries are acknowledged only once applied; what a dead consumer
 left pending is reclaimed; a replay counts once because every counting ledger entry
-carries its `entry_id`. An entry for a locked period still counts, as a late entry (an
-adjustment of the next invoice). An entry that can never apply (an invalid amount, an order
-that cannot join an arm) is logged with its reason and acknowledged: nothing is dropped
-silently. What counts how is `billing.contributions`, shared with the recompute.
+carries its `entry_id`, remembered while its stream entry is kept (`tracker.applied`: the
+updater forgets the ids of what the streams trimmed). An entry for a locked period still
+counts, as a late entry (an adjustment of the next invoice). An entry that can never
+apply (an invalid amount, an order that cannot join an arm) is logged with its reason and
+acknowledged: nothing is dropped silently. What counts how is `billing.contributions`,
+shared with the recompute.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from billing.errors import BillingError
 from billing.ledger import LedgerOutcome, record_order, record_refund, record_visit
 from billing.order_log import OrderLogEntry, OrderLogKeys, order_of_record
 from billing.shop_readers import ShopReaders
+from billing.unseen_rows import forget_unseen
+from tracker.applied import events_and_orders
 from tracker.consumer_loop import consume_until
 from tracker.reader import StreamEntry
 
@@ -47,8 +51,11 @@ log = logging.getLogger(__name__)
 _Exposures = dict[str, datetime.datetime | None]
 
 
-async def apply_contribution(redis: Any, shop: str, contribution: Contribution) -> LedgerOutcome:
-    """Write one contribution; `late` (the period is invoiced: an adjustment) is logged."""
+async def apply_contribution(
+    redis: Any, shop: str, contribution: Contribution, received_ms: int | None = None
+) -> LedgerOutcome:
+    """Write one contribution; `late` (the period is invoiced: an adjustment) is logged.
+    `received_ms`: the time of the stream entry it came from (None: now)."""
     c = contribution
     entry_id = c.entry_id if c.counts else None
     if c.kind == "visit":
@@ -61,14 +68,27 @@ async def apply_contribution(redis: Any, shop: str, contribution: Contribution) 
             page_views=c.page_views,
             recommendation_clicks=c.recommendation_clicks,
             entry_id=entry_id,
+            received_ms=received_ms,
         )
     elif c.kind == "order":
         outcome = await record_order(
-            redis, shop, c.anonymous_id, c.day, c.amount_minor, entry_id=c.entry_id
+            redis,
+            shop,
+            c.anonymous_id,
+            c.day,
+            c.amount_minor,
+            entry_id=c.entry_id,
+            received_ms=received_ms,
         )
     elif c.kind == "refund":
         outcome = await record_refund(
-            redis, shop, c.anonymous_id, c.day, c.amount_minor, entry_id=c.entry_id
+            redis,
+            shop,
+            c.anonymous_id,
+            c.day,
+            c.amount_minor,
+            entry_id=c.entry_id,
+            received_ms=received_ms,
         )
     else:
         first = await record_client_order(redis, shop, c)
@@ -87,12 +107,18 @@ async def exposures_of(redis: Any, shop: str, visitors: Iterable[str]) -> _Expos
     return {visitor: exposure_time(record) for visitor, record in zip(wanted, records, strict=True)}
 
 
+def _entry_ms(entry_id: str) -> int:
+    return int(entry_id.split("-")[0])
+
+
 class LedgerUpdater:
     """Applies every shop's new events and orders to the ledger, until stopped.
 
     `settle_ms`: entries younger than this wait, so that an exposure being written while
     its visitor's order arrives is in the store when the order is judged (as the
-    recompute, run later, will see it).
+    recompute, run later, will see it). Every `forget_every_s` it forgets the applied ids
+    of the stream entries trimmed since, and the unseen rows of months locked long enough
+    (`billing.unseen_rows`).
     """
 
     def __init__(
@@ -105,12 +131,15 @@ class LedgerUpdater:
         idle_s: float = 1.0,
         reclaim_after_ms: int = 60_000,
         settle_ms: int = 2_000,
+        forget_every_s: float = 60.0,
     ) -> None:
         self._redis = redis
         self._order_log = order_log
         self._idle_s = idle_s
         self._reclaim_after_ms = reclaim_after_ms
         self._settle_ms = settle_ms
+        self._forget_every_s = forget_every_s
+        self._forgotten_at = time.monotonic()
         self._readers = ShopReaders(redis, order_log.log, group, consumer)
 
     async def run_once(self, count: int = 500) -> int:
@@ -130,7 +159,21 @@ class LedgerUpdater:
                 await self.apply_orders(shop, logged)
                 await orders.ack([entry.id for entry in logged])
             applied += len(entries) + len(logged)
+        if time.monotonic() - self._forgotten_at >= self._forget_every_s:
+            await self.forget_trimmed()
+            for shop in await self._readers.shops():
+                await forget_unseen(self._redis, shop, datetime.datetime.now(datetime.UTC))
         return applied
+
+    async def forget_trimmed(self) -> int:
+        """Forget the applied ids of stream entries trimmed; the minutes forgotten."""
+        self._forgotten_at = time.monotonic()
+        forgotten = 0
+        for shop in await self._readers.shops():
+            log_stream = self._order_log.log(shop)
+            for applied in events_and_orders(shop, log_stream, keys.applied, keys.applied_minutes):
+                forgotten += await applied.forget_trimmed(self._redis)
+        return forgotten
 
     async def run(self, stop: asyncio.Event) -> None:
         """Apply new events and orders until `stop` is set."""
@@ -140,7 +183,7 @@ class LedgerUpdater:
         """Apply a batch of stream entries (already delivered to this consumer)."""
         contracts = await contract_versions(self._redis, shop)
         found = [
-            contribution
+            (_entry_ms(entry.id), contribution)
             for entry in entries
             for event in entry.events
             for contribution in event_contributions(
@@ -151,7 +194,7 @@ class LedgerUpdater:
         # batch's script calls go out together, a bounded number at a time.
         for start in range(0, len(found), CONCURRENT_CALLS):
             chunk = found[start : start + CONCURRENT_CALLS]
-            await asyncio.gather(*(self._apply(shop, contribution) for contribution in chunk))
+            await asyncio.gather(*(self._apply(shop, c, ms) for ms, c in chunk))
 
     async def apply_orders(self, shop: str, entries: Sequence[OrderLogEntry]) -> None:
         """Apply a batch of order log entries (already delivered to this consumer)."""
@@ -164,7 +207,7 @@ class LedgerUpdater:
                 log.error("shop %s: order log entry %s not counted: %r", shop, entry.id, error)
                 continue
             for contribution in found:
-                await self._apply(shop, contribution)
+                await self._apply(shop, contribution, entry.received_ms)
 
     async def _logged(
         self, shop: str, entry: OrderLogEntry, contracts: list[Contract]
@@ -189,9 +232,9 @@ class LedgerUpdater:
         exposures = await exposures_of(self._redis, shop, [order.anonymous_id])
         return order_contributions(order, exposures[order.anonymous_id], terms)
 
-    async def _apply(self, shop: str, contribution: Contribution) -> None:
+    async def _apply(self, shop: str, contribution: Contribution, received_ms: int) -> None:
         try:
-            await apply_contribution(self._redis, shop, contribution)
+            await apply_contribution(self._redis, shop, contribution, received_ms)
         except BillingError as error:
             # Invalid for good: retrying cannot help, so it is logged and passed.
             log.error("shop %s: %s not counted: %s", shop, contribution.entry_id, error)

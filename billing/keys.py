@@ -48,14 +48,25 @@ def visitors(shop: str, period: str) -> str:
     return shop_key(shop, f"{_PREFIX}visitors:{period}")
 
 
+def unseen_forgotten(shop: str, period: str) -> str:
+    """Set once the period's rows of visitors never seen in it are deleted."""
+    return shop_key(shop, f"{_PREFIX}unseen-forgotten:{period}")
+
+
 def days(shop: str, period: str) -> str:
     """Hash `day|arm|sum` -> integer: the period's daily per-arm sums."""
     return shop_key(shop, f"{_PREFIX}days:{period}")
 
 
-def applied(shop: str, period: str) -> str:
-    """Set of ledger entry ids already applied, so that a replayed entry counts once."""
-    return shop_key(shop, f"{_PREFIX}applied:{period}")
+def applied(shop: str, source: str, minute_ms: int) -> str:
+    """Set of the ledger entry ids applied from the `source` stream's entries of the minute
+    starting at `minute_ms`, so that a replayed entry counts once (`tracker.applied`)."""
+    return shop_key(shop, f"{_PREFIX}applied:{source}:{minute_ms}")
+
+
+def applied_minutes(shop: str, source: str) -> str:
+    """Sorted set of the minutes that have a set of applied ids, for forgetting them."""
+    return shop_key(shop, f"{_PREFIX}applied-minutes:{source}")
 
 
 def revenue(shop: str, period: str) -> str:

@@ -1,8 +1,9 @@
 -- One ledger entry for one visitor in one period, applied atomically (billing/ledger.py).
--- KEYS: exposures, visitors, days, applied, lock, revenue, late visitors, late, late entries,
---   pre-exposure, pre-exposure revenue (all of one shop: one slot)
+-- KEYS: exposures, visitors, days, applied (the ids applied from the entry's stream minute),
+--   lock, revenue, late visitors, late, late entries, pre-exposure, pre-exposure revenue,
+--   applied minutes (all of one shop: one slot)
 -- ARGV: visitor, entry id ('' for none), day, seen (0/1), orders, revenue, page views, clicks,
---   kind
+--   kind, the minute of the applied set (ms)
 -- A visitor's row is their running totals `seen_day|orders|revenue|page_views|clicks|x`; once
 -- seen, the row counts in its first-seen day's sums. A change moves the old row out and the
 -- new one in, so the day sums equal the sums over the current rows whatever the entry order.
@@ -83,7 +84,10 @@ redis.call('HSET', rows, visitor, row)
 if not exposure and (ARGV[5] ~= '0' or ARGV[6] ~= '0') then
   redis.call('HINCRBY', KEYS[10], visitor, ARGV[6])
 end
-if entry ~= '' then redis.call('SADD', KEYS[4], entry) end
+if entry ~= '' then
+  redis.call('SADD', KEYS[4], entry)
+  redis.call('ZADD', KEYS[12], 'NX', ARGV[10], ARGV[10])
+end
 if not locked then
   if new[1] ~= '' then redis.call('ZADD', KEYS[6], int(math.max(new[3], 0)), visitor) end
   if new[1] ~= '' and new[6] > 0 then redis.call('ZADD', KEYS[11], int(new[6]), visitor) end

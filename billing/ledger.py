@@ -5,7 +5,8 @@ contributes one row, their totals within the period, to the day they were first 
 in the arm of their first exposure ever. `ledger.lua` keeps the rows and the day sums in
 step atomically, so a period is the exact sum of its days whatever the order of entries.
 Entries with an `entry_id` count once however often they are replayed (a stream consumer
-that restarts).
+that restarts) while the stream entry they came from (`received_ms`, the time of its id) is
+in its stream: the ids are kept by minute of their stream entry (`tracker.applied`).
 
 Once the period is locked for invoicing its rows and sums stay as the invoice read them; an
 entry still counts, `late`: it moves the visitor's late row and the period's late sums
@@ -33,11 +34,15 @@ from billing import keys
 from billing.errors import InvalidLedgerEntry, NotExposed
 from billing.periods import Period
 from billing.sufficient import Arm
+from tracker.applied import bucket_of
 
 LedgerOutcome = Literal["applied", "duplicate", "late"]
 EntryKind = Literal["visit", "order", "refund"]
 
 _SCRIPT = files("billing").joinpath("ledger.lua").read_text()
+# The stream each kind of entry comes from: visits from events, orders and refunds from the
+# order log (a sighting by an order needs no id).
+APPLIED_SOURCES: dict[EntryKind, str] = {"visit": "events", "order": "orders", "refund": "orders"}
 _MAX_AMOUNT = 2**40
 
 
@@ -51,10 +56,12 @@ async def record_visit(
     page_views: int = 0,
     recommendation_clicks: int = 0,
     entry_id: str | None = None,
+    received_ms: int | None = None,
 ) -> LedgerOutcome:
     """Count page views and recommendation clicks; `exposed` makes the visitor seen that day.
 
     Being seen is idempotent; counts need an `entry_id` (e.g. the event id) to be so.
+    `received_ms`: the time of the event stream entry it came from (None: now).
     """
     if (page_views or recommendation_clicks) and entry_id is None:
         raise InvalidLedgerEntry("counts need an entry_id so that a replay counts once")
@@ -70,6 +77,7 @@ async def record_visit(
         0,
         page_views,
         recommendation_clicks,
+        received_ms=received_ms,
     )
 
 
@@ -81,12 +89,23 @@ async def record_order(
     net_revenue_minor: int,
     *,
     entry_id: str,
+    received_ms: int | None = None,
 ) -> LedgerOutcome:
-    """One order of record on `day`, net revenue in minor units; `entry_id` is the order id."""
+    """One order of record on `day`, net revenue in minor units; `entry_id` is the order id,
+    `received_ms` the time of its order log entry (None: now)."""
     if net_revenue_minor < 0:
         raise InvalidLedgerEntry(f"net revenue must not be negative, got {net_revenue_minor}")
     return await _apply(
-        redis, shop, anonymous_id, day, entry_id, "order", False, 1, net_revenue_minor
+        redis,
+        shop,
+        anonymous_id,
+        day,
+        entry_id,
+        "order",
+        False,
+        1,
+        net_revenue_minor,
+        received_ms=received_ms,
     )
 
 
@@ -98,12 +117,23 @@ async def record_refund(
     amount_minor: int,
     *,
     entry_id: str,
+    received_ms: int | None = None,
 ) -> LedgerOutcome:
-    """A refund deducted from the period of its order (late after that period's lock)."""
+    """A refund deducted from the period of its order (late after that period's lock);
+    `received_ms` is the time of its order log entry (None: now)."""
     if amount_minor <= 0:
         raise InvalidLedgerEntry(f"a refund must be a positive amount, got {amount_minor}")
     return await _apply(
-        redis, shop, anonymous_id, order_day, entry_id, "refund", False, 0, -amount_minor
+        redis,
+        shop,
+        anonymous_id,
+        order_day,
+        entry_id,
+        "refund",
+        False,
+        0,
+        -amount_minor,
+        received_ms=received_ms,
     )
 
 
@@ -119,6 +149,8 @@ async def _apply(
     revenue: int,
     page_views: int = 0,
     clicks: int = 0,
+    *,
+    received_ms: int | None,
 ) -> LedgerOutcome:
     for name, value in (("page_views", page_views), ("recommendation_clicks", clicks)):
         if not 0 <= value < _MAX_AMOUNT:
@@ -126,11 +158,13 @@ async def _apply(
     if not -_MAX_AMOUNT < revenue < _MAX_AMOUNT:
         raise InvalidLedgerEntry(f"amount must be below 2^40 minor units, got {abs(revenue)}")
     period = str(Period.of(day))
+    source = APPLIED_SOURCES[kind]
+    minute = bucket_of(received_ms)
     script_keys = [
         keys.exposures(shop),
         keys.visitors(shop, period),
         keys.days(shop, period),
-        keys.applied(shop, period),
+        keys.applied(shop, source, minute),
         keys.lock(shop, period),
         keys.revenue(shop, period),
         keys.late_visitors(shop, period),
@@ -138,10 +172,11 @@ async def _apply(
         keys.late_entries(shop, period),
         keys.pre_exposure(shop),
         keys.pre_exposure_revenue(shop, period),
+        keys.applied_minutes(shop, source),
     ]
     arguments = [anonymous_id, entry_id or "", day.isoformat(), int(exposed), orders, revenue]
     outcome = await redis.register_script(_SCRIPT)(
-        keys=script_keys, args=[*arguments, page_views, clicks, kind]
+        keys=script_keys, args=[*arguments, page_views, clicks, kind, minute]
     )
     if outcome == "unexposed":
         raise NotExposed(shop, anonymous_id)

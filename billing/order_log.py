@@ -2,7 +2,8 @@
 
 The log and the order hashes belong to widget (`widget/orders/keys.py`); billing may not
 import widget, so the app hands their key builders in as `OrderLogKeys`.
-Its readers are the tracker's stream readers over entries of `kind`/`body` fields.
+Its readers are the tracker's stream readers over entries of `kind`/`body` fields. The log
+keeps a hot window, like the event stream; older entries are read from the archive.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from billing.contributions import OrderOfRecord
-from tracker.reader import GroupReader, read_stream
+from tracker.archive import Archive
+from tracker.archive_rows import ORDERS
+from tracker.history import read_archived
+from tracker.reader import GroupReader
 
 
 @dataclass(frozen=True)
@@ -47,9 +51,12 @@ def order_log_reader(redis: Any, stream: str, group: str, consumer: str) -> Orde
     return GroupReader(redis, stream, group, consumer, order_log_entries)
 
 
-def read_order_log(redis: Any, stream: str) -> AsyncIterator[OrderLogEntry]:
-    """Every entry of the log, oldest first (a refund always after its order)."""
-    return read_stream(redis, stream, order_log_entries)
+def read_order_log(
+    redis: Any, shop: str, stream: str, archive: Archive | None = None
+) -> AsyncIterator[OrderLogEntry]:
+    """Every entry of the log, oldest first (a refund always after its order): from
+    `archive` below the log's first entry, then from the log."""
+    return read_archived(redis, ORDERS, shop, stream, order_log_entries, archive=archive)
 
 
 async def order_of_record(

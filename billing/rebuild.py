@@ -154,7 +154,7 @@ async def period_contributions(
     archive: Archive | None = None,
 ) -> list[Contribution]:
     """Every contribution to the period's days received up to the lock, in order of arrival
-    (events older than the stream's hot window from `archive`)."""
+    (events and orders older than the streams' hot window from `archive`)."""
     received = await _received_contributions(redis, shop, period, order_log, archive)
     cutoff_ms = None if lock is None else _lock_ms(lock)
     return [found for ms, found in received if cutoff_ms is None or ms <= cutoff_ms]
@@ -178,7 +178,7 @@ async def _received_contributions(
             found += [(received_ms, contribution) for contribution in counted]
     orders: dict[str, OrderOfRecord] = {}
     # Orders arrive whenever a shop sends them, so the whole log is read.
-    async for logged in read_order_log(redis, order_log.log(shop)):
+    async for logged in read_order_log(redis, shop, order_log.log(shop), archive):
         if logged.kind == "order":
             order = OrderOfRecord.from_json(logged.body)
             orders[order.order_id] = order

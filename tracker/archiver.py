@@ -144,12 +144,10 @@ class Archiver:
         trimmed = 0
         window = self._hot_window_ms
         for kind, shop in list(self._readers):
-            # The order log stays whole until billing rebuilds read the archive.
-            keep = window if window is not None and kind == EVENTS else None
             bounded = await bound_stream(
                 self._redis,
                 self._stream(kind, shop),
-                keep if keep is not None else 2**62,
+                window if window is not None else 2**62,
                 self._dead_after_ms,
                 [self.group],
             )

@@ -1,9 +1,10 @@
 """A shop's history: what the archive holds, then what the stream still keeps.
 
-The stream keeps a hot window only (`tracker.bound`); everything older is in the archive.
-`read_history` joins the two at the stream's first entry, so a reader sees every event
-once, oldest first, wherever it lives. `read_history_parts` is the same join for readers
-that take the archive's part as Arrow tables (columns, without an object per event).
+A stream keeps a hot window only (`tracker.bound`); everything older is in the archive.
+`read_archived` joins the two at the stream's first entry, so a reader sees every entry
+once, oldest first, wherever it lives: `read_history` for the events (billing reads the
+order log the same way), and `read_history_parts` for readers that take the archive's part
+as Arrow tables (columns, without an object per event).
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ import pyarrow as pa
 
 from tracker import keys
 from tracker.archive import Archive
-from tracker.archive_rows import EVENTS, RawEntry, event_entries, last_entry_id, split_id
+from tracker.archive_rows import ENTRIES_OF, EVENTS, Kind, last_entry_id, split_id
 from tracker.reader import StreamEntry, read_stream, stream_entries, stream_id
 
 Part = TypeVar("Part")
+E = TypeVar("E")
 # Reads the archived part with ids above `after` and below `before` (either may be None):
 # pieces in stream order, each with the id of its last entry, read as they are asked for.
 ArchivedReader = Callable[[str | None, str | None], Iterator[tuple[str, Part]]]
@@ -39,14 +41,14 @@ def _lower(first: str | None, second: str | None) -> str | None:
 
 async def _joined(
     redis: Any,
-    shop: str,
-    since: datetime,
+    stream: str,
+    parse: Callable[[list[Any]], list[E]],
+    since: datetime | None,
     until: datetime | None,
     read_archived: ArchivedReader[Part] | None,
     page_size: int,
-) -> AsyncIterator[Part | StreamEntry]:
+) -> AsyncIterator[Part | E]:
     """The archived pieces below the stream's first entry, then the stream's entries."""
-    stream = keys.event_stream(shop)
     end = None if until is None else stream_id(until)
     last: str | None = None
     if read_archived is not None:
@@ -62,13 +64,42 @@ async def _joined(
             if before is None or first == before:
                 break
             before = first
-    low = stream_id(since) if last is None else f"({last}"
+    low = ("-" if since is None else stream_id(since)) if last is None else f"({last}"
     high = "+" if end is None else f"({end}"
-    async for entry in read_stream(redis, stream, stream_entries, low, high, page_size):
+    async for entry in read_stream(redis, stream, parse, low, high, page_size):
         yield entry
 
 
-async def read_history(
+async def read_archived(
+    redis: Any,
+    kind: Kind,
+    shop: str,
+    stream: str,
+    parse: Callable[[list[Any]], list[E]],
+    since: datetime | None = None,
+    until: datetime | None = None,
+    archive: Archive | None = None,
+    page_size: int = 1000,
+) -> AsyncIterator[E]:
+    """Every entry of `stream` (archived as `kind`) received in [since, until), oldest
+    first, parsed by `parse`: from `archive` below the stream's first entry, then from the
+    stream. Without an archive, the stream's. None: from the start, to the end."""
+
+    def archived(after: str | None, before: str | None) -> Iterator[tuple[str, list[E]]]:
+        assert archive is not None
+        for table in archive.tables(kind, shop, None, since, after, before):
+            yield last_entry_id(table), parse(list(ENTRIES_OF[kind](table, shop)))
+
+    reader = None if archive is None else archived
+    async for part in _joined(redis, stream, parse, since, until, reader, page_size):
+        if isinstance(part, list):
+            for entry in part:
+                yield entry
+        else:
+            yield part
+
+
+def read_history(
     redis: Any,
     shop: str,
     since: datetime,
@@ -76,21 +107,11 @@ async def read_history(
     archive: Archive | None = None,
     page_size: int = 1000,
 ) -> AsyncIterator[StreamEntry]:
-    """Every batch of events received in [since, until), oldest first: from `archive`
-    below the stream's first entry, then from the stream. Without an archive, the stream's."""
-
-    def archived(after: str | None, before: str | None) -> Iterator[tuple[str, list[RawEntry]]]:
-        assert archive is not None
-        for table in archive.tables(EVENTS, shop, None, since, after, before):
-            yield last_entry_id(table), list(event_entries(table, shop))
-
-    reader = None if archive is None else archived
-    async for part in _joined(redis, shop, since, until, reader, page_size):
-        if isinstance(part, StreamEntry):
-            yield part
-        else:
-            for entry in stream_entries(part):
-                yield entry
+    """Every batch of events received in [since, until), oldest first, archived or kept."""
+    stream = keys.event_stream(shop)
+    return read_archived(
+        redis, EVENTS, shop, stream, stream_entries, since, until, archive, page_size
+    )
 
 
 def read_history_parts(
@@ -110,4 +131,6 @@ def read_history_parts(
         for table in archive.tables(EVENTS, shop, columns, since, after, before):
             yield last_entry_id(table), table
 
-    return _joined(redis, shop, since, until, None if archive is None else archived, page_size)
+    reader = None if archive is None else archived
+    stream = keys.event_stream(shop)
+    return _joined(redis, stream, stream_entries, since, until, reader, page_size)

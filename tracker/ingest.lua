@@ -4,11 +4,12 @@
 -- The accepted events of a batch become ONE stream entry {n, events (JSON lines)}:
 -- the cost of a call then stays flat whatever the batch size.
 -- KEYS: 1 shop record, 2 origins, 3 event stream, 4 dead-letter stream,
---       5 site rate, 6 client rate, 7 seen ids (sorted set scored by arrival ms),
---       8 refused origins of this hour (hash origin -> count, for the integration check)
--- ARGV: 1 site key, 2 origin ('' when none), 3 dead-letter retention ms, 4 de-duplication window ms,
---       5 site rate /s, 6 client rate /s, 7 burst s,
---       8 event ids separated by spaces, 9 their payloads separated by newlines,
+--       5 site rate, 6 client rate, 7 seen ids of this time bucket (set of id digests),
+--       8 refused origins of this hour (hash origin -> count, for the integration check),
+--       9.. seen ids of the other buckets of the de-duplication window (tracker/dedup.py)
+-- ARGV: 1 site key, 2 origin ('' when none), 3 dead-letter retention ms,
+--       4 when this bucket expires (unix ms), 5 site rate /s, 6 client rate /s, 7 burst s,
+--       8 the event ids' digests, 12 bytes each, 9 their payloads separated by newlines,
 --       10 dead-letter payloads separated by newlines, 11 their count,
 --       12 share of a client's rate while the site is past its burst, 13 site ceiling
 -- Returns {0, accepted, duplicates} | {1} unknown site key | {2} origin | {3, wait ms}
@@ -48,32 +49,35 @@ redis.call('SET', KEYS[5], string.format('%.3f', site_tat), 'PX',
 redis.call('SET', KEYS[6], string.format('%.3f', client_tat), 'PX', math.ceil(burst + 1000))
 
 local min_id = string.format('%d', now - tonumber(ARGV[3]))
-local now_score = string.format('%d', now)
 local accepted, duplicates = 0, 0
 if ARGV[8] ~= '' then
-  redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf',
-             '(' .. string.format('%d', now - tonumber(ARGV[4])))
   local ids = {}
-  for event_id in string.gmatch(ARGV[8], '%S+') do ids[#ids + 1] = event_id end
-  local scores = redis.call('ZMSCORE', KEYS[7], unpack(ids))
+  for i = 1, #ARGV[8], 12 do ids[#ids + 1] = string.sub(ARGV[8], i, i + 11) end
+  local seen = {}
+  for k = 7, #KEYS do
+    if k ~= 8 then
+      for i, found in ipairs(redis.call('SMISMEMBER', KEYS[k], unpack(ids))) do
+        if found == 1 then seen[i] = true end
+      end
+    end
+  end
   local kept, fresh, in_batch = {}, {}, {}
   local position, payloads = 1, ARGV[9]
   for i, event_id in ipairs(ids) do
     local stop = string.find(payloads, '\n', position, true) or (#payloads + 1)
-    if scores[i] or in_batch[event_id] then
+    if seen[i] or in_batch[event_id] then
       duplicates = duplicates + 1
     else
       in_batch[event_id] = true
       kept[#kept + 1] = string.sub(payloads, position, stop - 1)
-      fresh[#fresh + 1] = now_score
       fresh[#fresh + 1] = event_id
     end
     position = stop + 1
   end
   accepted = #kept
   if accepted > 0 then
-    redis.call('ZADD', KEYS[7], unpack(fresh))
-    redis.call('PEXPIRE', KEYS[7], ARGV[4])
+    redis.call('SADD', KEYS[7], unpack(fresh))
+    redis.call('PEXPIREAT', KEYS[7], ARGV[4])
     -- The event stream is trimmed once archived (bound.lua), never here.
     redis.call('XADD', KEYS[3], '*', 'n', accepted, 'events', table.concat(kept, '\n'))
   end

@@ -1,10 +1,10 @@
 """Durable ingestion of a batch: validate each event, then append in one atomic script.
 
 The script (`ingest.lua`) checks the site key, the origin and the rate limits, drops
-event ids seen in the last 7 days, appends the rest to the shop's stream as one entry
-(`n`, `events` as JSON lines) and the invalid ones to its dead-letter stream, all in one
-atomic call: a retried batch is never counted twice, and a reply of success means every
-accepted event was appended.
+event ids seen within the de-duplication window (`tracker.dedup`), appends the rest to the
+shop's stream as one entry (`n`, `events` as JSON lines) and the invalid ones to its
+dead-letter stream, all in one atomic call: a batch retried within the window is never
+counted twice, and a reply of success means every accepted event was appended.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from tracker import keys
 from tracker.batch import MAX_BATCH_EVENTS, MAX_EVENT_BYTES, Batch
 from tracker.client import Client
 from tracker.credentials import SITE_KEY_PREFIX, shop_of_key
+from tracker.dedup import DedupWindow, digest
 from tracker.errors import (
     OriginNotAllowed,
     PayloadTooLarge,
@@ -34,7 +35,8 @@ from tracker.errors import (
 from tracker.pipelined_script import PipelinedScript
 from tracker.schema import SERVER_EVENT_TYPES, InvalidEvent, format_timestamp, validate_event
 
-DEDUPLICATION_DAYS = 7
+DEDUPLICATION_HOURS = 48
+DEFAULT_DEDUP = DedupWindow(DEDUPLICATION_HOURS * 3_600_000)
 _SCRIPT = files("tracker").joinpath("ingest.lua").read_text()
 
 
@@ -78,10 +80,17 @@ class IngestResult:
 class EventIngestor:
     """Appends batches of events to shops' streams; `redis` is a redis.asyncio client."""
 
-    def __init__(self, redis: Any, dead_letter_days: int, limits: RateLimits) -> None:
+    def __init__(
+        self,
+        redis: Any,
+        dead_letter_days: int,
+        limits: RateLimits,
+        dedup: DedupWindow = DEFAULT_DEDUP,
+    ) -> None:
         self._script = PipelinedScript(redis, _SCRIPT)
         self._dead_letter_ms = dead_letter_days * 86_400_000
         self._limits = limits
+        self._dedup = dedup
 
     async def ingest(
         self, batch: Batch, origin: str | None, client: Client, now: datetime | None = None
@@ -101,7 +110,7 @@ class EventIngestor:
         _refuse_server_events(batch.events)
         received = now or datetime.now(UTC)
         received_at = format_timestamp(received)
-        event_ids: list[str] = []
+        digests: list[bytes] = []
         payloads: list[bytes] = []
         dead: list[bytes] = []
         rejected: list[Rejection] = []
@@ -116,20 +125,22 @@ class EventIngestor:
             event["context"].update(
                 ip=client.truncated_address, user_agent=client.user_agent, origin=origin
             )
-            event_ids.append(event["event_id"])
+            digests.append(digest(event["event_id"]))
             payloads.append(orjson.dumps(event))
+        buckets = self._dedup.checked(int(received.timestamp() * 1000))
         reply = await self._run(
             shop,
             received,
+            buckets,
             [
                 batch.site_key,
                 origin or "",
                 self._dead_letter_ms,
-                DEDUPLICATION_DAYS * 86_400_000,
+                self._dedup.expires_at(buckets[0]),
                 self._limits.site_per_second,
                 self._limits.client_per_second,
                 self._limits.burst_seconds,
-                " ".join(event_ids),
+                b"".join(digests),
                 b"\n".join(payloads),
                 b"\n".join(dead),
                 len(dead),
@@ -148,7 +159,7 @@ class EventIngestor:
         return IngestResult(shop, int(reply[1]), int(reply[2]), tuple(rejected))
 
     async def _run(
-        self, shop: str, received: datetime, args: list[Any], client: Client
+        self, shop: str, received: datetime, buckets: list[int], args: list[Any], client: Client
     ) -> list[Any]:
         script_keys = [
             keys.shop_record(shop),
@@ -157,8 +168,9 @@ class EventIngestor:
             keys.dead_letter_stream(shop),
             keys.site_rate(shop),
             keys.client_rate(shop, client.address_hash),
-            keys.seen_event_ids(shop),
+            keys.seen_event_ids(shop, buckets[0]),
             keys.refused_origins(shop, received.strftime("%Y%m%d%H")),
+            *(keys.seen_event_ids(shop, start) for start in buckets[1:]),
         ]
         try:
             reply: list[Any] = await self._script(script_keys, args)

@@ -33,9 +33,10 @@ def dead_letter_stream(shop: str) -> str:
     return shop_key(shop, "dead-letters")
 
 
-def seen_event_ids(shop: str) -> str:
-    """Sorted set of recent event ids scored by arrival (ms), for de-duplication."""
-    return shop_key(shop, "seen")
+def seen_event_ids(shop: str, bucket_ms: int) -> str:
+    """Set of the digests of the event ids received in the time bucket starting at
+    `bucket_ms` (unix ms), for de-duplication (`tracker.dedup`); it expires."""
+    return shop_key(shop, f"seen:{bucket_ms}")
 
 
 def site_rate(shop: str) -> str:

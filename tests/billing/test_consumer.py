@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from billing import keys as billing_keys
 from billing.client_orders import client_orders_per_day
 from billing.consumer import LedgerUpdater
+from billing.contributions import CLICK_TYPES, PAGE_VIEW_TYPES
 from billing.day_statistics import late_statistics, period_statistics
 from billing.order_log import order_log_reader
 from billing.period_lock import lock_period
@@ -16,7 +18,7 @@ from billing.rebuild import rebuild_period
 from billing.sufficient import ArmStatistics
 from tests.billing.traffic import ENTRIES, EXPECTED, send, shop_traffic, today, views
 from tracker import keys as tracker_keys
-from tracker.reader import StreamReader
+from tracker.reader import StreamReader, stream_entries
 from widget.invoices.ledger import ORDER_LOG, ledger_updater
 from widget.orders import keys as orders_keys
 
@@ -97,3 +99,23 @@ async def test_entries_after_the_lock_count_late_and_are_logged(
     rebuilt = await rebuild_period(store, SHOP, today(), ORDER_LOG, "EUR", 15001, lock)
     assert rebuilt.matches and rebuilt.check.pooled_cap_minor == 15001
     assert rebuilt.corrected is not None and rebuilt.corrected.matches
+
+
+async def test_applied_ids_are_kept_by_the_minute_of_their_stream_entry(
+    client: TestClient, shop: dict[str, Any], store: Any
+) -> None:
+    shop_traffic(client, shop)
+    await updater(store, "a").run_once()
+    stream = tracker_keys.event_stream(SHOP)
+    minutes, counting = set(), 0
+    for entry in stream_entries(await store.xrange(stream)):
+        ms = int(entry.id.split("-")[0])
+        minutes.add(str(ms - ms % 60_000))
+        counting += sum(
+            event.type in PAGE_VIEW_TYPES | CLICK_TYPES and not event.bot for event in entry.events
+        )
+    assert set(await store.zrange(billing_keys.applied_minutes(SHOP, "events"), 0, -1)) == minutes
+    counted = 0
+    for minute in minutes:
+        counted += await store.scard(billing_keys.applied(SHOP, "events", int(minute)))
+    assert counted == counting == 16

@@ -9,20 +9,31 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from billing import Arm, ArmStatistics
+from billing import Arm, ArmStatistics, keys
+from billing.consumer import LedgerUpdater
 from billing.day_statistics import daily_statistics, late_statistics, period_statistics
 from billing.errors import InvalidLedgerEntry, NotExposed
 from billing.holdout import record_exposure
 from billing.ledger import record_order, record_refund, record_visit
+from billing.order_log import OrderLogKeys
 from billing.period_lock import lock_period
 from billing.periods import Period
 from billing.recompute import check_ledger
 from tests.billing.ledger_samples import ledger_entries
+from tracker import keys as tracker_keys
 from widget.platform.store import connect
 
 pytestmark = pytest.mark.anyio
 OCTOBER = Period(2026, 10)
 AT = datetime.datetime(2026, 10, 1, tzinfo=datetime.UTC)
+
+
+def order_log(shop: str) -> str:
+    return tracker_keys.shop_key(shop, "orders:log")
+
+
+def order_of(shop: str, order_id: str) -> str:
+    return tracker_keys.shop_key(shop, f"order:{order_id}")
 
 
 def day(number: int) -> datetime.date:
@@ -173,3 +184,32 @@ def test_day_sums_equal_the_recompute_in_any_entry_order(
     second = asyncio.run(apply(indexed))
     assert first.matches and second.matches
     assert first.stored == second.stored
+
+
+async def test_an_id_counts_once_until_its_stream_entry_is_trimmed(store: Any) -> None:
+    minute = 1_790_000_040_000
+    stream = tracker_keys.event_stream("s")
+    await store.sadd(tracker_keys.SHOPS_INDEX, "s")
+    await store.xadd(stream, {"n": 0}, id=f"{minute + 10}-0")
+    for outcome in ("applied", "duplicate"):
+        found = await record_visit(
+            store, "s", "v1", day(3), page_views=1, entry_id="event:e1", received_ms=minute + 10
+        )
+        assert found == outcome
+    ledger = LedgerUpdater(store, OrderLogKeys(order_log, order_of))
+    assert await ledger.forget_trimmed() == 0
+    await store.xadd(stream, {"n": 0}, id=f"{minute + 60_010}-0")
+    await store.xtrim(stream, minid=f"{minute + 60_010}-0", approximate=False)
+    assert await ledger.forget_trimmed() == 1
+    assert not await store.exists(keys.applied("s", "events", minute))
+    assert await store.zcard(keys.applied_minutes("s", "events")) == 0
+
+
+async def test_orders_and_refunds_are_remembered_by_their_order_log_minute(store: Any) -> None:
+    minute = 1_790_000_040_000
+    await record_order(store, "s", "v1", day(1), 700, entry_id="order:o1", received_ms=minute + 5)
+    await record_refund(
+        store, "s", "v1", day(1), 200, entry_id="refund:2:o1:r1", received_ms=minute + 61_000
+    )
+    assert await store.smembers(keys.applied("s", "orders", minute)) == {"order:o1"}
+    assert await store.smembers(keys.applied("s", "orders", minute + 60_000)) == {"refund:2:o1:r1"}

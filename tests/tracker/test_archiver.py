@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from tests.tracker.archiving import SHOP, ingest, log_orders, order_log
@@ -107,3 +108,36 @@ async def test_bounding_keeps_what_another_group_has_not_acknowledged(
     await archiving.run_once()
     assert await archiving.bound() == 1
     assert await store.xlen(event_stream(SHOP)) == 3
+
+
+@pytest.mark.parametrize("seed", range(4))
+async def test_trimming_never_drops_an_unarchived_entry(
+    store: Any, archive: Archive, seed: int
+) -> None:
+    """Events and orders arrive, the archiver reads, flushes now and then, another group
+    lags: after every bounding, each entry ever appended is in its stream or archived."""
+    rng = random.Random(seed)
+    archiving = archiver(store, archive, hot_window_ms=0, flush_rows=10**9, flush_after_s=3600)
+    billing = StreamReader(store, SHOP, "billing", "worker")
+    await billing.ensure_group()
+    streams = {EVENTS: event_stream(SHOP), ORDERS: order_log(SHOP)}
+    appended: dict[str, set[str]] = {EVENTS: set(), ORDERS: set()}
+    trimmed = 0
+    for round_ in range(8):
+        await ingest(store, rng.randint(0, 3))
+        for number in range(rng.randint(0, 2)):
+            body = orjson.dumps({"order_id": f"o-{round_}-{number}", "total": "1.00"})
+            await store.xadd(order_log(SHOP), {"kind": "order", "body": body.decode()})
+        for kind, stream in streams.items():
+            appended[kind] |= {entry_id for entry_id, _ in await store.xrange(stream)}
+        await archiving.run_once(count=rng.randint(1, 4))
+        if rng.random() < 0.5:
+            await archiving.flush()
+        taken = await billing.read(rng.randint(1, 4))
+        await billing.ack([entry.id for entry in taken[: rng.randint(0, len(taken))]])
+        trimmed += await archiving.bound()
+        for kind, stream in streams.items():
+            kept = {entry_id for entry_id, _ in await store.xrange(stream)}
+            archived = {entry_id for entry_id, _ in archive.entries(kind, SHOP)}
+            assert appended[kind] <= kept | archived
+    assert trimmed > 0

@@ -10,8 +10,9 @@ from tests.conftest import ORIGIN, make_event
 from tracker import keys
 from tracker.batch import MAX_BATCH_EVENTS, Batch
 from tracker.client import Client
+from tracker.dedup import DedupWindow, digest
 from tracker.errors import OriginNotAllowed, RateLimited, TooManyEvents, UnknownSiteKey
-from tracker.ingest import EventIngestor, RateLimits
+from tracker.ingest import DEDUPLICATION_HOURS, EventIngestor, RateLimits
 from tracker.shops import ShopRegistry
 
 pytestmark = pytest.mark.anyio
@@ -51,13 +52,38 @@ async def test_a_repeated_id_within_a_batch_is_a_duplicate(store: Any) -> None:
     assert (result.accepted, result.duplicates) == (1, 1)
 
 
-async def test_duplicates_are_found_across_the_last_seven_days(store: Any) -> None:
+async def test_duplicates_are_found_across_the_window(store: Any) -> None:
     ingestor, site_key = await setup(store)
     event = make_event()
     now = datetime.now(UTC)
-    await ingestor.ingest(Batch(site_key, None, [event]), ORIGIN, BROWSER, now - timedelta(6))
+    window = timedelta(hours=DEDUPLICATION_HOURS)
+    first = await ingestor.ingest(Batch(site_key, None, [event]), ORIGIN, BROWSER, now - window)
     result = await ingestor.ingest(Batch(site_key, None, [event]), ORIGIN, BROWSER, now)
-    assert result.duplicates == 1
+    assert (first.accepted, result.accepted, result.duplicates) == (1, 0, 1)
+
+
+async def test_an_id_counts_again_once_the_window_and_its_bucket_passed(store: Any) -> None:
+    ingestor, site_key = await setup(store)
+    event = make_event()
+    now = datetime.now(UTC)
+    past = timedelta(hours=DEDUPLICATION_HOURS) * 9 / 8 + timedelta(seconds=1)
+    await ingestor.ingest(Batch(site_key, None, [event]), ORIGIN, BROWSER, now - past)
+    result = await ingestor.ingest(Batch(site_key, None, [event]), ORIGIN, BROWSER, now)
+    assert (result.accepted, result.duplicates) == (1, 0)
+
+
+async def test_ids_are_kept_as_digests_in_a_bucket_that_expires(store: Any) -> None:
+    ingestor, site_key = await setup(store)
+    event = make_event()
+    now = datetime.now(UTC)
+    await ingestor.ingest(Batch(site_key, None, [event]), ORIGIN, BROWSER, now)
+    window = DedupWindow(DEDUPLICATION_HOURS * 3_600_000)
+    bucket = keys.seen_event_ids("acme", window.bucket(int(now.timestamp() * 1000)))
+    assert await store.scard(bucket) == 1
+    assert await store.smismember(bucket, [digest(event["event_id"])]) == [1]
+    assert await store.pexpiretime(bucket) == window.expires_at(
+        window.bucket(int(now.timestamp() * 1000))
+    )
 
 
 async def test_invalid_events_go_to_the_dead_letter_stream(store: Any) -> None:

@@ -28,10 +28,16 @@ def bought_items(shop: str, period: str, placement: str) -> str:
     return shop_key(shop, f"placements:bought:{period}:{placement}")
 
 
-def applied(shop: str, period: str) -> str:
-    """Set of entry ids (`event:<id>`, `order:<id>`) counted in the period: a replay
-    counts once."""
-    return shop_key(shop, f"placements:applied:{period}")
+def applied(shop: str, source: str, minute_ms: int) -> str:
+    """Set of entry ids (`event:<id>`, `order:<id>`) counted from the `source` stream's
+    (`events`, `orders`) entries of the minute starting at `minute_ms`: a replay counts
+    once while its stream entry is kept (`tracker.applied`)."""
+    return shop_key(shop, f"placements:applied:{source}:{minute_ms}")
+
+
+def applied_minutes(shop: str, source: str) -> str:
+    """Sorted set of the minutes that have a set of applied ids, for forgetting them."""
+    return shop_key(shop, f"placements:applied-minutes:{source}")
 
 
 def clicks(shop: str, anonymous_id: str) -> str:

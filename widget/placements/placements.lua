@@ -1,10 +1,12 @@
 #!lua
 -- Rollup entries of the placement figures, each counted once (widget/placements/writer.py).
 -- KEYS: every key the entries name (all of one shop: one Cluster slot)
--- ARGV: 1 JSON list of entries {"id", "applied": k, "figures": k, "counts": {field: n},
+-- ARGV: 1 JSON list of entries {"id", "applied": k, "minutes": k, "minute": ms,
+--       "figures": k, "counts": {field: n},
 --       "items": [[k, item, n]], "click"?: [k, at ms, member, drop before ms, expiry s]},
 --       where k indexes KEYS and n is an integer string (exact beyond 2^53); `applied` is
---       the set of the ids counted in the entry's period; `click` goes to a visitor's clicks
+--       the set of the ids counted from the entry's stream minute, listed in `minutes`
+--       (tracker/applied.py); `click` goes to a visitor's clicks
 -- Returns the number of entries applied (the others were counted before)
 
 local applied = 0
@@ -24,6 +26,7 @@ for _, entry in ipairs(cjson.decode(ARGV[1])) do
       redis.call('EXPIRE', KEYS[click[1]], click[5])
     end
     redis.call('SADD', counted, entry.id)
+    redis.call('ZADD', KEYS[entry.minutes], 'NX', entry.minute, entry.minute)
     applied = applied + 1
   end
 end

@@ -8,8 +8,8 @@ that the long-tail share is computed when read, with the head of the current mod
 
 Restart-safe and idempotent: entries are acknowledged only once applied, a dead
 consumer's entries are reclaimed, and every entry is counted atomically, with its id
-(`event:<id>`, `order:<id>`) remembered per period (`widget.placements.writer`), so a
-replay counts once.
+(`event:<id>`, `order:<id>`) remembered while its stream entry is kept
+(`widget.placements.writer`, `tracker.applied`), so a replay counts once.
 An order waits until every event the group received before it is applied: after a
 restart with a backlog, its visitor's clicks are always in the store when it is judged.
 """
@@ -20,6 +20,7 @@ import asyncio
 import datetime
 import logging
 import math
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +30,7 @@ from billing.contributions import terms_at
 from billing.order_log import OrderLogEntry
 from billing.shop_readers import ShopReaders
 from tracker import keys as tracker_keys
+from tracker.applied import events_and_orders
 from tracker.consumer_loop import consume_until
 from tracker.reader import StreamEntry
 from widget.orders import Order
@@ -64,8 +66,11 @@ class PlacementRollup:
         idle_s: float = 1.0,
         reclaim_after_ms: int = 60_000,
         window: datetime.timedelta = ATTRIBUTION_WINDOW,
+        forget_every_s: float = 60.0,
     ) -> None:
         self._redis = redis
+        self._forget_every_s = forget_every_s
+        self._forgotten_at = time.monotonic()
         self._idle_s = idle_s
         self._reclaim_after_ms = reclaim_after_ms
         self._window = window
@@ -93,7 +98,19 @@ class PlacementRollup:
                 await self.apply_orders(shop, ready)
                 await orders.ack([entry.id for entry in ready])
             applied += len(entries) + len(ready)
+        if time.monotonic() - self._forgotten_at >= self._forget_every_s:
+            await self.forget_trimmed()
         return applied
+
+    async def forget_trimmed(self) -> int:
+        """Forget the counted ids of stream entries trimmed; the minutes forgotten."""
+        self._forgotten_at = time.monotonic()
+        forgotten = 0
+        for shop in await self._readers.shops():
+            log_stream = orders_keys.order_log(shop)
+            for applied in events_and_orders(shop, log_stream, keys.applied, keys.applied_minutes):
+                forgotten += await applied.forget_trimmed(self._redis)
+        return forgotten
 
     async def run(self, stop: asyncio.Event) -> None:
         """Apply new events and orders until `stop` is set."""
@@ -102,18 +119,19 @@ class PlacementRollup:
     async def apply_events(self, shop: str, entries: Sequence[StreamEntry]) -> None:
         """Count a batch of stream entries; keep their clicks for attributing orders."""
         contracts = await contract_versions(self._redis, shop)
-        found: list[RollupEntry] = []
-        for event in (event for entry in entries for event in entry.events):
-            at = datetime.datetime.fromisoformat(event.received_at)
-            rolled = event_entry(event, terms_at(contracts, at).time_zone)
-            if rolled is not None:
-                found.append(rolled)
-        await self._writer.count(shop, found)
+        found: list[tuple[int, RollupEntry]] = []
+        for entry in entries:
+            for event in entry.events:
+                at = datetime.datetime.fromisoformat(event.received_at)
+                rolled = event_entry(event, terms_at(contracts, at).time_zone)
+                if rolled is not None:
+                    found.append((_entry_ms(entry.id), rolled))
+        await self._writer.count(shop, "events", found)
 
     async def apply_orders(self, shop: str, entries: Sequence[OrderLogEntry]) -> None:
         """Attribute a batch of order log entries to the clicks before them (refunds: none)."""
         contracts = await contract_versions(self._redis, shop)
-        found: list[RollupEntry] = []
+        found: list[tuple[int, RollupEntry]] = []
         for entry in entries:
             if entry.kind != "order":
                 continue
@@ -124,8 +142,8 @@ class PlacementRollup:
                 log.error("shop %s: order log entry %s not rolled up: %r", shop, entry.id, error)
                 continue
             if rolled is not None:
-                found.append(rolled)
-        await self._writer.count(shop, found)
+                found.append((entry.received_ms, rolled))
+        await self._writer.count(shop, "orders", found)
 
     async def events_applied_before(self, shop: str) -> float:
         """A time (ms) before which every event entry of the shop is applied by the group:

@@ -1,7 +1,8 @@
 """How the rollup's entries are stored: `placements.lua` calls over batches of entries.
 
 Each entry is counted at most once, atomically: the script skips an entry whose id is in
-the set of ids counted in its period, and adds the id once it has applied the entry. A
+the set of ids counted from its stream entry's minute, and adds the id once it has applied
+the entry (`tracker.applied`: the rollup forgets them once the stream trimmed the minute). A
 click is also kept in its visitor's sorted set of clicks, for attributing their orders.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from tracker.applied import bucket_of
 from tracker.pipelined_script import PipelinedScript
 from widget.placements import keys as keys
 from widget.placements.entries import RollupEntry
@@ -44,8 +46,9 @@ class _ScriptCall:
             position = self._positions[key] = len(self.keys)
         return position
 
-    def add(self, entry: RollupEntry) -> None:
+    def add(self, source: str, received_ms: int, entry: RollupEntry) -> None:
         shop, period, day = self.shop, entry.period, entry.day.isoformat()
+        minute = bucket_of(received_ms)
         positions: dict[tuple[str, str], int] = {}
         items = []
         for (kind, placement, product), count in entry.items.items():
@@ -59,7 +62,9 @@ class _ScriptCall:
         counts = {f"{day}|{p}|{name}": str(n) for (p, name), n in entry.figures.items()}
         found: dict[str, Any] = {
             "id": entry.entry_id,
-            "applied": self._key(keys.applied(shop, period)),
+            "applied": self._key(keys.applied(shop, source, minute)),
+            "minutes": self._key(keys.applied_minutes(shop, source)),
+            "minute": str(minute),
             "figures": self._key(keys.figures(shop, period)),
             "counts": counts,
             "items": items,
@@ -86,12 +91,15 @@ class PlacementWriter:
     def __init__(self, redis: Any) -> None:
         self._script = PipelinedScript(redis, _SCRIPT)
 
-    async def count(self, shop: str, entries: Sequence[RollupEntry]) -> None:
-        """Count every entry not counted before; concurrent calls share round trips."""
+    async def count(
+        self, shop: str, source: str, entries: Sequence[tuple[int, RollupEntry]]
+    ) -> None:
+        """Count every entry not counted before; concurrent calls share round trips.
+        `entries`: (the time of the `source` stream entry it came from, the entry)."""
         calls = []
         for start in range(0, len(entries), ENTRIES_PER_CALL):
             call = _ScriptCall(shop)
-            for entry in entries[start : start + ENTRIES_PER_CALL]:
-                call.add(entry)
+            for received_ms, entry in entries[start : start + ENTRIES_PER_CALL]:
+                call.add(source, received_ms, entry)
             calls.append(self._script(call.keys, call.args))
         await asyncio.gather(*calls)

@@ -14,6 +14,7 @@ from starlette.requests import Request
 
 from engine.model_store import ModelStore
 from tracker import keys as tracker_keys
+from tracker.dedup import DedupWindow
 from tracker.ingest import EventIngestor, RateLimits
 from tracker.shops import ShopRegistry
 from widget.platform.metrics import Metrics
@@ -40,7 +41,12 @@ class Services:
             settings=settings,
             redis=redis,
             shops=ShopRegistry(redis),
-            ingestor=EventIngestor(redis, settings.dead_letter_retention_days, limits),
+            ingestor=EventIngestor(
+                redis,
+                settings.dead_letter_retention_days,
+                limits,
+                DedupWindow(round(settings.dedup_hours * 3_600_000)),
+            ),
             address_secret=await deployment_secret(redis, tracker_keys.IP_HASH_SECRET),
             metrics=metrics,
             models=ModelStore(redis, keep=settings.model_versions_kept),

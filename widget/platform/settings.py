@@ -240,6 +240,13 @@ VARIABLES: tuple[Variable, ...] = (
         "Model versions of a shop kept in the store, the current one included.",
     ),
     Variable(
+        "DEDUP_HOURS",
+        "48",
+        _parse_positive_float,
+        "Hours during which an event id already accepted is dropped as a duplicate (a "
+        "client's retry); after it the same id counts again.",
+    ),
+    Variable(
         "RATE_LIMIT_SITE",
         "200",
         _parse_positive_float,
@@ -309,6 +316,7 @@ class Settings:
     hot_window_hours: float = 48.0
     model_check_seconds: float = 5.0
     model_versions_kept: int = 3
+    dedup_hours: float = 48.0
     rate_limit_site: float = 200.0
     rate_limit_client: float = 5.0
     new_visitors_per_network_hour: int = 20

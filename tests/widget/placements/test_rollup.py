@@ -18,9 +18,11 @@ from tests.widget.placements.traffic import (
     shown,
     widget_traffic,
 )
+from tracker.keys import event_stream
 from tracker.reader import StreamReader
 from widget.orders import keys as orders_keys
 from widget.orders.store import DurabilityUnsupported
+from widget.placements import keys
 from widget.placements.figures import placement_figures
 from widget.placements.rollup import PlacementRollup
 from widget.recommendations.head_split import HeadItems
@@ -89,6 +91,27 @@ async def test_a_restart_with_pending_entries_counts_nothing_twice(store: Any) -
     await dead.apply_orders("acme", logged[:1])
     # The dead consumer acknowledged nothing: another takes over all its entries.
     assert await drain(PlacementRollup(store, consumer="next", reclaim_after_ms=0)) == 8
+    assert await table(store) == EXPECTED
+
+
+async def test_counted_ids_are_forgotten_once_the_streams_trimmed_their_minutes(
+    store: Any,
+) -> None:
+    await real_traffic(store)
+    rollup = PlacementRollup(store)
+    await drain(rollup)
+    streams = {"events": event_stream("acme"), "orders": orders_keys.order_log("acme")}
+    for source, stream in streams.items():
+        minutes = await store.zrange(keys.applied_minutes("acme", source), 0, -1)
+        sets = [keys.applied("acme", source, int(minute)) for minute in minutes]
+        assert minutes and await store.exists(*sets) == len(sets)
+        # Trimmed whole, then a later entry: every minute of the counted entries is past.
+        last = int(minutes[-1]) + 60_000
+        await store.xadd(stream, {"kind": "none", "body": "{}"}, id=f"{last}-0")
+        await store.xtrim(stream, minid=f"{last}-0", approximate=False)
+    assert await rollup.forget_trimmed() > 0
+    for source in ("events", "orders"):
+        assert await store.zcard(keys.applied_minutes("acme", source)) == 0
     assert await table(store) == EXPECTED
 
 
