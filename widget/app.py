@@ -82,9 +82,8 @@ def create_app(settings: Settings | None = None, store_client: Any | None = None
             if client is None:
                 url = settings.redis_url
                 if url is None:
-                    # Started on this thread, not a pool thread: the server is bound to
-                    # its starting thread's life by the parent-death signal.
-                    store = EmbeddedStore(settings.data_dir)
+                    # Supervised: `/healthz` fails once its restarts are given up.
+                    store = EmbeddedStore(settings.data_dir, restarts=settings.store_restarts)
                     url = store.start()
                     stack.callback(store.stop)
                 client = await connect(url)
