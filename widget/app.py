@@ -90,6 +90,10 @@ def create_app(settings: Settings | None = None, store_client: Any | None = None
                 stack.push_async_callback(client.aclose)
             services = await Services.build(settings, client, metrics)
             app.state.services = services
+            # What `/healthz` watches: the embedded server, unless a client was handed in.
+            app.state.embedded_folder = (
+                health.embedded_folder(settings) if store_client is None else None
+            )
             app.state.serving = await Serving.build(services)
             if settings.consumers == "in-process":
                 stack.push_async_callback(start_consumers(client, settings))

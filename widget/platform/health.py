@@ -20,9 +20,9 @@ from widget.platform.store import accepts_writes
 from widget.platform.store_errors import STORE_ERRORS, is_store_failure
 
 
-def _embedded_folder(settings: Settings) -> Path | None:
-    """The data folder when the store is its embedded server (started by this app, or by
-    `basketlift serve`, which hands its workers the server's URL)."""
+def embedded_folder(settings: Settings) -> Path | None:
+    """The data folder when the configured store is its embedded server (started by the
+    app, or by `basketlift serve`, which hands its workers the server's URL)."""
     if settings.redis_url in (None, EmbeddedStore(settings.data_dir).url):
         return settings.data_dir
     return None
@@ -31,7 +31,7 @@ def _embedded_folder(settings: Settings) -> Path | None:
 async def healthz(request: Request) -> Response:
     """The process is up and can recover by itself: 503 once the embedded store died and
     no process restarts it any longer (restart this process)."""
-    folder = _embedded_folder(services(request).settings)
+    folder: Path | None = request.app.state.embedded_folder
     if folder is not None and not await asyncio.to_thread(answers_or_is_supervised, folder):
         reason = f"the embedded store is down and was given up; see {folder / LOG_NAME}"
         return FastJSONResponse({"status": "failing", "reason": reason}, status_code=503)
