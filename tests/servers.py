@@ -86,6 +86,12 @@ class Server:
         self.process.send_signal(sig)
         self.process.wait(timeout=30)
 
+    def end(self) -> None:
+        """Stop it if it still runs: cleanup after a test that may have failed."""
+        if self.process.poll() is None:
+            self.stop()
+        self.http.close()
+
 
 @contextmanager
 def plain_server(folder: Path) -> Iterator[str]:

@@ -38,6 +38,9 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path / "data"
+    # A server outlives a `serve` killed with -9: end what a failed test left.
+    for pid in embedded_servers(tmp_path / "data"):
+        os.kill(pid, signal.SIGKILL)
 
 
 def create_shop(server: Server) -> dict[str, Any]:
@@ -154,10 +157,12 @@ def test_a_killed_embedded_store_is_restarted_with_what_was_acknowledged(
 
 def test_serve_exits_with_status_1_when_the_store_cannot_be_restarted(data_dir: Path) -> None:
     server = Server(data_dir, {"BASKETLIFT_STORE_RESTARTS": "1"})
-    kill_embedded_server(data_dir)
-    corrupt_append_only_file(data_dir)
-    assert server.process.wait(timeout=FIRST_DELAY_S + 30) == 1
-    server.http.close()
+    try:
+        kill_embedded_server(data_dir)
+        corrupt_append_only_file(data_dir)
+        assert server.process.wait(timeout=FIRST_DELAY_S + 30) == 1
+    finally:
+        server.end()
 
 
 def test_two_serves_started_together_share_one_store_and_neither_stops_it(
@@ -166,25 +171,29 @@ def test_two_serves_started_together_share_one_store_and_neither_stops_it(
     go = tmp_path / "go"
     command = [sys.executable, "-c", SERVE_AT_ONCE, str(go)]
     first, second = (Server(data_dir, command=command, wait=False) for _ in range(2))
-    time.sleep(3)  # both have imported everything and wait for `go`
-    go.touch()
-    first.wait_until_ready()
-    second.wait_until_ready()
-    servers = embedded_servers(data_dir)
-    assert len(servers) == 1
-    # The one that started the server finishes first.
-    starter, other = (
-        (first, second) if parent_of(servers[0]) == first.process.pid else (second, first)
-    )
-    shop = create_shop(starter)
-    assert send_events(starter, shop, 20)["accepted"] == 20
-    starter.stop()
-    assert send_events(other, shop, 30)["accepted"] == 30
-    assert starter.process.returncode == 0
-    assert embedded_servers(data_dir) == servers
-    assert stored_events(data_dir, shop["id"]) == 50
-    other.stop()
-    assert other.process.returncode == 0 and embedded_servers(data_dir) == []
+    try:
+        time.sleep(3)  # both have imported everything and wait for `go`
+        go.touch()
+        first.wait_until_ready()
+        second.wait_until_ready()
+        servers = embedded_servers(data_dir)
+        assert len(servers) == 1
+        # The one that started the server finishes first.
+        starter, other = (
+            (first, second) if parent_of(servers[0]) == first.process.pid else (second, first)
+        )
+        shop = create_shop(starter)
+        assert send_events(starter, shop, 20)["accepted"] == 20
+        starter.stop()
+        assert send_events(other, shop, 30)["accepted"] == 30
+        assert starter.process.returncode == 0
+        assert embedded_servers(data_dir) == servers
+        assert stored_events(data_dir, shop["id"]) == 50
+        other.stop()
+        assert other.process.returncode == 0 and embedded_servers(data_dir) == []
+    finally:
+        first.end()
+        second.end()
 
 
 def accepted_in_scrape(server: Server, shop: str) -> float:
@@ -219,10 +228,15 @@ def test_consume_exits_with_status_1_when_the_store_cannot_be_restarted(data_dir
     env |= {"BASKETLIFT_DATA_DIR": str(data_dir), "BASKETLIFT_STORE_RESTARTS": "1"}
     command = [sys.executable, "-m", "widget", "consume"]
     consumer = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
-    assert consumer.stderr is not None
-    assert consumer.stderr.readline().startswith("consumers started")
-    kill_embedded_server(data_dir)
-    corrupt_append_only_file(data_dir)
-    _, errors = consumer.communicate(timeout=FIRST_DELAY_S + 30)
+    try:
+        assert consumer.stderr is not None
+        assert consumer.stderr.readline().startswith("consumers started")
+        kill_embedded_server(data_dir)
+        corrupt_append_only_file(data_dir)
+        _, errors = consumer.communicate(timeout=FIRST_DELAY_S + 30)
+    finally:
+        if consumer.poll() is None:
+            consumer.terminate()
+            consumer.communicate(timeout=30)
     assert consumer.returncode == 1
     assert "could not be restarted after 1 tries" in errors
