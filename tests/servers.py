@@ -1,5 +1,5 @@
 """Real server processes for the tests that need them: `python -m widget serve` on a port
-of its own, and a store with no append-only file."""
+of its own, and a store with no append-only file; faults of the embedded store."""
 
 from __future__ import annotations
 
@@ -9,14 +9,26 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx2
 
 from tests.conftest import ADMIN_TOKEN
-from widget.platform.embedded import server_binary
+from widget.platform.embedded import PID_NAME, server_binary, socket_path
+
+SERVE = [sys.executable, "-m", "widget", "serve"]
+# `serve` once this file exists: processes started one after the other (imports done)
+# begin within a millisecond of each other.
+SERVE_AT_ONCE = """
+import pathlib, sys, time
+from widget.cli import main
+go = pathlib.Path(sys.argv[1])
+while not go.exists():
+    time.sleep(0.001)
+main(["serve"])
+"""
 
 
 def free_port() -> int:
@@ -29,7 +41,14 @@ def free_port() -> int:
 class Server:
     """`python -m widget serve` on a data folder, with nothing else configured."""
 
-    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        extra_env: dict[str, str] | None = None,
+        command: list[str] = SERVE,
+        wait: bool = True,
+        keep_alive: bool = True,
+    ) -> None:
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("BASKETLIFT_")}
         env |= {
@@ -39,12 +58,17 @@ class Server:
             **(extra_env or {}),
         }
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "widget", "serve"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        self.http = httpx2.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=10)
+        # Without keep-alive, every request is a new connection, which any worker may take.
+        limits = httpx2.Limits(max_keepalive_connections=None if keep_alive else 0)
+        self.http = httpx2.Client(
+            base_url=f"http://127.0.0.1:{self.port}", timeout=10, limits=limits
+        )
+        if wait:
+            self.wait_until_ready()
+
+    def wait_until_ready(self) -> None:
         deadline = time.monotonic() + 30
         while not self._ready():
             assert self.process.poll() is None, "basketlift serve exited during start"
@@ -62,6 +86,12 @@ class Server:
         self.process.send_signal(sig)
         self.process.wait(timeout=30)
 
+    def end(self) -> None:
+        """Stop it if it still runs: cleanup after a test that may have failed."""
+        if self.process.poll() is None:
+            self.stop()
+        self.http.close()
+
 
 @contextmanager
 def plain_server(folder: Path) -> Iterator[str]:
@@ -78,3 +108,67 @@ def plain_server(folder: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
+    """Whether `condition` came true within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def kill_embedded_server(data_dir: Path) -> int:
+    """kill -9 the embedded Valkey server of `data_dir`; its pid."""
+    pid = int((data_dir / PID_NAME).read_text())
+    os.kill(pid, signal.SIGKILL)
+    return pid
+
+
+def corrupt_append_only_file(data_dir: Path) -> None:
+    """A manifest that Valkey refuses to load: the server cannot start again."""
+    manifest = next((data_dir / "appendonlydir").glob("*.manifest"))
+    manifest.write_text("not a manifest\n")
+
+
+def embedded_servers(data_dir: Path) -> list[int]:
+    """Pids of the Valkey servers listening on `data_dir`'s socket (from their titles)."""
+    title = f"unixsocket:{socket_path(data_dir)}".encode()
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if title in cmdline.read_bytes():
+                found.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+def parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+
+
+def uvicorn_workers(server: Server) -> list[int]:
+    """Pids of the worker processes of `server` (started with `--workers` above 1)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        pid = int(cmdline.parent.name)
+        try:
+            if b"spawn_main" in cmdline.read_bytes() and parent_of(pid) == server.process.pid:
+                found.append(pid)
+        except (OSError, ValueError):
+            continue
+    return sorted(found)
+
+
+@contextmanager
+def paused(pid: int) -> Iterator[None]:
+    """Process `pid` stopped, so that the other workers accept every new connection. Keep
+    it short: uvicorn replaces a worker that does not answer for 5 s."""
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)

@@ -88,15 +88,18 @@ def create_app(
             if client is None:
                 url = settings.redis_url
                 if url is None:
-                    # Started on this thread, not a pool thread: the server is bound to
-                    # its starting thread's life by the parent-death signal.
-                    store = EmbeddedStore(settings.data_dir)
+                    # Supervised: `/healthz` fails once its restarts are given up.
+                    store = EmbeddedStore(settings.data_dir, restarts=settings.store_restarts)
                     url = store.start()
                     stack.callback(store.stop)
                 client = await connect(url)
                 stack.push_async_callback(client.aclose)
             services = await Services.build(settings, client, metrics)
             app.state.services = services
+            # What `/healthz` watches: the embedded server, unless a client was handed in.
+            app.state.embedded_folder = (
+                health.embedded_folder(settings) if store_client is None else None
+            )
             app.state.serving = serving = await Serving.build(services, build_models)
             stack.push_async_callback(await serving.start_warm_up(services))
             if settings.consumers == "in-process":

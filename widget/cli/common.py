@@ -33,12 +33,17 @@ def load_settings() -> Settings:
 
 
 @asynccontextmanager
-async def open_store(settings: Settings) -> AsyncIterator[Any]:
-    """A client of the configured store; the embedded one is started (and stopped) if needed."""
+async def open_store(
+    settings: Settings, on_give_up: Callable[[], None] | None = None
+) -> AsyncIterator[Any]:
+    """A client of the configured store; the embedded one is started or joined (and left)
+    if needed, and `on_give_up` is called if it dies and cannot be restarted."""
     embedded = None
     url = settings.redis_url
     if url is None:
-        embedded = EmbeddedStore(settings.data_dir)
+        embedded = EmbeddedStore(
+            settings.data_dir, restarts=settings.store_restarts, on_give_up=on_give_up
+        )
         try:
             url = embedded.start()
         except EmbeddedStoreError as error:

@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from widget.platform.auth import bearer_matches
+from widget.platform.embedded import LOG_NAME, EmbeddedStore, answers_or_is_supervised
 from widget.platform.metrics import CONTENT_TYPE
 from widget.platform.openapi import METRICS_TOKEN, error, json_body
 from widget.platform.responses import RETRY_AFTER_SECONDS, ApiError, FastJSONResponse
 from widget.platform.services import services
+from widget.platform.settings import Settings
 from widget.platform.store import accepts_writes
 from widget.platform.store_errors import STORE_ERRORS, is_store_failure
 
 
+def embedded_folder(settings: Settings) -> Path | None:
+    """The data folder when the configured store is its embedded server (started by the
+    app, or by `basketlift serve`, which hands its workers the server's URL)."""
+    if settings.redis_url in (None, EmbeddedStore(settings.data_dir).url):
+        return settings.data_dir
+    return None
+
+
 async def healthz(request: Request) -> Response:
-    """The process is up."""
+    """The process is up and can recover by itself: 503 once the embedded store died and
+    no process restarts it any longer (restart this process)."""
+    folder: Path | None = request.app.state.embedded_folder
+    if folder is not None and not await asyncio.to_thread(answers_or_is_supervised, folder):
+        reason = f"the embedded store is down and was given up; see {folder / LOG_NAME}"
+        return FastJSONResponse({"status": "failing", "reason": reason}, status_code=503)
     return FastJSONResponse({"status": "ok"})
 
 
@@ -61,7 +79,13 @@ routes = [
 
 paths = {
     "/healthz": {
-        "get": {"summary": "The process is up", "responses": {"200": json_body({"type": "object"})}}
+        "get": {
+            "summary": "The process is up and can recover by itself",
+            "responses": {
+                "200": json_body({"type": "object"}),
+                "503": json_body({"type": "object"}, "The embedded store was given up"),
+            },
+        }
     },
     "/readyz": {
         "get": {

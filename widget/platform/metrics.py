@@ -1,8 +1,19 @@
-"""Prometheus metrics of one app: events per shop, refused batches, request latency."""
+"""Prometheus metrics of one app: events per shop, refused batches, request latency.
+
+With several worker processes, each scrape reaches one of them: `summed_across_workers`
+puts them in prometheus-client's multiprocess mode, where every worker writes its values
+to files of a shared folder and every scrape sums the files of all workers, live or dead
+(a counter of a worker that was restarted keeps counting in the sum).
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from prometheus_client import (
     CollectorRegistry,
@@ -11,10 +22,30 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# prometheus-client's own variable: read when it is imported, so set before workers start.
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+
+@contextmanager
+def summed_across_workers(folder: Path) -> Iterator[None]:
+    """Worker processes started meanwhile share their metrics through `folder`, emptied
+    first and removed after (unless the operator set PROMETHEUS_MULTIPROC_DIR already)."""
+    if MULTIPROCESS_DIR in os.environ:
+        yield
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(mode=0o700, parents=True)
+    os.environ[MULTIPROCESS_DIR] = str(folder)
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROCESS_DIR]
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class Metrics:
@@ -24,6 +55,7 @@ class Metrics:
         # `_created` series only double the output; nothing reads them.
         disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = CollectorRegistry()
+        self._shared_folder = os.environ.get(MULTIPROCESS_DIR)
         self._children: dict[str, tuple[Counter, Counter, Counter]] = {}
         self._request_children: dict[tuple[str, str, int], Histogram] = {}
         self.events_accepted = Counter(
@@ -81,7 +113,12 @@ class Metrics:
         child.observe(seconds)
 
     def exposition(self) -> bytes:
-        return generate_latest(self.registry)
+        """The text of a scrape: this app's values, or every worker's summed."""
+        if self._shared_folder is None:
+            return generate_latest(self.registry)
+        summed = CollectorRegistry()
+        MultiProcessCollector(summed, self._shared_folder)  # type: ignore[no-untyped-call]
+        return generate_latest(summed)
 
 
 class LatencyMiddleware:

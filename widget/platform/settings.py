@@ -156,6 +156,13 @@ VARIABLES: tuple[Variable, ...] = (
         "Redis/Valkey 7+ or Redis Cluster URL; empty starts the embedded server.",
     ),
     Variable("DATA_DIR", "./basketlift-data", Path, "Folder of the embedded store's data."),
+    Variable(
+        "STORE_RESTARTS",
+        "5",
+        _parse_int(1, 100),
+        "Tries to restart the embedded store's server when it dies (back-off from 0.5 s, "
+        "doubling, up to 10 s) before giving up: the command then exits with status 1.",
+    ),
     Variable("HOST", "127.0.0.1", str, "Address the HTTP server listens on."),
     Variable("PORT", "8000", _parse_int(1, 65535), "Port the HTTP server listens on."),
     Variable("WORKERS", "1", _parse_int(1, 64), "HTTP worker processes."),
@@ -301,6 +308,7 @@ class Settings:
 
     redis_url: str | None = None
     data_dir: Path = Path("./basketlift-data")
+    store_restarts: int = 5
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1

@@ -12,12 +12,20 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.servers import (
+    corrupt_append_only_file,
+    embedded_servers,
+    kill_embedded_server,
+    wait_for,
+)
 from widget.platform.embedded import (
     EmbeddedStore,
     EmbeddedStoreError,
+    answers_or_is_supervised,
     server_binary,
     socket_path,
 )
+from widget.platform.store_supervisor import FIRST_DELAY_S
 
 NOBODY = 65534
 
@@ -134,3 +142,47 @@ def test_the_data_folder_and_its_files_are_private(tmp_path: Path) -> None:
     assert found[Path("appendonlydir")] == 0o700
     files = {path: mode for path, mode in found.items() if path != Path("appendonlydir")}
     assert files and set(files.values()) == {0o600}, files
+
+
+def answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_timeout=1).ping())
+    except redis.ConnectionError:
+        return False
+
+
+def test_the_first_to_leave_does_not_stop_the_others_server(tmp_path: Path) -> None:
+    first, second = EmbeddedStore(tmp_path), EmbeddedStore(tmp_path)
+    first.start()
+    second.start()
+    redis.Redis.from_url(first.url).set("k", "v")
+    first.stop()
+    assert redis.Redis.from_url(second.url).get("k") == b"v"
+    # The one left takes ownership, so it restarts the server, and stops it on leaving.
+    assert wait_for(lambda: second.owned, 2)
+    second.stop()
+    assert not socket_path(tmp_path).exists()
+
+
+def test_the_owner_restarts_a_killed_server_with_its_data(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path) as store:
+        client = redis.Redis.from_url(store.url)
+        client.xadd("bl:{s}:events", {"e": "1"})
+        killed = kill_embedded_server(tmp_path)
+        assert wait_for(lambda: answers(store.url), FIRST_DELAY_S + 5)
+        restarted = embedded_servers(tmp_path)
+        assert len(restarted) == 1 and restarted != [killed]
+        assert client.xlen("bl:{s}:events") == 1
+        client.close()
+
+
+def test_the_owner_gives_up_after_its_restarts(tmp_path: Path) -> None:
+    given_up = threading.Event()
+    with EmbeddedStore(tmp_path, restarts=2, on_give_up=given_up.set) as store:
+        assert answers_or_is_supervised(tmp_path)
+        kill_embedded_server(tmp_path)
+        corrupt_append_only_file(tmp_path)
+        assert not given_up.wait(FIRST_DELAY_S)
+        assert given_up.wait(FIRST_DELAY_S * 3 + 10)
+        assert store.gave_up and not store.owned
+        assert not answers_or_is_supervised(tmp_path)

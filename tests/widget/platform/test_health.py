@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import ADMIN_TOKEN, admin_headers
+from tests.servers import corrupt_append_only_file, kill_embedded_server, wait_for
 from widget.app import create_app
 from widget.platform.settings import Settings
+from widget.platform.store_supervisor import FIRST_DELAY_S
 
 METRICS_TOKEN = "metrics-token-of-the-tests"
 
@@ -43,3 +46,21 @@ def test_the_metrics_token_opens_metrics_and_nothing_else(settings: Settings) ->
 def test_metrics_are_off_without_any_token(settings: Settings) -> None:
     with TestClient(create_app(replace(settings, admin_token=None))) as client:
         assert client.get("/metrics").json()["error"]["code"] == "metrics_disabled"
+
+
+def test_liveness_fails_once_the_embedded_store_is_given_up(
+    settings: Settings, tmp_path: Path
+) -> None:
+    data = tmp_path / "own"
+    own_store = replace(settings, redis_url=None, data_dir=data, store_restarts=1)
+    with TestClient(create_app(own_store)) as client:
+        assert client.get("/healthz").json() == {"status": "ok"}
+        kill_embedded_server(data)
+        corrupt_append_only_file(data)
+        # Down but being restarted: not ready, still alive.
+        assert client.get("/readyz").status_code == 503
+        assert client.get("/healthz").status_code == 200
+        assert wait_for(lambda: client.get("/healthz").status_code == 503, FIRST_DELAY_S + 10)
+        answer = client.get("/healthz").json()
+        assert answer["status"] == "failing" and "valkey.log" in answer["reason"]
+        assert client.get("/readyz").status_code == 503
