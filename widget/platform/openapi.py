@@ -45,17 +45,17 @@ def query(name: str, description: str, required: bool = False, **schema: Any) ->
         "in": "query",
         "required": required,
         "description": description,
-        "schema": schema or {"type": "string"},
+        "schema": {"type": "string"} | schema,
     }
 
 
-def path_parameter(name: str, description: str) -> dict[str, Any]:
+def path_parameter(name: str, description: str, **schema: Any) -> dict[str, Any]:
     return {
         "name": name,
         "in": "path",
         "required": True,
         "description": description,
-        "schema": {"type": "string", "minLength": 1, "maxLength": 128},
+        "schema": {"type": "string"} | (schema or {"minLength": 1, "maxLength": 128}),
     }
 
 
