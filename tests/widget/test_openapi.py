@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+import schemathesis
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from widget.app import create_app
+from widget.app import api_document, create_app
 from widget.platform.settings import Settings
 
 
@@ -32,3 +36,27 @@ def test_every_operation_has_a_summary_and_responses(client: TestClient) -> None
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
             assert operation["summary"] and operation["responses"], (method, path)
+
+
+def operation(path: str, method: str) -> Any:
+    """The documented operation, as schemathesis reads the document."""
+    return schemathesis.openapi.from_dict(api_document())[path][method]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PATCH", "/v1/catalog", "GET, HEAD, PUT"),
+        ("POST", "/v1/catalog/85123A", "DELETE, GET, HEAD"),
+        ("DELETE", "/v1/admin/shops/any/config", "GET, HEAD, PUT"),
+        ("PUT", "/v1/admin/shops/any/origins", "DELETE, POST"),
+        ("GET", "/v1/events", "OPTIONS, POST"),
+    ],
+)
+def test_a_405_names_every_method_of_its_path(
+    client: TestClient, method: str, path: str, allowed: str
+) -> None:
+    response = client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allowed
+    assert response.json()["error"]["code"] == "method_not_allowed"
