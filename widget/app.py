@@ -94,6 +94,8 @@ def api_document() -> dict[str, Any]:
         health.paths,
         openapi.paths,
         version=__version__,
+        # The only operations that answer without the store.
+        without_store=("/healthz", "/metrics", "/openapi.json", "/js/{name}", "/demo/"),
     )
 
 
