@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match, Route
 
 from tracker.errors import InvalidShopField, ShopAlreadyExists, ShopError, UnknownShop
 from widget import dashboard
@@ -56,7 +57,20 @@ async def _shop_error(request: Request, error: Exception) -> Response:
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     code = error.detail.lower().replace(" ", "_")
-    return error_response(error.status_code, code, error.detail, headers=error.headers)
+    headers = error.headers
+    if error.status_code == 405:
+        headers = {"Allow": ", ".join(_allowed_methods(request))}
+    return error_response(error.status_code, code, error.detail, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method routed at the request's path: the router's 405 names only those of
+    the first route that matches the path, while a path has a route for each method."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.matches(request.scope)[0] is not Match.NONE:
+            methods.update(route.methods or ())
+    return sorted(methods)
 
 
 def _tune_garbage_collector() -> None:
@@ -64,6 +78,25 @@ def _tune_garbage_collector() -> None:
     # default threshold of 700 the young generation is collected every few requests.
     # A larger one halved the p99 of event ingestion (bench/ingest.py).
     gc.set_threshold(50_000, 20, 100)
+
+
+def api_document() -> dict[str, Any]:
+    """The OpenAPI document of every API module's paths."""
+    return openapi.document(
+        events_api.paths,
+        recommendations_api.paths,
+        catalog_api.paths,
+        orders_api.paths,
+        integration_api.paths,
+        invoices_api.paths,
+        snippet_api.paths,
+        admin_api.paths,
+        health.paths,
+        openapi.paths,
+        version=__version__,
+        # The only operations that answer without the store.
+        without_store=("/healthz", "/metrics", "/openapi.json", "/js/{name}", "/demo/"),
+    )
 
 
 def create_app(
@@ -107,19 +140,6 @@ def create_app(
             _tune_garbage_collector()
             yield
 
-    spec = openapi.document(
-        events_api.paths,
-        recommendations_api.paths,
-        catalog_api.paths,
-        orders_api.paths,
-        integration_api.paths,
-        invoices_api.paths,
-        snippet_api.paths,
-        admin_api.paths,
-        health.paths,
-        openapi.paths,
-        version=__version__,
-    )
     return FastLaneApp(
         # Most requests: served ahead of the middleware stack (widget/platform/fast_lane.py).
         fast_route=recommendations_api.route,
@@ -136,7 +156,7 @@ def create_app(
             *dashboard.routes,
             *admin_api.routes,
             *health.routes,
-            openapi.openapi_route(spec),
+            openapi.openapi_route(api_document()),
         ],
         middleware=[Middleware(LatencyMiddleware, metrics=metrics)],
         exception_handlers={

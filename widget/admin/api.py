@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
@@ -10,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from tracker.credentials import SHOP_ID_PATTERN
 from widget.platform.auth import bearer_matches
 from widget.platform.openapi import (
     ADMIN_TOKEN,
@@ -31,6 +33,21 @@ from widget.platform.shop_config import (
 )
 
 Handler = Callable[[Request], Awaitable[Response]]
+
+# What the API takes (and its document states): a name with something besides spaces (the
+# shop registry strips it, as Python's str.isspace counts spaces); a shop id as the
+# registry's; an origin of a host name or IPv4 address with an optional port.
+MAX_NAME = 200
+NAME_PATTERN = r"[^\s\x1c-\x1f]"
+ORIGIN_PATTERN = (
+    r"https?://[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+    r"(?::(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?/?"
+)
+_NAME = re.compile(NAME_PATTERN)
+_NAME_SCHEMA = {"type": "string", "minLength": 1, "maxLength": MAX_NAME, "pattern": NAME_PATTERN}
+_SHOP_ID = SHOP_ID_PATTERN
+_ORIGIN = re.compile(ORIGIN_PATTERN)
 
 
 def admin_only(handler: Handler) -> Handler:
@@ -55,6 +72,16 @@ def _string(data: dict[str, Any], field: str, required: bool = True) -> str | No
     return value
 
 
+def _matching(value: str, pattern: re.Pattern[str], field: str, what: str) -> str:
+    if not pattern.fullmatch(value):
+        raise ApiError(422, "invalid_field", f"{field} must be {what}, not {value!r}", field)
+    return value
+
+
+def _origin(value: str, field: str = "origin") -> str:
+    return _matching(value, _ORIGIN, field, "an http(s)://host[:port] origin")
+
+
 @admin_only
 async def list_shops(request: Request) -> Response:
     """List every shop."""
@@ -66,12 +93,18 @@ async def list_shops(request: Request) -> Response:
 async def create_shop(request: Request) -> Response:
     """Create a shop from `{"name", "id"?, "origins"?: [...]}`; the secret key is shown once."""
     data = await json_object(request)
+    name = str(_string(data, "name"))
+    if len(name) > MAX_NAME or not _NAME.search(name):
+        raise ApiError(422, "invalid_field", f"name must be 1 to {MAX_NAME} characters", "name")
+    shop_id = _string(data, "id", required=False)
+    if shop_id is not None:
+        _matching(shop_id, _SHOP_ID, "id", "1 to 40 of a-z, 0-9 and '-', not starting with '-'")
     origins = data.get("origins", [])
     if not isinstance(origins, list) or not all(isinstance(o, str) for o in origins):
         raise ApiError(422, "invalid_field", "origins must be an array of strings", "origins")
-    issued = await services(request).shops.create(
-        str(_string(data, "name")), tuple(origins), _string(data, "id", required=False)
-    )
+    for origin in origins:
+        _origin(origin, "origins")
+    issued = await services(request).shops.create(name, tuple(origins), shop_id)
     body = issued.shop.as_dict() | {"secret_key": issued.secret_key}
     return FastJSONResponse(body, status_code=201)
 
@@ -103,7 +136,7 @@ async def rotate_key(request: Request) -> Response:
 @admin_only
 async def add_origin(request: Request) -> Response:
     """Allow one more origin: `{"origin": "https://shop.example"}`."""
-    origin = str(_string(await json_object(request), "origin"))
+    origin = _origin(str(_string(await json_object(request), "origin")))
     shop = await services(request).shops.add_origin(request.path_params["shop"], origin)
     return FastJSONResponse(shop.as_dict())
 
@@ -114,6 +147,7 @@ async def remove_origin(request: Request) -> Response:
     origin = request.query_params.get("origin")
     if not origin:
         raise ApiError(422, "invalid_field", "give the origin to remove as ?origin=", "origin")
+    _origin(origin)
     shop = await services(request).shops.remove_origin(request.path_params["shop"], origin)
     return FastJSONResponse(shop.as_dict())
 
@@ -175,6 +209,7 @@ def _operation(summary: str, responses: dict[str, Any]) -> dict[str, Any]:
 
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
+_ORIGIN_SCHEMA = {"type": "string", "pattern": f"^{ORIGIN_PATTERN}$"}
 _RULES = {
     "type": "object",
     "properties": {
@@ -224,7 +259,11 @@ paths = {
         )
         | {
             "requestBody": json_request(
-                {"name": {"type": "string"}, "id": {"type": "string"}, "origins": _STRINGS},
+                {
+                    "name": _NAME_SCHEMA,
+                    "id": {"type": ["string", "null"], "pattern": f"^{SHOP_ID_PATTERN.pattern}$"},
+                    "origins": {"type": "array", "items": _ORIGIN_SCHEMA},
+                },
                 required=("name",),
             )
         },
@@ -260,13 +299,18 @@ paths = {
         )
         | {
             "parameters": _SHOP_PARAMETER,
-            "requestBody": json_request({"origin": {"type": "string"}}, required=("origin",)),
+            "requestBody": json_request({"origin": _ORIGIN_SCHEMA}, required=("origin",)),
         },
         "delete": _operation(
             "Stop allowing an origin",
             {"200": json_body(_SHOP), "404": error("No such shop"), "422": error("Bad origin")},
         )
-        | {"parameters": [*_SHOP_PARAMETER, query("origin", "the origin", required=True)]},
+        | {
+            "parameters": [
+                *_SHOP_PARAMETER,
+                query("origin", "the origin", required=True, pattern=_ORIGIN_SCHEMA["pattern"]),
+            ]
+        },
     },
     "/v1/admin/shops/{shop}/config": {
         "get": _operation(

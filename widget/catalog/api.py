@@ -15,8 +15,13 @@ from widget.catalog.parsers import (
     CatalogUploadError,
     format_of,
 )
-from widget.catalog.rows import MAX_ID_LENGTH
-from widget.catalog.store import MAX_PAGE, MAX_REPORTED_REJECTIONS, CatalogStore, InvalidCursor
+from widget.catalog.store import (
+    CURSOR_PATTERN,
+    MAX_PAGE,
+    MAX_REPORTED_REJECTIONS,
+    CatalogStore,
+    InvalidCursor,
+)
 from widget.platform.auth import authenticated_shop
 from widget.platform.openapi import SECRET_KEY, error, json_body, path_parameter, query
 from widget.platform.params import ascii_digits, bounded_int
@@ -113,29 +118,71 @@ routes = [
 ]
 
 
-def _strings(*names: str) -> dict[str, Any]:
-    return {name: {"type": "string"} for name in names}
+def _nullable(*names: str) -> dict[str, Any]:
+    return {name: {"type": ["string", "null"]} for name in names}
 
 
-_ROW = {
+CSV_FIELDS = (
+    "product_id",
+    "title",
+    "url",
+    "price",
+    "currency",
+    "image_url",
+    "category",
+    "brand",
+    "in_stock",
+    "margin",
+    "deleted",
+)
+# A product as stored and listed: absent optional fields are null; price and margin are
+# decimal strings whatever the upload sent.
+_PRODUCT = {
     "type": "object",
-    "required": ["product_id"],
+    "required": [
+        "product_id",
+        "title",
+        "url",
+        "image_url",
+        "price",
+        "currency",
+        "category",
+        "in_stock",
+        "brand",
+        "margin",
+    ],
     "properties": {
-        "product_id": {
-            "oneOf": [
-                {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH},
-                {"type": "integer"},
-            ]
-        },
-        **_strings("title", "url", "image_url", "currency", "category", "brand"),
-        "price": {"type": ["string", "number"], "description": "a decimal >= 0, e.g. '12.50'"},
+        "product_id": {"type": "string"},
+        "title": {"type": "string"},
+        "url": {"type": "string"},
+        "price": {"type": "string", "description": "a decimal >= 0, e.g. '12.50'"},
+        "currency": {"type": "string"},
+        "category": {"type": "string"},
         "in_stock": {"type": "boolean"},
-        "margin": {"type": ["string", "number"], "description": "a decimal from 0 to 1"},
-        "deleted": {"type": "boolean", "description": "true deletes the product"},
+        **_nullable("image_url", "brand"),
+        "margin": {"type": ["string", "null"], "description": "a decimal from 0 to 1"},
     },
-    "description": "title, url, price and currency are required unless deleted is true",
 }
-_PRODUCT = {"type": "object", "properties": _ROW["properties"]}
+# Each row is validated on its own and refused rows are listed in the answer, so any row
+# is acceptable to the upload as a whole: its fields are described, not constrained.
+_ROW = {
+    "description": "A product: product_id (string or integer), title, url, price (decimal "
+    "string or number >= 0) and currency (ISO 4217), required unless deleted is true; "
+    "image_url, category ('A > B'), brand, in_stock (boolean), margin (decimal from 0 to 1), "
+    "deleted (true deletes the product). Fields not listed are ignored.",
+}
+# A CSV's records: the header's names as keys, every cell a string.
+_CSV = {
+    "type": "array",
+    "description": "The rows as CSV: a header row naming the fields (product_id among them), "
+    "then a record a row; other columns are ignored",
+    "items": {
+        "type": "object",
+        "properties": {name: {"type": "string"} for name in CSV_FIELDS},
+        "additionalProperties": False,
+    },
+}
+_NDJSON = {"type": "string", "minLength": 1, "description": "one row (a JSON object) a line"}
 _IMPORTED = {
     "type": "object",
     "required": ["upserted", "deleted", "rejected", "rejected_count"],
@@ -163,10 +210,8 @@ _DELETED = {
 }
 _AUTH = {"401": error("Missing or wrong secret key")}
 _PRODUCT_ID = [path_parameter("product_id", "the product's id")]
-_BODY_FORMATS = {
-    media_type: {"schema": {"type": "array", "items": _ROW}} if fmt == "json" else {}
-    for media_type, fmt in FORMATS.items()
-}
+_SCHEMAS = {"json": {"type": "array", "items": _ROW}, "ndjson": _NDJSON, "csv": _CSV}
+_BODY_FORMATS = {media_type: {"schema": _SCHEMAS[fmt]} for media_type, fmt in FORMATS.items()}
 paths = {
     "/v1/catalog": {
         "put": {
@@ -190,7 +235,7 @@ paths = {
             "security": SECRET_KEY,
             "parameters": [
                 query("limit", "products a page", type="integer", minimum=1, maximum=MAX_PAGE),
-                query("cursor", "the previous page's next_cursor"),
+                query("cursor", "the previous page's next_cursor", pattern=f"^{CURSOR_PATTERN}$"),
             ],
             "responses": {
                 "200": json_body(

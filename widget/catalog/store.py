@@ -9,6 +9,7 @@ that no set of a million ids is ever held in memory.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -68,6 +69,11 @@ class ImportResult:
             "rejected": [rejection.as_dict() for rejection in self.rejected],
             "rejected_count": self.rejected_count,
         }
+
+
+# The store's scan cursor (below 2^64) and the rows of its page already given, in ASCII.
+CURSOR_PATTERN = r"[0-9]{1,19}\.[0-9]{1,19}"
+_CURSOR = re.compile(CURSOR_PATTERN)
 
 
 class InvalidCursor(ValueError):
@@ -232,7 +238,7 @@ class _Batch:
 def _parse_cursor(cursor: str | None) -> tuple[int, int]:
     if cursor is None:
         return 0, 0
-    scan, dot, skip = cursor.partition(".")
-    if not (dot and scan.isdigit() and skip.isdigit() and len(cursor) <= 40):
+    if not _CURSOR.fullmatch(cursor):
         raise InvalidCursor(f"not a cursor of this listing: {cursor!r}")
+    scan, _, skip = cursor.partition(".")
     return int(scan), int(skip)

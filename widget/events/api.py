@@ -132,37 +132,26 @@ routes = [
 ]
 
 
+# Each event is validated on its own and refused ones are listed in the answer, so any
+# event is acceptable to the batch as a whole: its fields are described, not constrained.
 _EVENT = {
-    "type": "object",
-    "required": ["event_id", "type", "anonymous_id", "session_id", "timestamp"],
-    "properties": {
-        "event_id": {"type": "string", "format": "uuid", "description": "made by the client"},
-        "type": {"type": "string", "enum": sorted(EVENT_TYPES)},
-        "anonymous_id": {"type": "string", "minLength": 1, "maxLength": 128},
-        "session_id": {"type": "string", "minLength": 1, "maxLength": 128},
-        "timestamp": {"type": "string", "format": "date-time"},
-        "properties": {
-            "type": "object",
-            "description": "Segment e-commerce v2 properties: product_id, price, quantity, "
-            "currency, order_id, total, products[], rec_id, placement, arm, position",
-        },
-        "context": {
-            "type": "object",
-            "properties": {
-                "page": {
-                    "type": "object",
-                    "properties": {"url": {"type": "string"}, "referrer": {"type": "string"}},
-                }
-            },
-        },
-    },
+    "description": "An event: event_id (a UUID made by the client), type ("
+    + ", ".join(sorted(EVENT_TYPES))
+    + "), anonymous_id and session_id (1 to 128 characters), timestamp (ISO 8601 with a zone, "
+    "from 2000 to minutes ahead of the server's clock), properties (Segment e-commerce v2: "
+    "product_id, price, quantity, currency, order_id, total, products[], rec_id, placement, "
+    "arm, position) and context.page {url, referrer}. A placement must be one of the shop's.",
 }
 _BATCH = {
     "type": "object",
     "required": ["site_key", "events"],
     "properties": {
-        "site_key": {"type": "string", "description": "the shop's public key (pk_...)"},
-        "sent_at": {"type": "string", "format": "date-time"},
+        "site_key": {
+            "type": "string",
+            "minLength": 1,
+            "description": "the shop's public key (pk_...)",
+        },
+        "sent_at": {"oneOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]},
         "events": {"type": "array", "maxItems": MAX_BATCH_EVENTS, "items": _EVENT},
     },
 }
@@ -192,7 +181,11 @@ paths = {
             "description": str(post_events.__doc__),
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": _BATCH}, "text/plain": {}},
+                # As text/plain the same JSON: browsers send it so without a preflight.
+                "content": {
+                    "application/json": {"schema": _BATCH},
+                    "text/plain": {"schema": _BATCH},
+                },
             },
             "responses": {
                 "200": json_body(_ACCEPTED, "Stored; invalid events are listed in `rejected`"),
@@ -209,7 +202,7 @@ paths = {
         "options": {
             "summary": "CORS preflight",
             "description": str(preflight_events.__doc__),
-            "parameters": [query("site_key", "the shop's public key", required=True)],
+            "parameters": [query("site_key", "the shop's public key", required=True, minLength=1)],
             "responses": {"204": {"description": "Allowed"}, "403": error("Not allowed")},
         },
     }

@@ -7,12 +7,15 @@ A shop asking for another shop's invoices gets 404, as if they did not exist.
 
 from __future__ import annotations
 
+import re
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from billing import BillingError
 from billing.documents import Document, documents
+from billing.errors import InvalidPeriod
 from billing.exports import file_name, to_csv, to_json
 from billing.invoice_pdf import render_pdf
 from billing.invoice_records import find_invoice, period_invoices
@@ -23,6 +26,11 @@ from widget.platform.responses import ApiError
 from widget.platform.services import services
 
 _MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+# A billing month as `Period` reads it (years 1970 to 9998), in ASCII digits only.
+PERIOD_PATTERN = (
+    r"(?:19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(?:0[1-9]|1[0-2])"
+)
+_PERIOD = re.compile(PERIOD_PATTERN)
 
 
 async def _visible_shop(request: Request) -> str | None:
@@ -34,6 +42,8 @@ async def _visible_shop(request: Request) -> str | None:
 
 def _period(value: str | None) -> Period:
     try:
+        if not _PERIOD.fullmatch(value or ""):
+            raise InvalidPeriod(value or "")
         return Period.parse(value or "")
     except BillingError as problem:
         raise ApiError(422, "invalid_field", str(problem), "period") from None
@@ -90,6 +100,7 @@ routes = [
     Route("/v1/invoices/{shop}/{period}.pdf", invoice_pdf, methods=["GET"]),
 ]
 
+_ANCHORED_PERIOD = f"^{PERIOD_PATTERN}$"
 _SECURITY = SECRET_KEY + ADMIN_TOKEN
 _ERRORS = {
     "401": error("Missing or wrong secret key or admin token"),
@@ -102,7 +113,9 @@ paths = {
             "summary": "Export a period's invoices and credit notes (JSON or CSV)",
             "security": _SECURITY,
             "parameters": [
-                query("period", "the billing month, YYYY-MM", required=True),
+                query(
+                    "period", "the billing month, YYYY-MM", required=True, pattern=_ANCHORED_PERIOD
+                ),
                 query("format", "json (default) or csv", enum=["json", "csv"]),
                 query("shop", "only this shop (the admin's choice)"),
             ],
@@ -124,7 +137,7 @@ paths = {
             "security": _SECURITY,
             "parameters": [
                 path_parameter("shop", "the shop's id"),
-                path_parameter("period", "the billing month, YYYY-MM"),
+                path_parameter("period", "the billing month, YYYY-MM", pattern=_ANCHORED_PERIOD),
                 query(
                     "document", "invoice (default) or credit_note", enum=["invoice", "credit_note"]
                 ),

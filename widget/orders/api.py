@@ -8,16 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from widget.orders.rows import MAX_ID, MAX_LINES, InvalidOrder, parse_order, parse_refund
+from widget.orders.rows import (
+    MAX_ID,
+    MAX_LINES,
+    MAX_NUMERIC_ID,
+    MAX_REASON,
+    MIN_NUMERIC_ID,
+    MONEY_PATTERN,
+    InvalidOrder,
+    parse_order,
+    parse_refund,
+)
 from widget.orders.store import DURABILITY_TIMEOUT_MS, OrderError, OrderStore
 from widget.platform.auth import authenticated_shop
-from widget.platform.openapi import SECRET_KEY, error, json_body, json_request, path_parameter
+from widget.platform.openapi import SECRET_KEY, error, json_body, path_parameter
 from widget.platform.responses import ApiError, FastJSONResponse, error_code, json_object
 from widget.platform.services import services
 
@@ -100,36 +110,79 @@ _GET_ORDER = """An order with its refunds, the amount refunded and the net amoun
 
 routes = order_routes()
 
-_MONEY = {
-    "type": ["string", "number"],
-    "description": 'decimal >= 0, at most 6 decimals, e.g. "19.99"',
+
+def _money(minimum: str) -> dict[str, Any]:
+    """An amount as `money` reads it: a decimal string or a JSON number, below 10^9, with at
+    most 6 decimals; `minimum` "exclusiveMinimum" refuses 0 too."""
+    text: dict[str, Any] = {"type": "string", "pattern": f"^{MONEY_PATTERN}$"}
+    if minimum == "exclusiveMinimum":
+        text |= {"not": {"pattern": "^[0.]*$"}}
+    number = {"type": "number", minimum: 0, "exclusiveMaximum": 10**9, "multipleOf": 0.000001}
+    return {"oneOf": [text, number], "description": 'e.g. "19.99" or 19.99'}
+
+
+_MOMENT = {
+    "type": "string",
+    "format": "date-time",
+    "description": "ISO 8601 with a zone, at most 10 minutes ahead of the server's clock",
 }
-_MOMENT = {"type": "string", "format": "date-time", "description": "ISO 8601 with a zone"}
-_ID = {"type": ["string", "integer"], "minLength": 1, "maxLength": MAX_ID}
-_LINE = {
-    "type": "object",
-    "required": ["product_id", "quantity", "unit_price"],
-    "properties": {
+_ID = {
+    "oneOf": [
+        {"type": "string", "minLength": 1, "maxLength": MAX_ID},
+        {"type": "integer", "minimum": MIN_NUMERIC_ID, "maximum": MAX_NUMERIC_ID},
+    ],
+}
+
+
+def _fields(properties: dict[str, Any], required: tuple[str, ...]) -> dict[str, Any]:
+    # Unknown fields are refused: a misspelt optional one would otherwise pass unseen.
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(required),
+        "additionalProperties": False,
+    }
+
+
+_LINE = _fields(
+    {
         "product_id": _ID,
         "quantity": {"type": "integer", "minimum": 1},
-        "unit_price": _MONEY,
+        "unit_price": _money("minimum"),
     },
-}
-_ORDER_FIELDS = {
-    "order_id": _ID,
-    "anonymous_id": _ID | {"description": "the snippet's visitor id; needed for attribution"},
-    "placed_at": _MOMENT,
-    "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
-    "lines": {"type": "array", "minItems": 1, "maxItems": MAX_LINES, "items": _LINE},
-    "total": _MONEY | {"description": "net of tax and shipping"},
-}
-_REFUND_FIELDS = {
-    "refund_id": _ID,
-    "amount": _MONEY | {"description": "decimal > 0; all refunds at most the order's total"},
-    "refunded_at": _MOMENT,
-    "reason": {"type": "string", "maxLength": 500},
-}
+    ("product_id", "quantity", "unit_price"),
+)
+_ORDER = _fields(
+    {
+        "order_id": _ID,
+        "anonymous_id": {
+            "oneOf": [*_ID["oneOf"], {"type": "null"}],
+            "description": "the snippet's visitor id; needed for attribution",
+        },
+        "placed_at": _MOMENT,
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "lines": {"type": "array", "minItems": 1, "maxItems": MAX_LINES, "items": _LINE},
+        "total": _money("minimum") | {"description": "net of tax and shipping"},
+    },
+    ("order_id", "placed_at", "currency", "lines", "total"),
+)
+_REFUND = _fields(
+    {
+        "refund_id": _ID,
+        "amount": _money("exclusiveMinimum")
+        | {"description": "above 0; all refunds at most the order's total"},
+        "refunded_at": _MOMENT,
+        "reason": {"type": ["string", "null"], "maxLength": MAX_REASON},
+    },
+    ("refund_id", "amount", "refunded_at"),
+)
 _ORDER_ID = [path_parameter("order_id", "the shop's order id")]
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
 _WRITE_ERRORS = {
     "401": error("No valid secret key"),
     "409": error("The id is recorded with another body"),
@@ -142,9 +195,7 @@ paths = {
             "summary": "Record an order",
             "description": _POST_ORDER,
             "security": SECRET_KEY,
-            "requestBody": json_request(
-                _ORDER_FIELDS, ("order_id", "placed_at", "currency", "lines", "total")
-            ),
+            "requestBody": _body(_ORDER),
             "responses": {
                 "200": json_body({"type": "object"}, "Already recorded with this body"),
                 "201": json_body({"type": "object"}, "Recorded"),
@@ -173,7 +224,7 @@ paths = {
             "description": _POST_REFUND,
             "security": SECRET_KEY,
             "parameters": _ORDER_ID,
-            "requestBody": json_request(_REFUND_FIELDS, ("refund_id", "amount", "refunded_at")),
+            "requestBody": _body(_REFUND),
             "responses": {
                 "200": json_body({"type": "object"}, "Already recorded with this body"),
                 "201": json_body({"type": "object"}, "Recorded"),

@@ -25,7 +25,9 @@ MAX_DECIMALS = 6
 MONEY_LIMIT = Decimal(10) ** 9
 # Clocks of shop servers differ a little; an order hours ahead has a wrong time zone.
 FUTURE_TOLERANCE = timedelta(minutes=10)
-_DECIMAL_TEXT = re.compile(r"-?\d+(\.\d+)?")
+_DECIMAL_TEXT = re.compile(r"[0-9]+(\.[0-9]+)?")
+# The decimal strings `money` accepts: below 10^9, at most 6 decimals (trailing zeros aside).
+MONEY_PATTERN = r"0*[0-9]{1,9}(\.[0-9]{1,6}0*)?"
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _CENTS = Decimal("0.01")
 _ORDER_FIELDS = frozenset(("order_id", "anonymous_id", "placed_at", "currency", "lines", "total"))
@@ -187,8 +189,22 @@ def parse_refund(data: dict[str, Any], order_id: str, now: datetime) -> Refund:
     )
 
 
+# Ids sent as numbers: whole numbers that every JSON parser reads exactly (JavaScript's
+# safe integers); beyond them 2**53 + 1 may arrive as 2**53.
+MAX_NUMERIC_ID = 2**53 - 1
+MIN_NUMERIC_ID = -MAX_NUMERIC_ID
+
+
+def _whole(value: Any) -> Any:
+    # JSON has one kind of number: 2.0 is the whole number 2, as JSON Schema's "integer".
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def identifier(value: Any, field: str) -> str:
-    """A string id of 1 to 128 characters; whole numbers are read as their digits."""
+    """A string id of 1 to 128 characters; a 64-bit whole number is read as its digits."""
+    value = _whole(value)
+    if isinstance(value, int) and not MIN_NUMERIC_ID <= value <= MAX_NUMERIC_ID:
+        raise InvalidOrder(field, f"must be a string, or a whole number within ±{MAX_NUMERIC_ID}")
     found = read_identifier(value, MAX_ID)
     if found is None:
         raise InvalidOrder(field, f"must be a string of 1 to {MAX_ID} characters")
@@ -200,7 +216,7 @@ def money(value: Any, field: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise InvalidOrder(field, 'must be a decimal string such as "19.99" or a number')
     if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value):
-        raise InvalidOrder(field, 'must be a plain decimal such as "19.99"')
+        raise InvalidOrder(field, 'must be a plain decimal >= 0 such as "19.99"')
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
@@ -222,7 +238,7 @@ def _line(raw: Any, field: str) -> OrderLine:
     if not isinstance(raw, dict):
         raise InvalidOrder(field, "must be an object with product_id, quantity and unit_price")
     _no_unknown_fields(raw, _LINE_FIELDS, f"{field}.")
-    quantity = raw.get("quantity")
+    quantity = _whole(raw.get("quantity"))
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
         raise InvalidOrder(f"{field}.quantity", "must be a whole number >= 1")
     return OrderLine(

@@ -4,13 +4,19 @@
 adds; `writer` stores them with `placements.lua` under `keys`; `figures` reads them back
 for the dashboard. Import direction: keys, entries -> writer -> rollup, figures; across
 to `widget.orders` (orders of record) and `widget.recommendations` (the head of the
-catalogue).
+catalogue), and `widget.platform.shop_config` (the shop's placements).
 """
 
 from __future__ import annotations
 
-from widget.placements.entries import ATTRIBUTION_WINDOW
+from widget.placements.entries import ATTRIBUTION_WINDOW, OTHER_PLACEMENT
 from widget.placements.figures import money, placement_figures
 from widget.placements.rollup import PlacementRollup
 
-__all__ = ["ATTRIBUTION_WINDOW", "PlacementRollup", "money", "placement_figures"]
+__all__ = [
+    "ATTRIBUTION_WINDOW",
+    "OTHER_PLACEMENT",
+    "PlacementRollup",
+    "money",
+    "placement_figures",
+]

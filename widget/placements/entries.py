@@ -10,6 +10,7 @@
   clicked in several placements, the last click before the order wins. Quantity times
   unit price in the order's currency, before refunds; it is not billed (billing measures
   uplift against the holdout). Each attributed product of an order is one bought item.
+- A placement the shop has not configured is counted under `OTHER_PLACEMENT`.
 - Bots count for nothing. An event's day is when the server received it, an order's its
   `placed_at`, as calendar days in the time zone of the contract in effect (as billing).
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -29,6 +30,8 @@ from tracker.schema import Event
 from widget.orders import Order, micros
 
 ATTRIBUTION_WINDOW = datetime.timedelta(hours=24)
+# The one row of events naming placements the shop does not have (`counted_placement`).
+OTHER_PLACEMENT = "(other)"
 
 ItemKind = Literal["shown", "bought"]
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
@@ -79,12 +82,24 @@ class RollupEntry:
         return str(Period.of(self.day))
 
 
-def event_entry(event: Event, time_zone: str) -> RollupEntry | None:
-    """An impression with its shown items, or a click; None for anything else."""
+def counted_placement(placement: str, known: Collection[str]) -> str:
+    """The placement an event is counted under: one of the shop's, or `OTHER_PLACEMENT`.
+
+    The site key is public, so anyone can send events naming any placement. Refusing them
+    at the edge would lose a genuine widget's events while its placement is renamed, and
+    the events are history of record beyond these figures; counted under one bounded row
+    they stay visible (a stale snippet, or forged traffic) yet can never fill the Uplift
+    page or the store with placements of their own. Billing never reads these figures."""
+    return placement if placement in known else OTHER_PLACEMENT
+
+
+def event_entry(event: Event, time_zone: str, known: Collection[str]) -> RollupEntry | None:
+    """An impression with its shown items, or a click, under the placement counted for it
+    among the shop's `known` placements; None for anything else."""
     if event.bot or event.type not in ("Recommendation Shown", "Recommendation Clicked"):
         return None
     properties = event.properties
-    placement = str(properties["placement"])
+    placement = counted_placement(str(properties["placement"]), known)
     day = billing_day(datetime.datetime.fromisoformat(event.received_at), time_zone)
     entry_id = f"event:{event.event_id}"
     if event.type == "Recommendation Clicked":

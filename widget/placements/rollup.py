@@ -45,6 +45,7 @@ from widget.placements.entries import (
     order_entry,
 )
 from widget.placements.writer import PlacementWriter
+from widget.platform.shop_config import load_config
 
 _MILLISECOND = datetime.timedelta(milliseconds=1)
 log = logging.getLogger(__name__)
@@ -117,13 +118,15 @@ class PlacementRollup:
         await consume_until(stop, self.run_once, self._idle_s, log)
 
     async def apply_events(self, shop: str, entries: Sequence[StreamEntry]) -> None:
-        """Count a batch of stream entries; keep their clicks for attributing orders."""
+        """Count a batch of stream entries, under the shop's placements as configured now;
+        keep their clicks for attributing orders."""
         contracts = await contract_versions(self._redis, shop)
+        known = (await load_config(self._redis, shop)).placements
         found: list[tuple[int, RollupEntry]] = []
         for entry in entries:
             for event in entry.events:
                 at = datetime.datetime.fromisoformat(event.received_at)
-                rolled = event_entry(event, terms_at(contracts, at).time_zone)
+                rolled = event_entry(event, terms_at(contracts, at).time_zone, known)
                 if rolled is not None:
                     found.append((_entry_ms(entry.id), rolled))
         await self._writer.count(shop, "events", found)

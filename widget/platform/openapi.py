@@ -45,17 +45,17 @@ def query(name: str, description: str, required: bool = False, **schema: Any) ->
         "in": "query",
         "required": required,
         "description": description,
-        "schema": schema or {"type": "string"},
+        "schema": {"type": "string"} | schema,
     }
 
 
-def path_parameter(name: str, description: str) -> dict[str, Any]:
+def path_parameter(name: str, description: str, **schema: Any) -> dict[str, Any]:
     return {
         "name": name,
         "in": "path",
         "required": True,
         "description": description,
-        "schema": {"type": "string", "minLength": 1, "maxLength": 128},
+        "schema": {"type": "string"} | (schema or {"minLength": 1, "maxLength": 128}),
     }
 
 
@@ -98,11 +98,46 @@ COMPONENTS: dict[str, Any] = {
 }
 
 
-def document(*path_groups: dict[str, Any], version: str) -> dict[str, Any]:
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before sending again",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+# Answers that tell the client to come back: a rate limit, a store that is unavailable.
+_RETRIED = ("429", "503")
+
+
+def store_unavailable() -> dict[str, Any]:
+    return error("The store is unavailable or refuses writes: send again after Retry-After")
+
+
+def _with_retry_after(operation: dict[str, Any], uses_store: bool) -> dict[str, Any]:
+    """The operation with a 503 when it uses the store (every store failure is one, see
+    `widget.platform.store_errors`), and `Retry-After` on its 429 and 503."""
+    responses = dict(operation["responses"])
+    if uses_store:
+        responses.setdefault("503", store_unavailable())
+    for status in _RETRIED:
+        if status in responses:
+            responses[status] = responses[status] | {"headers": RETRY_AFTER}
+    return operation | {"responses": responses}
+
+
+def document(
+    *path_groups: dict[str, Any], version: str, without_store: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The document of these paths; those in `without_store` never read the store."""
     paths: dict[str, Any] = {}
     for group in path_groups:
         for path, operations in group.items():
-            paths.setdefault(path, {}).update(operations)
+            paths.setdefault(path, {}).update(
+                {
+                    method: _with_retry_after(operation, path not in without_store)
+                    for method, operation in operations.items()
+                }
+            )
     return {
         "openapi": "3.1.0",
         "info": {

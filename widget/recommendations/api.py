@@ -25,6 +25,8 @@ from widget.recommendations.state import Serving, serving_of
 MAX_PLACEMENTS = 8
 MAX_CART = 100
 _MAX_ID = 128
+# What `_cart` accepts: up to MAX_CART ids of up to _MAX_ID characters (empty ones skipped).
+_CART_PATTERN = f"^,*(?:[^,]{{1,{_MAX_ID}}}(?:,+[^,]{{1,{_MAX_ID}}}){{0,{MAX_CART - 1}}})?,*$"
 
 
 def _parameters(query_string: bytes) -> dict[str, list[str]]:
@@ -144,10 +146,11 @@ async def get_recommendations(
         )
     unknown = [p for p in placements if p not in view.config.placements]
     if unknown:
+        # Well formed, but not one of the shop's: its placements are what it configured.
         known = ", ".join(sorted(view.config.placements))
         raise ApiError(
-            422,
-            "invalid_parameter",
+            404,
+            "unknown_placement",
             f"unknown placement {unknown[0]!r}; known: {known}",
             "placement",
         )
@@ -212,25 +215,32 @@ paths = {
             "summary": "Recommendations for one visitor's placements",
             "description": str(get_recommendations.__doc__),
             "parameters": [
-                query("site_key", "the shop's public key (pk_...)", required=True),
-                query("anonymous_id", "the visitor", required=True, maxLength=_MAX_ID),
-                query("session_id", "the visit", required=True, maxLength=_MAX_ID),
+                query("site_key", "the shop's public key (pk_...)", required=True, minLength=1),
+                query("anonymous_id", "the visitor", required=True, minLength=1, maxLength=_MAX_ID),
+                query("session_id", "the visit", required=True, minLength=1, maxLength=_MAX_ID),
                 query(
                     "placement",
-                    "a placement (repeatable)",
+                    "a placement of the shop (repeatable)",
                     required=True,
                     type="array",
-                    items={"type": "string"},
+                    items={"type": "string", "minLength": 1},
+                    examples=[["product", "basket"]],
+                    minItems=1,
                     maxItems=MAX_PLACEMENTS,
                 ),
                 query("product_id", "the product on the page", maxLength=_MAX_ID),
-                query("cart", "the cart's product ids, comma-separated"),
+                query(
+                    "cart",
+                    f"the cart's product ids, comma-separated: at most {MAX_CART}",
+                    pattern=_CART_PATTERN,
+                ),
                 query("limit", "items per placement", type="integer", minimum=1, maximum=MAX_LIMIT),
             ],
             "responses": {
                 "200": json_body(_ANSWER),
                 "401": error("Unknown site key"),
                 "403": error("Origin not allowed"),
+                "404": error("A placement the shop has not configured"),
                 "422": error("A parameter is wrong"),
                 "503": error("The store does not answer"),
             },

@@ -32,7 +32,7 @@ DEMO_PRODUCT = "85123A"
 _SITE_KEY = re.compile(r"pk_[a-z0-9][a-z0-9-]{0,39}_[0-9a-f]{8,64}")
 _PRODUCT_ID = re.compile(r"[^\x00-\x1f]{1,128}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
-_PRICE = re.compile(r"\d{1,9}(\.\d{1,4})?")
+_PRICE = re.compile(r"[0-9]{1,9}(\.[0-9]{1,4})?")
 _CART = re.compile(r"[^\x00-\x1f]{1,2000}")
 
 
@@ -170,6 +170,20 @@ def routes(folder: Path = STATIC_DIR) -> list[Route]:
     ]
 
 
+_DEMO_PATTERNS = {
+    "site_key": _SITE_KEY,
+    "product_id": _PRODUCT_ID,
+    "cart": _CART,
+    "price": _PRICE,
+    "currency": _CURRENCY,
+}
+
+
+def _demo_query(name: str, description: str) -> dict[str, Any]:
+    # An empty value is as good as none (`_param`).
+    return query(name, description, pattern=f"^(?:{_DEMO_PATTERNS[name].pattern})?$")
+
+
 paths = {
     "/js/{name}": {
         "get": {
@@ -197,11 +211,11 @@ paths = {
         "get": {
             "summary": "An example shop page with the snippet and widgets",
             "parameters": [
-                query("site_key", "the site key of a shop that allows this origin"),
-                query("product_id", "the product of the page (default 85123A)"),
-                query("cart", "comma-separated product ids in the basket"),
-                query("price", "the product's price, e.g. 2.55"),
-                query("currency", "ISO 4217 code, e.g. GBP"),
+                _demo_query("site_key", "the site key of a shop that allows this origin"),
+                _demo_query("product_id", "the product of the page (default 85123A)"),
+                _demo_query("cart", "comma-separated product ids in the basket"),
+                _demo_query("price", "the product's price, e.g. 2.55"),
+                _demo_query("currency", "ISO 4217 code, e.g. GBP"),
             ],
             "responses": {
                 "200": {"description": "HTML", "content": {"text/html": {}}},

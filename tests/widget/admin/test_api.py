@@ -36,7 +36,7 @@ def test_create_errors_name_the_field(client: TestClient, shop: dict[str, Any]) 
         ({"name": "Test Shop", "id": "test-shop"}, 409, None),
         ({"name": 3}, 422, "name"),
         ({"name": "A", "origins": "https://a.example"}, 422, "origins"),
-        ({"name": "A", "origins": ["a.example"]}, 422, "origin"),
+        ({"name": "A", "origins": ["a.example"]}, 422, "origins"),
         ({"name": "A", "id": "Not An Id"}, 422, "id"),
     ]
     for body, status, field in cases:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 import redis
 from starlette.testclient import TestClient
@@ -13,6 +14,7 @@ from tests.widget.catalog.samples import (
     as_ndjson,
     online_retail,
 )
+from tests.widget.test_openapi import operation
 
 PRODUCTS = online_retail()
 
@@ -207,3 +209,25 @@ def test_reads_need_the_secret_key(client: TestClient, shop: dict[str, Any]) -> 
     assert client.get("/v1/catalog/85123A").status_code == 401
     assert client.get("/v1/catalog", headers={"Authorization": "Bearer x"}).status_code == 401
     assert client.delete("/v1/catalog/85123A").status_code == 401
+
+
+def test_a_product_without_brand_or_margin_is_listed_as_documented(
+    client: TestClient, shop: dict[str, Any]
+) -> None:
+    row = {"product_id": "p1", "title": "Mug", "url": "https://shop.example/p1", "price": 5}
+    row["currency"] = "EUR"
+    assert put(client, shop, orjson.dumps([row])).json()["upserted"] == 1
+    listed = get(client, shop, "")
+    product = listed.json()["products"][0]
+    assert (product["brand"], product["margin"], product["price"]) == (None, None, "5")
+    operation("/v1/catalog", "GET").validate_response(listed)
+    operation("/v1/catalog/{product_id}", "GET").validate_response(get(client, shop, "/p1"))
+
+
+@pytest.mark.parametrize("cursor", ["", "\u00b2.0", "1.\u0663", "1", "12345678901234567890.0"])
+def test_a_cursor_not_of_the_listing_is_422(
+    client: TestClient, shop: dict[str, Any], cursor: str
+) -> None:
+    response = get(client, shop, "", cursor=cursor)
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "cursor"

@@ -5,6 +5,7 @@ import csv
 import io
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from starlette.testclient import TestClient
 
@@ -12,6 +13,7 @@ from billing.invoice_store import finalize, run_period
 from billing.periods import Period
 from tests.billing.ledger_samples import AFTER_OCTOBER, october_ledger
 from tests.conftest import admin_headers
+from widget.app import api_document
 from widget.platform.store import connect
 
 
@@ -69,3 +71,15 @@ def test_bad_or_missing_credentials_and_parameters(invoices: TestClient) -> None
     assert invoices.get("/v1/invoices?period=2026-10", headers=wrong).status_code == 401
     bad = invoices.get("/v1/invoices?period=October", headers=admin_headers())
     assert (bad.status_code, bad.json()["error"]["field"]) == (422, "period")
+
+
+@pytest.mark.parametrize(
+    "period", ["", "\u0662\u0660\u0662\u0666-\u0661\u0660", "2026-13", "1969-12"]
+)
+def test_a_period_not_a_month_is_refused_as_documented(invoices: TestClient, period: str) -> None:
+    response = invoices.get("/v1/invoices", params={"period": period}, headers=admin_headers())
+    assert (response.status_code, response.json()["error"]["field"]) == (422, "period")
+    parameters = api_document()["paths"]["/v1/invoices"]["get"]["parameters"]
+    documented = next(p["schema"] for p in parameters if p["name"] == "period")
+    assert not jsonschema_rs.validator_for(documented).is_valid(period)
+    assert jsonschema_rs.validator_for(documented).is_valid("2026-10")

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import pytest
 import redis
 from starlette.applications import Starlette
@@ -13,7 +14,7 @@ from starlette.testclient import TestClient
 
 from tests.cluster import valkey_cluster
 from tests.servers import plain_server
-from widget.app import create_app
+from widget.app import api_document, create_app
 from widget.orders import api as orders_api
 from widget.orders import keys as orders_keys
 from widget.orders.rows import parse_order
@@ -141,6 +142,9 @@ def test_an_order_without_anonymous_id_is_recorded(client: TestClient, shop: Any
         (with_line(0, unit_price=1e9), "lines[0].unit_price"),
         (with_line(0, unit_price=None), "lines[0].unit_price"),
         (with_line(0, colour="red"), "lines[0].colour"),
+        (with_line(0, unit_price="-0"), "lines[0].unit_price"),
+        (with_line(0, unit_price="\u0661\u0669.90"), "lines[0].unit_price"),
+        (make_order(order_id=2**53), "order_id"),
         (make_order(total="NaN"), "total"),
         (make_order(total=[1]), "total"),
         ({k: v for k, v in make_order().items() if k != "total"}, "total"),
@@ -154,6 +158,22 @@ def test_invalid_orders_name_the_field(
     assert response.status_code == 422, response.text
     error = response.json()["error"]
     assert error["field"] == field and error["message"].startswith(field)
+
+
+def test_amounts_and_ids_as_numbers_are_accepted_as_documented(
+    client: TestClient, shop: Any
+) -> None:
+    """JSON numbers within the document's bounds: a price with cents, a whole number sent as
+    2.0, an id as a number."""
+    lines = [{"product_id": 1517085.0, "quantity": 2.0, "unit_price": 19.99}]
+    body = make_order(order_id=1001, lines=lines, total=39.98)
+    response = post(client, shop, body)
+    assert response.status_code == 201, response.text
+    order = response.json()["order"]
+    assert (order["order_id"], order["total"]) == ("1001", "39.98")
+    assert order["lines"] == [{"product_id": "1517085", "quantity": 2, "unit_price": "19.99"}]
+    content = api_document()["paths"]["/v1/orders"]["post"]["requestBody"]["content"]
+    assert jsonschema_rs.validator_for(content["application/json"]["schema"]).is_valid(body)
 
 
 def test_a_body_that_is_not_an_object_is_refused(client: TestClient, shop: Any) -> None:

@@ -22,7 +22,7 @@ from tracker.keys import event_stream
 from tracker.reader import StreamReader
 from widget.orders import keys as orders_keys
 from widget.orders.store import DurabilityUnsupported
-from widget.placements import keys
+from widget.placements import OTHER_PLACEMENT, keys
 from widget.placements.figures import placement_figures
 from widget.placements.rollup import PlacementRollup
 from widget.recommendations.head_split import HeadItems
@@ -143,6 +143,22 @@ async def test_bots_count_for_nothing(store: Any) -> None:
     await traffic.order(FIRST, MORNING + MINUTE)
     assert await drain(PlacementRollup(store)) == 2
     assert await table(store) == {}
+
+
+async def test_placements_the_shop_does_not_have_are_one_row(store: Any) -> None:
+    """2,000 forged placement names (the site key is public) add no row of their own: their
+    impressions and clicks, and an order after such a click, are counted as "(other)"."""
+    traffic = await ShopTraffic.create(store, "acme")
+    fakes = [f"fake-{n}" for n in range(2_000)]
+    for batch in range(0, len(fakes), 500):
+        events = [shown(name, FIRST.products[:1]) for name in fakes[batch : batch + 500]]
+        await traffic.send(FIRST.customer, MORNING, *events)
+    await traffic.send(FIRST.customer, MORNING, clicked("fake-7", "85123A"))
+    await traffic.order(FIRST, MORNING + MINUTE)
+    assert await drain(PlacementRollup(store)) == 5 + 1
+    rows = await table(store)
+    assert list(rows) == [OTHER_PLACEMENT]
+    assert rows[OTHER_PLACEMENT] == (2_000, 1, 1, {"GBP": Decimal("15.30")}, 2_000, 1)
 
 
 async def test_an_order_waits_for_the_events_received_before_it(store: Any) -> None:

@@ -123,7 +123,7 @@ def test_rules_of_a_placement(client: TestClient, shop: dict[str, Any]) -> None:
     ("params", "status", "field"),
     [
         ({"site_key": "pk_gifts_0"}, 401, "site_key"),
-        ({"placement": "sidebar"}, 422, "placement"),
+        ({"placement": "sidebar"}, 404, "placement"),
         ({"anonymous_id": ""}, 422, "anonymous_id"),
         ({"limit": "0"}, 422, "limit"),
         ({"limit": "\u00b2"}, 422, "limit"),
