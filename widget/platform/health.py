@@ -34,7 +34,9 @@ async def healthz(request: Request) -> Response:
     folder: Path | None = request.app.state.embedded_folder
     if folder is not None and not await asyncio.to_thread(answers_or_is_supervised, folder):
         reason = f"the embedded store is down and was given up; see {folder / LOG_NAME}"
-        return FastJSONResponse({"status": "failing", "reason": reason}, status_code=503)
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        body = {"status": "failing", "reason": reason}
+        return FastJSONResponse(body, status_code=503, headers=headers)
     return FastJSONResponse({"status": "ok"})
 
 
