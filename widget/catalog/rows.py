@@ -4,6 +4,8 @@ Rows come from every upload format as mappings of field names to JSON values (CS
 strings); each is validated on its own into an `Upsert`, a `Delete` or a `Rejection`
 naming the first field at fault and why. A missing field, null and "" all mean absent,
 so that CSV's empty cells and JSON's nulls agree. Fields not listed here are ignored.
+`variants` lists the ids of a product's variants (SKUs, variant ids), which orders may
+name instead of the product's id.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ MAX_URL_LENGTH = 2048
 MAX_BRAND_LENGTH = 200
 MAX_CATEGORY_LENGTH = 500
 MAX_CATEGORY_DEPTH = 10
+MAX_VARIANTS = 2048
 CATEGORY_SEPARATOR = " > "
 # Prices and margins: at most 12 digits before the point and 6 after, so that a price
 # sent as a JSON number (parsed as a float) still has the exact digits the shop wrote.
@@ -53,6 +56,7 @@ class Product:
     image_url: str | None = None
     brand: str | None = None
     margin: str | None = None
+    variants: tuple[str, ...] = ()
 
     def stored(self) -> bytes:
         """Compact JSON of every field but the id (the hash field), absent ones left out."""
@@ -68,11 +72,15 @@ class Product:
             value = getattr(self, name)
             if value is not None:
                 fields[name] = value
+        if self.variants:
+            fields["variants"] = self.variants
         return orjson.dumps(fields)
 
     @classmethod
     def from_stored(cls, product_id: str, value: str | bytes) -> Product:
-        return cls(product_id=product_id, **orjson.loads(value))
+        fields = orjson.loads(value)
+        fields["variants"] = tuple(fields.get("variants", ()))
+        return cls(product_id=product_id, **fields)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -86,14 +94,18 @@ class Product:
             "in_stock": self.in_stock,
             "brand": self.brand,
             "margin": self.margin,
+            "variants": list(self.variants),
         }
 
 
 @dataclass(frozen=True)
 class Unreadable:
-    """A row the parser could not read as an object, and why."""
+    """A row the parser could not read, and why: `field` names the source's column at
+    fault when known, `product_id` the product the row was about (kept by `replace`)."""
 
     reason: str
+    field: str | None = None
+    product_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,7 +147,7 @@ class _Invalid(Exception):
 def validate(row: int, raw: Mapping[str, Any] | Unreadable) -> Outcome:
     """What data row number `row` asks for, or why it is refused."""
     if isinstance(raw, Unreadable):
-        return Rejection(row, None, raw.reason)
+        return Rejection(row, raw.field, raw.reason, raw.product_id)
     product_id: str | None = None
     try:
         product_id = _product_id(raw.get("product_id"))
@@ -158,6 +170,7 @@ def _product(product_id: str, raw: Mapping[str, Any]) -> Product:
         in_stock=_flag(raw, "in_stock", default=True),
         brand=_text(raw, "brand", MAX_BRAND_LENGTH),
         margin=_margin(raw),
+        variants=_variants(raw, product_id),
     )
 
 
@@ -173,6 +186,23 @@ def _product_id(value: Any) -> str:
     if _CONTROL.search(value) or value != value.strip():
         raise _Invalid("product_id", "must not hold control characters or outer spaces")
     return value
+
+
+def _variants(raw: Mapping[str, Any], product_id: str) -> tuple[str, ...]:
+    value = raw.get("variants")
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):  # CSV: ids separated by "|"
+        value = [part.strip() for part in value.split("|") if part.strip()]
+    if not isinstance(value, list | tuple):
+        raise _Invalid("variants", "must be a list of variant ids")
+    if len(value) > MAX_VARIANTS:
+        raise _Invalid("variants", f"must list at most {MAX_VARIANTS} ids")
+    try:
+        ids = [_product_id(variant) for variant in value]
+    except _Invalid as invalid:
+        raise _Invalid("variants", f"has an id that {invalid.reason}") from None
+    return tuple(variant for variant in dict.fromkeys(ids) if variant != product_id)
 
 
 def _text(raw: Mapping[str, Any], field: str, max_length: int) -> str | None:
