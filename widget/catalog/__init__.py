@@ -14,7 +14,15 @@ from __future__ import annotations
 
 from widget.catalog import api, keys
 from widget.catalog.errors import CatalogUploadError
-from widget.catalog.feeds import FeedSyncer
+from widget.catalog.feeds import (
+    Feed,
+    FeedStore,
+    FeedSyncer,
+    feed_from,
+    import_feed,
+    options_from,
+    resolve_options,
+)
 from widget.catalog.fetch import FeedFetcher
 from widget.catalog.formats import FORMATS, FeedOptions, Format
 from widget.catalog.index import CatalogIndex, reload_catalog
@@ -26,14 +34,20 @@ __all__ = [
     "CatalogIndex",
     "CatalogStore",
     "CatalogUploadError",
+    "Feed",
     "FeedFetcher",
     "FeedOptions",
+    "FeedStore",
     "FeedSyncer",
     "Format",
     "ImportResult",
     "Product",
     "api",
+    "feed_from",
+    "import_feed",
     "keys",
+    "options_from",
     "product_ids_of",
     "reload_catalog",
+    "resolve_options",
 ]

@@ -18,6 +18,8 @@ from typing import Any
 
 import orjson
 
+from widget.catalog.prices import InvalidPrice, parse_price
+
 MAX_ID_LENGTH = 128
 MAX_TITLE_LENGTH = 1000
 MAX_URL_LENGTH = 2048
@@ -37,6 +39,8 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
+# A price with a decimal comma, grouping, a currency sign or code: read by `prices`.
+_LOCALE_PRICE = re.compile(r".*[,€£$'\s].*|[A-Za-z]{3}\s*\d.*|.*\d\s*[A-Za-z]{3}", re.DOTALL)
 _OPTIONAL = ("image_url", "brand", "margin")
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
@@ -163,7 +167,7 @@ def _product(product_id: str, raw: Mapping[str, Any]) -> Product:
         product_id=product_id,
         title=_required(raw, "title", MAX_TITLE_LENGTH),
         url=_url(raw, "url", required=True) or "",
-        price=_required_decimal(raw, "price"),
+        price=_required_decimal(_price_read(raw), "price"),
         currency=_currency(raw),
         image_url=_url(raw, "image_url", required=False),
         category=_category(raw),
@@ -254,6 +258,22 @@ def _decimal(raw: Mapping[str, Any], field: str) -> Decimal | None:
     if number < 0:
         raise _Invalid(field, "must not be negative")
     return number.copy_abs()  # no "-0"
+
+
+def _price_read(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The row with a price written the shop's way ("4,95", "1.234,56", "4.95 EUR") as a
+    plain decimal (see `prices`); a price naming another currency than the row's is bad."""
+    value = raw.get("price")
+    if not isinstance(value, str) or not _LOCALE_PRICE.fullmatch(value.strip()):
+        return raw
+    currency = raw.get("currency") if isinstance(raw.get("currency"), str) else None
+    try:
+        price = parse_price(value, currency.upper() if currency else None)
+    except InvalidPrice as invalid:
+        raise _Invalid("price", str(invalid)) from None
+    if price.currency and currency and price.currency != currency.upper():
+        raise _Invalid("price", f"is in {price.currency}, the row's currency is {currency}")
+    return {**raw, "price": format(price.amount, "f")}
 
 
 def _required_decimal(raw: Mapping[str, Any], field: str) -> str:

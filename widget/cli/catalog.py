@@ -19,15 +19,13 @@ from widget.catalog import (
     FORMATS,
     CatalogStore,
     CatalogUploadError,
+    Feed,
     FeedFetcher,
+    FeedStore,
     FeedSyncer,
     Format,
     ImportResult,
     Product,
-)
-from widget.catalog.feeds import (
-    Feed,
-    FeedStore,
     feed_from,
     import_feed,
     options_from,

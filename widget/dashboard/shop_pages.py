@@ -14,7 +14,7 @@ from billing import BillingError, Period
 from billing.statement import reason_text
 from engine.artifacts import METADATA, current_version
 from engine.training import shop_folder
-from widget.catalog import CatalogStore
+from widget.catalog import CatalogStore, FeedStore
 from widget.catalog import keys as catalog_keys
 from widget.dashboard.access import ShopView, shop_page
 from widget.dashboard.charts import interval_chart
@@ -104,12 +104,14 @@ async def catalogue(request: Request, view: ShopView) -> Response:
     found = services(request)
     count = await found.redis.hlen(catalog_keys.catalog(view.shop.id))
     products, _ = await CatalogStore(found.redis, view.shop.id).page(None, SAMPLE_PRODUCTS)
+    feed = await FeedStore(found.redis).get(view.shop.id)
     version, metadata = _model_metadata(found.settings.data_dir / "models", view.shop.id)
     return page(
         "catalogue.html",
         **view.context(
             product_count=count,
             products=products,
+            feed=None if feed is None else feed.as_dict(),
             version=version,
             metadata=metadata,
             offline=_offline_metrics(),

@@ -7,6 +7,8 @@ import orjson
 import pytest
 
 from tests.widget.catalog.samples import as_csv, as_json, as_ndjson, online_retail
+from widget.catalog.errors import UnsupportedFormat
+from widget.catalog.formats import format_of
 from widget.catalog.parsers import (
     MalformedUpload,
     OwnFormat,
@@ -126,3 +128,17 @@ async def test_a_bad_csv_header_refuses_the_upload(
     with pytest.raises(MalformedUpload, match=reason) as refused:
         await rows(data, "csv")
     assert refused.value.field == field
+
+
+async def test_json_numbers_and_nesting_survive(anyio_backend: Any) -> None:
+    data = orjson.dumps([{"product_id": 1, "price": 2.55, "x": {"y": ["]", "}"]}}])
+    assert await rows(data, "json", 1) == [{"product_id": 1, "price": 2.55, "x": {"y": ["]", "}"]}}]
+
+
+def test_the_content_type_names_json_or_leaves_the_format_to_the_content() -> None:
+    assert format_of("Application/X-NDJSON") == "ndjson"
+    assert format_of("text/csv; charset=utf-8") is None
+    assert format_of("application/xml") is None
+    for wrong in ("", "text/plain"):
+        with pytest.raises(UnsupportedFormat, match="send the catalogue as"):
+            format_of(wrong)

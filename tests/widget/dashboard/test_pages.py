@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -7,6 +8,9 @@ from starlette.testclient import TestClient
 
 from tests.conftest import admin_headers
 from tests.widget.conftest import log_in
+from widget.catalog.feeds import Feed, FeedStore
+from widget.platform.settings import Settings
+from widget.platform.store import connect
 
 PAGES = {
     "uplift": "/dashboard/shops/shop-a/uplift?period=2026-10",
@@ -64,3 +68,31 @@ def test_each_page_is_served_within_300_ms(web: TestClient, name: str) -> None:
     elapsed_ms = (time.perf_counter() - started) * 1000
     print(f"{name}: {elapsed_ms:.1f} ms")
     assert elapsed_ms < 300
+
+
+def test_the_catalogue_page_shows_the_feed_and_its_last_sync(
+    web: TestClient, settings: Settings
+) -> None:
+    async def register() -> None:
+        redis = await connect(settings.redis_url or "")
+        feeds = FeedStore(redis, lambda: 4_000_000_000.0)  # due long after the test
+        feed = Feed("https://shop.example/feed.xml", 360)
+        await feeds.register("shop-a", feed)
+        await feeds.record(
+            "shop-a",
+            feed,
+            {
+                "at": "2027-01-15T08:00:00+00:00",
+                "ok": False,
+                "error": "https://shop.example/feed.xml answered HTTP 404, not 200",
+            },
+        )
+        await redis.aclose()
+
+    asyncio.run(register())
+    log_in(web, "admin@a.example")
+    page = web.get(PAGES["catalogue"]).text
+    assert "<code>https://shop.example/feed.xml</code>, synced every 360 minutes" in page
+    assert (
+        "2027-01-15T08:00:00+00:00: failed: https://shop.example/feed.xml answered HTTP 404" in page
+    )
