@@ -28,6 +28,7 @@ from widget.catalog.formats.source import (
     Item,
     RawRow,
     SourceRow,
+    fold_table,
     https_image,
     price_in,
 )
@@ -64,19 +65,14 @@ def is_tsv_header(names: set[str]) -> bool:
     return _REQUIRED_COLUMNS <= {tsv_name(name) for name in names}
 
 
-async def read_tsv(rows: AsyncIterator[RawRow], options: FeedOptions) -> AsyncIterator[SourceRow]:
+def read_tsv(rows: AsyncIterator[RawRow], options: FeedOptions) -> AsyncIterator[SourceRow]:
     folder = Folder(columns(""), consecutive=False)
-    number = 0
-    async for raw in rows:
-        number += 1
-        if isinstance(raw, Unreadable):
-            yield SourceRow(number, raw)
-            continue
+
+    def read_row(number: int, raw: dict[str, str]) -> list[SourceRow]:
         item = {tsv_name(name): value.strip() for name, value in raw.items()}
-        for done in _fold(folder, number, item, "", options):
-            yield done
-    for done in folder.close():
-        yield done
+        return _fold(folder, number, item, "", options)
+
+    return fold_table(rows, folder, read_row)
 
 
 async def read_xml(

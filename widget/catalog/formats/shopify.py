@@ -24,6 +24,7 @@ from widget.catalog.formats.source import (
     Item,
     RawRow,
     SourceRow,
+    fold_table,
     https_image,
     page_url,
     price_in,
@@ -63,23 +64,17 @@ def is_header(names: set[str]) -> bool:
     return handle and bool(names & {"Variant Price", "Price", "Option1 Name", "Option1 name"})
 
 
-async def read(rows: AsyncIterator[RawRow], options: FeedOptions) -> AsyncIterator[SourceRow]:
+def read(rows: AsyncIterator[RawRow], options: FeedOptions) -> AsyncIterator[SourceRow]:
     require(options, "Shopify")
     folder = Folder(COLUMNS, consecutive=True)
-    number = 0
-    async for raw in rows:
-        number += 1
-        if isinstance(raw, Unreadable):
-            yield SourceRow(number, raw)
-            continue
+
+    def read_row(number: int, raw: dict[str, str]) -> list[SourceRow]:
         row = {_ALIASES.get(name, name): value.strip() for name, value in raw.items()}
         if not row.get("Handle"):
-            yield SourceRow(number, Unreadable("is required", "Handle"))
-            continue
-        for done in folder.add(_item(number, row, options)):
-            yield done
-    for done in folder.close():
-        yield done
+            return [SourceRow(number, Unreadable("is required", "Handle"))]
+        return folder.add(_item(number, row, options))
+
+    return fold_table(rows, folder, read_row)
 
 
 def _item(number: int, row: Mapping[str, str], options: FeedOptions) -> Item:

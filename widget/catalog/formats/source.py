@@ -16,7 +16,7 @@ handle, a WooCommerce parent, a Merchant Center item group) into one row:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -179,6 +179,23 @@ class Folder:
         self._open.clear()
         rows = [product.row(self._columns) for product in merged.values()]
         return sorted(rows, key=lambda row: row.row)
+
+
+async def fold_table(
+    rows: AsyncIterator[RawRow],
+    folder: Folder,
+    read: Callable[[int, dict[str, str]], list[SourceRow]],
+) -> AsyncIterator[SourceRow]:
+    """Each readable data row through `read` (which gives the rows it completes), an
+    unreadable one as its rejection, then what `folder` still holds."""
+    number = 0
+    async for raw in rows:
+        number += 1
+        found = [SourceRow(number, raw)] if isinstance(raw, Unreadable) else read(number, raw)
+        for done in found:
+            yield done
+    for done in folder.close():
+        yield done
 
 
 def https_image(*candidates: str | None) -> str | None:

@@ -28,6 +28,7 @@ from widget.catalog.formats.source import (
     Item,
     RawRow,
     SourceRow,
+    fold_table,
     https_image,
     page_url,
     price_in,
@@ -53,29 +54,23 @@ def is_header(names: set[str]) -> bool:
     return {"ID", "Type", "SKU", "Name", "Regular price"} <= names
 
 
-async def read(rows: AsyncIterator[RawRow], options: FeedOptions) -> AsyncIterator[SourceRow]:
+def read(rows: AsyncIterator[RawRow], options: FeedOptions) -> AsyncIterator[SourceRow]:
     require(options, "WooCommerce")
     folder = Folder(COLUMNS, consecutive=False)
-    number = 0
-    async for raw in rows:
-        number += 1
-        if isinstance(raw, Unreadable):
-            yield SourceRow(number, raw)
-            continue
+
+    def read_row(number: int, raw: dict[str, str]) -> list[SourceRow]:
         row = {name: value.strip() for name, value in raw.items()}
         types = {kind.strip().lower() for kind in row.get("Type", "").split(",")}
         if "grouped" in types:
-            continue
+            return []
         item = _item(number, row, "variation" in types, options)
         if item is None:
-            yield SourceRow(number, Unreadable("is required (or SKU)", "ID"))
-            continue
+            return [SourceRow(number, Unreadable("is required (or SKU)", "ID"))]
         if "variable" in types:
             folder.alias(row.get("SKU", ""), item.product_id)
-        for done in folder.add(item, grouped=bool(types & {"variable", "variation"})):
-            yield done
-    for done in folder.close():
-        yield done
+        return folder.add(item, grouped=bool(types & {"variable", "variation"}))
+
+    return fold_table(rows, folder, read_row)
 
 
 def _item(
