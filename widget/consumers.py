@@ -17,6 +17,7 @@ from typing import Any
 
 from tracker.archive import Archive
 from tracker.archiver import Archiver
+from widget.catalog import FeedFetcher, FeedSyncer
 from widget.events import LiveStateUpdater
 from widget.invoices import ledger_updater
 from widget.orders import keys as orders_keys
@@ -45,6 +46,7 @@ def start_consumers(redis: Any, settings: Settings) -> Stopper:
         ledger_updater(redis),
         PlacementRollup(redis),
         archiver(redis, settings),
+        FeedSyncer(redis, FeedFetcher(settings.catalog_feed_trusted_hosts)),
     ]
     scheduler = deployment_scheduler(redis, settings)
     if scheduler is not None:

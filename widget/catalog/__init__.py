@@ -1,27 +1,53 @@
-"""A shop's catalogue: uploads from its backend, the store, and the index serving reads.
+"""A shop's catalogue: uploads from its backend or feeds, the store, and the index serving reads.
 
-`api` serves `/v1/catalog`; `parsers` read uploads row by row into `rows`; `store` writes
-and reads them under `keys`; `index` holds a shop's catalogue in memory for the
-recommendations path. Import direction: keys, rows -> parsers -> store, index -> api;
-below them only `widget.platform` and `tracker`.
+`api` serves `/v1/catalog` and `feed_api` imports from URLs and schedules feeds; `formats`
+tells an upload's format (Basketlift's own, read by `parsers`, or a platform's export)
+and reads it row by row into `rows`, with `prices` reading prices as shops write them;
+`store` writes and reads products under `keys`; `fetch` and `feeds` bring catalogues from
+URLs, `FeedSyncer` on a schedule; `index` holds a shop's catalogue in memory for the
+recommendations path. Import direction: keys, errors, prices, rows -> parsers -> formats
+-> store -> fetch, feeds -> index, feed_api, api; below them only `widget.platform`,
+`tracker` and `billing`.
 """
 
 from __future__ import annotations
 
 from widget.catalog import api, keys
+from widget.catalog.errors import CatalogUploadError
+from widget.catalog.feeds import (
+    Feed,
+    FeedStore,
+    FeedSyncer,
+    feed_from,
+    import_feed,
+    options_from,
+    resolve_options,
+)
+from widget.catalog.fetch import FeedFetcher
+from widget.catalog.formats import FORMATS, FeedOptions, Format
 from widget.catalog.index import CatalogIndex, reload_catalog
-from widget.catalog.parsers import CatalogUploadError, Format
 from widget.catalog.rows import Product
-from widget.catalog.store import CatalogStore, ImportResult
+from widget.catalog.store import CatalogStore, ImportResult, product_ids_of
 
 __all__ = [
+    "FORMATS",
     "CatalogIndex",
     "CatalogStore",
     "CatalogUploadError",
+    "Feed",
+    "FeedFetcher",
+    "FeedOptions",
+    "FeedStore",
+    "FeedSyncer",
     "Format",
     "ImportResult",
     "Product",
     "api",
+    "feed_from",
+    "import_feed",
     "keys",
+    "options_from",
+    "product_ids_of",
     "reload_catalog",
+    "resolve_options",
 ]

@@ -1,4 +1,7 @@
-"""The catalogue API for a shop's backend: upload (streamed), read, page, delete."""
+"""The catalogue API for a shop's backend: upload (streamed), read, page, delete.
+
+Imports from a URL and the scheduled feed are `feed_api`'s, served with these routes.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +11,11 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from widget.catalog.parsers import (
-    FORMATS,
-    MAX_ROW_BYTES,
-    MAX_UPLOAD_BYTES,
-    CatalogUploadError,
-    format_of,
-)
+from widget.catalog import feed_api
+from widget.catalog.errors import CatalogUploadError
+from widget.catalog.feeds import options_from, resolve_options
+from widget.catalog.formats import FORMATS, MEDIA_TYPES, format_of
+from widget.catalog.parsers import MAX_ROW_BYTES, MAX_UPLOAD_BYTES
 from widget.catalog.store import (
     CURSOR_PATTERN,
     MAX_PAGE,
@@ -51,15 +52,22 @@ def _limit(request: Request) -> int:
 async def put_catalog(request: Request) -> Response:
     """Upsert and delete products from a streamed upload.
 
-    Body: a JSON array (application/json), one object a line (application/x-ndjson) or
-    CSV with a header row (text/csv), at most 1 GiB and 64 KiB a row. A row with
-    `"deleted": true` deletes its product; `?replace=true` also deletes every product the
-    upload does not name. Each row is validated on its own: answers 200 `{"upserted",
-    "deleted", "rejected": [{"row", "field", "reason"}], "rejected_count"}` with at most
-    1000 rejections listed. 400, 413 and 415 refuse the upload as a whole; rows before
-    the refusal are stored (send it again: it is idempotent) and nothing is replaced.
+    Body: a JSON array (application/json), one object a line (application/x-ndjson), or a
+    file whose format is told from its content (text/csv, text/tab-separated-values,
+    application/xml, application/octet-stream...): Basketlift's CSV with a header row,
+    Shopify's or WooCommerce's product CSV export, or a Google Merchant Center feed (RSS
+    2.0 XML or TSV); at most 1 GiB and 64 KiB a row. Variants are folded into their
+    product. A row with `"deleted": true` deletes its product; `?replace=true` also
+    deletes every product the upload does not name. `currency` (default: the shop's
+    contract's), `store_url` (default: the shop's one origin) and `decimal_separator`
+    fill in what a platform's export leaves out. Each row is validated on its own:
+    answers 200 `{"upserted", "deleted", "rejected": [{"row", "field", "reason"}],
+    "rejected_count"}` with at most 1000 rejections listed, `field` naming the file's own
+    column. 400, 413, 415 and 422 refuse the upload as a whole; rows before the refusal
+    are stored (send it again: it is idempotent) and nothing is replaced.
     """
-    store = await _store(request)
+    shop = await authenticated_shop(request)
+    redis = services(request).redis
     replace = _replace(request)
     encoding = request.headers.get("content-encoding", "identity").lower()
     if encoding != "identity":
@@ -69,9 +77,11 @@ async def put_catalog(request: Request) -> Response:
         raise ApiError(413, "upload_too_large", f"the body has more than {MAX_UPLOAD_BYTES} bytes")
     try:
         fmt = format_of(request.headers.get("content-type", ""))
-        result = await store.import_upload(request.stream(), fmt, replace)
+        options = await resolve_options(redis, shop.id, options_from(request.query_params))
+        store = CatalogStore(redis, shop.id)
+        result = await store.import_upload(request.stream(), fmt, replace, options)
     except CatalogUploadError as refused:
-        raise ApiError(refused.status, error_code(refused), refused.reason, refused.field) from None
+        raise refused_upload(refused) from None
     except ClientDisconnect:
         raise ApiError(400, "client_disconnected", "the body ended early") from None
     return FastJSONResponse(result.as_dict())
@@ -87,6 +97,10 @@ async def list_products(request: Request) -> Response:
     return FastJSONResponse(
         {"products": [product.as_dict() for product in products], "next_cursor": cursor}
     )
+
+
+def refused_upload(refused: CatalogUploadError) -> ApiError:
+    return ApiError(refused.status, error_code(refused), refused.reason, refused.field)
 
 
 def _unknown(product_id: str) -> ApiError:
@@ -111,6 +125,7 @@ async def delete_product(request: Request) -> Response:
 
 
 routes = [
+    *feed_api.routes,
     Route("/v1/catalog", put_catalog, methods=["PUT"]),
     Route("/v1/catalog", list_products, methods=["GET"]),
     Route("/v1/catalog/{product_id}", get_product, methods=["GET"]),
@@ -133,6 +148,7 @@ CSV_FIELDS = (
     "brand",
     "in_stock",
     "margin",
+    "variants",
     "deleted",
 )
 # A product as stored and listed: absent optional fields are null; price and margin are
@@ -150,6 +166,7 @@ _PRODUCT = {
         "in_stock",
         "brand",
         "margin",
+        "variants",
     ],
     "properties": {
         "product_id": {"type": "string"},
@@ -158,6 +175,11 @@ _PRODUCT = {
         "price": {"type": "string", "description": "a decimal >= 0, e.g. '12.50'"},
         "currency": {"type": "string"},
         "category": {"type": "string"},
+        "variants": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "ids of the product's variants (SKUs...), which orders may name",
+        },
         "in_stock": {"type": "boolean"},
         **_nullable("image_url", "brand"),
         "margin": {"type": ["string", "null"], "description": "a decimal from 0 to 1"},
@@ -210,22 +232,38 @@ _DELETED = {
 }
 _AUTH = {"401": error("Missing or wrong secret key")}
 _PRODUCT_ID = [path_parameter("product_id", "the product's id")]
-_SCHEMAS = {"json": {"type": "array", "items": _ROW}, "ndjson": _NDJSON, "csv": _CSV}
-_BODY_FORMATS = {media_type: {"schema": _SCHEMAS[fmt]} for media_type, fmt in FORMATS.items()}
-paths = {
+_SCHEMAS: dict[str, dict[str, Any]] = {
+    "application/json": {"type": "array", "items": _ROW},
+    "application/x-ndjson": _NDJSON,
+    "text/csv": _CSV,
+}
+# The platforms' exports and feeds (detected from their content) are described in words.
+_BODY_FORMATS = {media_type: {"schema": _SCHEMAS.get(media_type, {})} for media_type in MEDIA_TYPES}
+_FORMAT_OPTIONS = [
+    query("currency", "the currency of the prices; default: the shop's contract's"),
+    query("store_url", "the storefront's address, for Shopify's and WooCommerce's exports"),
+    query("decimal_separator", "the prices' decimal mark", enum=[".", ","]),
+]
+paths = feed_api.paths | {
     "/v1/catalog": {
         "put": {
             "summary": "Upload the catalogue",
             "description": str(put_catalog.__doc__),
             "security": SECRET_KEY,
-            "parameters": [query("replace", "delete products not in the upload", type="boolean")],
+            "parameters": [
+                query("replace", "delete products not in the upload", type="boolean"),
+                *_FORMAT_OPTIONS,
+            ],
             "requestBody": {"required": True, "content": _BODY_FORMATS},
             "responses": {
                 "200": json_body(_IMPORTED, "Stored; invalid rows are listed in `rejected`"),
                 "400": error("Not a JSON array, no CSV header, or an empty body"),
                 "413": error(f"Body over {MAX_UPLOAD_BYTES} bytes or a row over {MAX_ROW_BYTES}"),
-                "415": error("Not one of the three formats, or compressed"),
-                "422": error("A bad query parameter"),
+                "415": error(f"Compressed, or none of the formats: {', '.join(FORMATS)}"),
+                "422": error(
+                    "A bad query parameter, a price in another currency than the shop's, "
+                    "or an export without currency or store_url to complete it"
+                ),
             }
             | _AUTH,
         },

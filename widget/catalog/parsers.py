@@ -1,76 +1,44 @@
-"""Streaming parsers of catalogue uploads: a JSON array, NDJSON or CSV, row by row.
+"""Streaming parsers of Basketlift's own upload formats: a JSON array, NDJSON or CSV.
 
 Each parser reads the body's chunks as they come and yields one raw row at a time (a
 dict, or `Unreadable` with the reason), so it holds at most one chunk and one row.
-A row that cannot be read is the row's problem; these errors refuse the upload as a
-whole (`status` is the HTTP code):
-
-CatalogUploadError
-├── MalformedUpload     400  (not a JSON array, no CSV header, empty body...)
-├── UploadTooLarge      413
-├── RowTooLarge         413
-└── UnsupportedFormat   415
+`table` reads any delimited text with a header row (the platforms' CSV and TSV exports
+too). A row that cannot be read is the row's problem; the errors of `errors` refuse the
+upload as a whole.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Literal
 
 import orjson
 
+from widget.catalog.errors import (
+    CatalogUploadError,
+    MalformedUpload,
+    RowTooLarge,
+    UnsupportedFormat,
+    UploadTooLarge,
+)
 from widget.catalog.rows import Unreadable
 
-Format = Literal["json", "ndjson", "csv"]
+__all__ = [
+    "CatalogUploadError",
+    "MalformedUpload",
+    "RowTooLarge",
+    "UnsupportedFormat",
+    "UploadTooLarge",
+]
+
+OwnFormat = Literal["json", "ndjson", "csv"]
 RawRow = dict[str, Any] | Unreadable
 
-FORMATS: dict[str, Format] = {
-    "application/json": "json",
-    "application/x-ndjson": "ndjson",
-    "text/csv": "csv",
-}
 MAX_UPLOAD_BYTES = 1 << 30
 MAX_ROW_BYTES = 64 * 1024
-_BOM = b"\xef\xbb\xbf"
-
-
-class CatalogUploadError(Exception):
-    """An upload refused as a whole; rows read before the refusal may have been stored."""
-
-    status = 400
-
-    def __init__(self, reason: str, field: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.field = field
-
-
-class MalformedUpload(CatalogUploadError):
-    status = 400
-
-
-class UploadTooLarge(CatalogUploadError):
-    status = 413
-
-
-class RowTooLarge(CatalogUploadError):
-    status = 413
-
-
-class UnsupportedFormat(CatalogUploadError):
-    status = 415
-
-
-def format_of(content_type: str) -> Format:
-    """The upload format of a Content-Type header (its parameters, e.g. charset, ignored)."""
-    media_type = content_type.partition(";")[0].strip().lower()
-    try:
-        return FORMATS[media_type]
-    except KeyError:
-        known = ", ".join(FORMATS)
-        raise UnsupportedFormat(f"send the catalogue as {known}, not {content_type!r}") from None
+BOM = b"\xef\xbb\xbf"
 
 
 async def limited(chunks: AsyncIterator[bytes], max_bytes: int) -> AsyncIterator[bytes]:
@@ -87,13 +55,13 @@ async def limited(chunks: AsyncIterator[bytes], max_bytes: int) -> AsyncIterator
 
 
 def parse_rows(
-    chunks: AsyncIterator[bytes], fmt: Format, max_row_bytes: int = MAX_ROW_BYTES
+    chunks: AsyncIterator[bytes], fmt: OwnFormat, max_row_bytes: int = MAX_ROW_BYTES
 ) -> AsyncIterator[RawRow]:
     if fmt == "json":
         return _json_array(chunks, max_row_bytes)
     if fmt == "ndjson":
         return _ndjson(chunks, max_row_bytes)
-    return _csv(chunks, max_row_bytes)
+    return table(chunks, max_row_bytes, header_of=_own_header)
 
 
 def _too_large(row: int, max_row_bytes: int) -> RowTooLarge:
@@ -153,26 +121,37 @@ async def _records(chunks: AsyncIterator[bytes], max_row_bytes: int) -> AsyncIte
         yield pending
 
 
-def _csv_fields(record: bytes) -> list[str] | Unreadable:
+def _fields(record: bytes, delimiter: str) -> list[str] | Unreadable:
     try:
-        return next(csv.reader([record.decode()]), [])
+        return next(csv.reader([record.decode()], delimiter=delimiter), [])
     except UnicodeDecodeError:
         return Unreadable("not valid UTF-8")
     except csv.Error as error:
         return Unreadable(f"not valid CSV: {error}")
 
 
-async def _csv(chunks: AsyncIterator[bytes], max_row_bytes: int) -> AsyncIterator[RawRow]:
+async def table(
+    chunks: AsyncIterator[bytes],
+    max_row_bytes: int = MAX_ROW_BYTES,
+    delimiter: str = ",",
+    header_of: Callable[[list[str]], list[str]] | None = None,
+) -> AsyncIterator[RawRow]:
+    """Rows of delimited text with a header row, as dicts of column name -> text.
+
+    `header_of` checks and names the columns (default: as written, without outer spaces).
+    """
     header: list[str] | None = None
     row = 0
     async for record in _records(chunks, max_row_bytes):
         if header is None:
-            record = record.removeprefix(_BOM)
+            record = record.removeprefix(BOM)
         if not record.strip():
             continue
-        fields = _csv_fields(record.rstrip(b"\r"))
+        fields = _fields(record.rstrip(b"\r"), delimiter)
         if header is None:
-            header = _header(fields)
+            if isinstance(fields, Unreadable):
+                raise MalformedUpload(f"the header row is {fields.reason}")
+            header = (header_of or _named_header)(fields)
             continue
         row += 1
         if len(record) > max_row_bytes:
@@ -184,18 +163,21 @@ async def _csv(chunks: AsyncIterator[bytes], max_row_bytes: int) -> AsyncIterato
         else:
             yield dict(zip(header, fields, strict=True))
     if header is None:
-        raise MalformedUpload("the CSV has no header row")
+        raise MalformedUpload("the body has no header row")
 
 
-def _header(fields: list[str] | Unreadable) -> list[str]:
-    if isinstance(fields, Unreadable):
-        raise MalformedUpload(f"the CSV header is {fields.reason}")
-    names = [name.strip().lower() for name in fields]
-    if "product_id" not in names:
-        raise MalformedUpload("the CSV header has no product_id column", "product_id")
+def _named_header(fields: list[str]) -> list[str]:
+    names = [name.strip() for name in fields]
     duplicated = sorted({name for name in names if names.count(name) > 1})
     if duplicated:
-        raise MalformedUpload(f"the CSV header repeats {', '.join(duplicated)}", duplicated[0])
+        raise MalformedUpload(f"the header repeats {', '.join(duplicated)}", duplicated[0])
+    return names
+
+
+def _own_header(fields: list[str]) -> list[str]:
+    names = _named_header([name.lower() for name in fields])
+    if "product_id" not in names:
+        raise MalformedUpload("the CSV header has no product_id column", "product_id")
     return names
 
 

@@ -4,6 +4,8 @@ Rows come from every upload format as mappings of field names to JSON values (CS
 strings); each is validated on its own into an `Upsert`, a `Delete` or a `Rejection`
 naming the first field at fault and why. A missing field, null and "" all mean absent,
 so that CSV's empty cells and JSON's nulls agree. Fields not listed here are ignored.
+`variants` lists the ids of a product's variants (SKUs, variant ids), which orders may
+name instead of the product's id.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ from typing import Any
 
 import orjson
 
+from widget.catalog.prices import InvalidPrice, parse_price
+
 MAX_ID_LENGTH = 128
 MAX_TITLE_LENGTH = 1000
 MAX_URL_LENGTH = 2048
 MAX_BRAND_LENGTH = 200
 MAX_CATEGORY_LENGTH = 500
 MAX_CATEGORY_DEPTH = 10
+MAX_VARIANTS = 2048
 CATEGORY_SEPARATOR = " > "
 # Prices and margins: at most 12 digits before the point and 6 after, so that a price
 # sent as a JSON number (parsed as a float) still has the exact digits the shop wrote.
@@ -34,6 +39,8 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
+# A price with a decimal comma, grouping, a currency sign or code: read by `prices`.
+_LOCALE_PRICE = re.compile(r".*[,€£$'\s].*|[A-Za-z]{3}\s*\d.*|.*\d\s*[A-Za-z]{3}", re.DOTALL)
 _OPTIONAL = ("image_url", "brand", "margin")
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
@@ -53,6 +60,7 @@ class Product:
     image_url: str | None = None
     brand: str | None = None
     margin: str | None = None
+    variants: tuple[str, ...] = ()
 
     def stored(self) -> bytes:
         """Compact JSON of every field but the id (the hash field), absent ones left out."""
@@ -68,11 +76,15 @@ class Product:
             value = getattr(self, name)
             if value is not None:
                 fields[name] = value
+        if self.variants:
+            fields["variants"] = self.variants
         return orjson.dumps(fields)
 
     @classmethod
     def from_stored(cls, product_id: str, value: str | bytes) -> Product:
-        return cls(product_id=product_id, **orjson.loads(value))
+        fields = orjson.loads(value)
+        fields["variants"] = tuple(fields.get("variants", ()))
+        return cls(product_id=product_id, **fields)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -86,14 +98,18 @@ class Product:
             "in_stock": self.in_stock,
             "brand": self.brand,
             "margin": self.margin,
+            "variants": list(self.variants),
         }
 
 
 @dataclass(frozen=True)
 class Unreadable:
-    """A row the parser could not read as an object, and why."""
+    """A row the parser could not read, and why: `field` names the source's column at
+    fault when known, `product_id` the product the row was about (kept by `replace`)."""
 
     reason: str
+    field: str | None = None
+    product_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,7 +151,7 @@ class _Invalid(Exception):
 def validate(row: int, raw: Mapping[str, Any] | Unreadable) -> Outcome:
     """What data row number `row` asks for, or why it is refused."""
     if isinstance(raw, Unreadable):
-        return Rejection(row, None, raw.reason)
+        return Rejection(row, raw.field, raw.reason, raw.product_id)
     product_id: str | None = None
     try:
         product_id = _product_id(raw.get("product_id"))
@@ -151,13 +167,14 @@ def _product(product_id: str, raw: Mapping[str, Any]) -> Product:
         product_id=product_id,
         title=_required(raw, "title", MAX_TITLE_LENGTH),
         url=_url(raw, "url", required=True) or "",
-        price=_required_decimal(raw, "price"),
+        price=_required_decimal(_price_read(raw), "price"),
         currency=_currency(raw),
         image_url=_url(raw, "image_url", required=False),
         category=_category(raw),
         in_stock=_flag(raw, "in_stock", default=True),
         brand=_text(raw, "brand", MAX_BRAND_LENGTH),
         margin=_margin(raw),
+        variants=_variants(raw, product_id),
     )
 
 
@@ -173,6 +190,23 @@ def _product_id(value: Any) -> str:
     if _CONTROL.search(value) or value != value.strip():
         raise _Invalid("product_id", "must not hold control characters or outer spaces")
     return value
+
+
+def _variants(raw: Mapping[str, Any], product_id: str) -> tuple[str, ...]:
+    value = raw.get("variants")
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):  # CSV: ids separated by "|"
+        value = [part.strip() for part in value.split("|") if part.strip()]
+    if not isinstance(value, list | tuple):
+        raise _Invalid("variants", "must be a list of variant ids")
+    if len(value) > MAX_VARIANTS:
+        raise _Invalid("variants", f"must list at most {MAX_VARIANTS} ids")
+    try:
+        ids = [_product_id(variant) for variant in value]
+    except _Invalid as invalid:
+        raise _Invalid("variants", f"has an id that {invalid.reason}") from None
+    return tuple(variant for variant in dict.fromkeys(ids) if variant != product_id)
 
 
 def _text(raw: Mapping[str, Any], field: str, max_length: int) -> str | None:
@@ -224,6 +258,22 @@ def _decimal(raw: Mapping[str, Any], field: str) -> Decimal | None:
     if number < 0:
         raise _Invalid(field, "must not be negative")
     return number.copy_abs()  # no "-0"
+
+
+def _price_read(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The row with a price written the shop's way ("4,95", "1.234,56", "4.95 EUR") as a
+    plain decimal (see `prices`); a price naming another currency than the row's is bad."""
+    value = raw.get("price")
+    if not isinstance(value, str) or not _LOCALE_PRICE.fullmatch(value.strip()):
+        return raw
+    currency = raw.get("currency") if isinstance(raw.get("currency"), str) else None
+    try:
+        price = parse_price(value, currency.upper() if currency else None)
+    except InvalidPrice as invalid:
+        raise _Invalid("price", str(invalid)) from None
+    if price.currency and currency and price.currency != currency.upper():
+        raise _Invalid("price", f"is in {price.currency}, the row's currency is {currency}")
+    return {**raw, "price": format(price.amount, "f")}
 
 
 def _required_decimal(raw: Mapping[str, Any], field: str) -> str:

@@ -4,25 +4,22 @@ Products live in one hash (product id -> compact JSON); a version counter moves 
 upload or deletion that changed it, so that servers notice changes with one GET. Every
 upload takes the next generation number and marks each product it names with it; a
 replacing upload then deletes, page by page, the products marked by older uploads, so
-that no set of a million ids is ever held in memory.
+that no set of a million ids is ever held in memory. A second hash maps the ids of
+products' variants to their product, for orders that name a variant (`product_ids_of`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from widget.catalog import keys as keys
-from widget.catalog.parsers import (
-    MAX_UPLOAD_BYTES,
-    CatalogUploadError,
-    Format,
-    RawRow,
-    limited,
-    parse_rows,
-)
+from widget.catalog.errors import CatalogUploadError
+from widget.catalog.formats import FeedOptions, Format, SourceRow, detect, read_source
+from widget.catalog.parsers import MAX_UPLOAD_BYTES, limited
 from widget.catalog.rows import Delete, Product, Rejection, Upsert, validate
 
 BATCH_ROWS = 500
@@ -89,6 +86,7 @@ class CatalogStore:
         self._batch_rows = batch_rows
         self._catalog = keys.catalog(shop)
         self._upload_of = keys.upload_of(shop)
+        self._variants = keys.variants(shop)
 
     async def get(self, product_id: str) -> Product | None:
         value = await self._redis.hget(self._catalog, product_id)
@@ -117,21 +115,32 @@ class CatalogStore:
                 return products, f"{scan_cursor}.0"
 
     async def delete(self, product_id: str) -> bool:
+        product = await self.get(product_id)
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.hdel(self._catalog, product_id)
             pipe.hdel(self._upload_of, product_id)
-            removed, _ = await pipe.execute()
+            if product is not None and product.variants:
+                pipe.hdel(self._variants, *product.variants)
+            removed, *_ = await pipe.execute()
         if removed:
             await self._redis.incr(keys.catalog_version(self._shop))
         return bool(removed)
 
     async def import_upload(
-        self, chunks: AsyncIterator[bytes], fmt: Format, replace: bool = False
+        self,
+        chunks: AsyncIterator[bytes],
+        fmt: Format | None,
+        replace: bool = False,
+        options: FeedOptions | None = None,
     ) -> ImportResult:
-        """Parse, validate and store an upload's body, given as chunks of bytes."""
-        return await self.import_rows(parse_rows(limited(chunks, MAX_UPLOAD_BYTES), fmt), replace)
+        """Parse, validate and store an upload's body, given as chunks of bytes; `fmt`
+        None tells the format from the content."""
+        body = limited(chunks, MAX_UPLOAD_BYTES)
+        if fmt is None:
+            fmt, body = await detect(body)
+        return await self.import_rows(read_source(body, fmt, options or FeedOptions()), replace)
 
-    async def import_rows(self, rows: AsyncIterator[RawRow], replace: bool) -> ImportResult:
+    async def import_rows(self, rows: AsyncIterator[SourceRow], replace: bool) -> ImportResult:
         """Upsert and delete row by row, in batches; `replace` deletes every product unnamed.
 
         When the upload is refused part way, the rows before the refusal are stored
@@ -143,9 +152,9 @@ class CatalogStore:
         rejected: list[Rejection] = []
         row = 0
         try:
-            async for raw in rows:
+            async for source in rows:
                 row += 1
-                outcome = batch.add(validate(row, raw))
+                outcome = batch.add(_named(validate(source.row, source.raw), source))
                 if isinstance(outcome, Upsert):
                     upserted += 1
                 elif isinstance(outcome, Rejection):
@@ -180,6 +189,8 @@ class CatalogStore:
                 # product with an old mark.
                 pipe.hset(self._upload_of, mapping=dict.fromkeys(batch.upserts, batch.generation))
                 pipe.hset(self._catalog, mapping=batch.upserts)
+            if batch.variants:
+                pipe.hset(self._variants, mapping=batch.variants)
             if batch.present:
                 keys_and_args = (self._catalog, self._upload_of, batch.generation, *batch.present)
                 pipe.eval(_MARK_PRESENT, 2, *keys_and_args)
@@ -210,6 +221,7 @@ class _Batch:
         self.generation = generation
         self._replace = replace
         self.upserts: dict[str, bytes] = {}
+        self.variants: dict[str, str] = {}
         self.deletes: set[str] = set()
         self.present: list[str] = []
 
@@ -222,6 +234,7 @@ class _Batch:
             product_id = outcome.product.product_id
             self.deletes.discard(product_id)
             self.upserts[product_id] = outcome.product.stored()
+            self.variants |= dict.fromkeys(outcome.product.variants, product_id)
         elif isinstance(outcome, Delete):
             self.upserts.pop(outcome.product_id, None)
             self.deletes.add(outcome.product_id)
@@ -231,8 +244,37 @@ class _Batch:
 
     def clear(self) -> None:
         self.upserts.clear()
+        self.variants.clear()
         self.deletes.clear()
         self.present.clear()
+
+
+def _named(outcome: Upsert | Delete | Rejection, source: SourceRow) -> Upsert | Delete | Rejection:
+    """The outcome, a rejection naming the source's own column of the field at fault."""
+    if isinstance(outcome, Rejection) and outcome.field is not None:
+        field = source.columns.get(outcome.field, outcome.field)
+        return dataclasses.replace(outcome, field=field)
+    return outcome
+
+
+async def product_ids_of(redis: Any, shop: str, ids: Iterable[str]) -> dict[str, str]:
+    """Each of `ids` -> the product it names: itself, unless it is only a variant's id.
+
+    An id that is a product's own stays itself even when some product lists it as a
+    variant; an id the catalogue does not know stays itself too.
+    """
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    async with redis.pipeline(transaction=False) as pipe:
+        for product_id in wanted:
+            pipe.hexists(keys.catalog(shop), product_id)
+        pipe.hmget(keys.variants(shop), wanted)
+        *is_product, variant_of = await pipe.execute()
+    return {
+        i: i if known or product is None else product
+        for i, known, product in zip(wanted, is_product, variant_of, strict=True)
+    }
 
 
 def _parse_cursor(cursor: str | None) -> tuple[int, int]:

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from billing import BillingError, Period
 from billing.statement import reason_text
 from engine.model_store import ModelStore
-from widget.catalog import CatalogStore
+from widget.catalog import CatalogStore, FeedStore
 from widget.catalog import keys as catalog_keys
 from widget.dashboard.access import ShopView, shop_page
 from widget.dashboard.charts import interval_chart
@@ -106,6 +106,7 @@ async def catalogue(request: Request, view: ShopView) -> Response:
     found = services(request)
     count = await found.redis.hlen(catalog_keys.catalog(view.shop.id))
     products, _ = await CatalogStore(found.redis, view.shop.id).page(None, SAMPLE_PRODUCTS)
+    feed = await FeedStore(found.redis).get(view.shop.id)
     version, metadata = await _model_metadata(found.models, view.shop.id)
     retraining = await read_status(found.redis, view.shop.id)
     return page(
@@ -113,6 +114,7 @@ async def catalogue(request: Request, view: ShopView) -> Response:
         **view.context(
             product_count=count,
             products=products,
+            feed=None if feed is None else feed.as_dict(),
             version=version,
             metadata=metadata,
             retraining=retraining,

@@ -8,7 +8,9 @@ shortest text form, which is exact for the at most 15 significant digits allowed
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -88,6 +90,15 @@ class Order:
 
     def product_ids(self) -> list[str]:
         return list(dict.fromkeys(line.product_id for line in self.lines))
+
+    def naming_products(self, product_of: Mapping[str, str]) -> Order:
+        """The order with each line's id replaced by its product's (a variant's id, as
+        `widget.catalog.product_ids_of` maps it), for counting by product."""
+        lines = tuple(
+            dataclasses.replace(line, product_id=product_of.get(line.product_id, line.product_id))
+            for line in self.lines
+        )
+        return dataclasses.replace(self, lines=lines)
 
     def as_dict(self) -> dict[str, Any]:
         return {

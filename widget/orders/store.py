@@ -25,6 +25,7 @@ import orjson
 import redis.exceptions
 
 from tracker.durable import eval_durably, unconfirmed
+from widget.catalog import product_ids_of
 from widget.orders import keys as keys
 from widget.orders.rows import Order, Refund, micros, money_text
 
@@ -100,12 +101,17 @@ class OrderStore:
         self._timeout_ms = durability_timeout_ms
 
     async def record_order(self, shop: str, order: Order) -> bool:
-        """Record `order`; True when recorded now, False when the same body was before."""
+        """Record `order`; True when recorded now, False when the same body was before.
+
+        The order is stored as sent; the visitor's bought products are the catalogue's
+        products its lines name, directly or by a variant's id.
+        """
+        bought = order.naming_products(await product_ids_of(self._redis, shop, order.product_ids()))
         script_keys = [keys.order(shop, order.order_id), keys.order_log(shop)]
         if order.anonymous_id is not None:
             script_keys.append(keys.bought(shop, order.anonymous_id))
         args = [order.to_json(), micros(order.total), order.placed_at_ms, BOUGHT_TTL_S]
-        reply = await self._durably(_ORDER_SCRIPT, script_keys, [*args, *order.product_ids()])
+        reply = await self._durably(_ORDER_SCRIPT, script_keys, [*args, *bought.product_ids()])
         if reply[0] == 2:
             field = _first_difference(orjson.loads(reply[1]), order.as_dict())
             raise OrderConflict(

@@ -33,6 +33,7 @@ from tracker import keys as tracker_keys
 from tracker.applied import events_and_orders
 from tracker.consumer_loop import consume_until
 from tracker.reader import StreamEntry
+from widget.catalog import product_ids_of
 from widget.orders import Order
 from widget.orders import keys as orders_keys
 from widget.placements import keys as keys
@@ -173,5 +174,7 @@ class PlacementRollup:
             keys.clicks(shop, order.anonymous_id), placed_ms - window_ms, placed_ms, withscores=True
         )
         clicks = [Click.from_member(member, score) for member, score in stored]
+        # Recommendations show products: lines naming a variant count for its product.
+        order = order.naming_products(await product_ids_of(self._redis, shop, order.product_ids()))
         placed_at = datetime.datetime.fromisoformat(order.placed_at)
         return order_entry(order, clicks, terms_at(contracts, placed_at).time_zone, self._window)

@@ -99,6 +99,14 @@ def _parse_networks(raw: str) -> tuple[str, ...]:
     return networks
 
 
+def _parse_hosts(raw: str) -> tuple[str, ...]:
+    hosts = tuple(part.strip().lower() for part in raw.split(",") if part.strip())
+    for host in hosts:
+        if not all(c.isalnum() or c in ".-:" for c in host):
+            raise ValueError(f"{host!r} is not a host name or IP address")
+    return hosts
+
+
 def _parse_smtp_url(raw: str) -> str | None:
     if not raw:
         return None
@@ -299,6 +307,13 @@ VARIABLES: tuple[Variable, ...] = (
         "train a shop again; 0: never by count.",
     ),
     Variable("LOG_LEVEL", "info", _parse_log_level, "Log level of the server."),
+    Variable(
+        "CATALOG_FEED_TRUSTED_HOSTS",
+        "",
+        _parse_hosts,
+        "Comma-separated hosts whose catalogue feeds may be fetched at private or loopback "
+        "addresses and over plain http; empty: feeds come over https from public addresses.",
+    ),
 )
 
 
@@ -333,6 +348,7 @@ class Settings:
     retrain_every_hours: float = 24.0
     retrain_after_events: int = 50_000
     log_level: str = "info"
+    catalog_feed_trusted_hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:

@@ -80,7 +80,8 @@ def test_a_deleted_row_needs_only_the_id() -> None:
         ("url", "https:///p", "http(s) URL"),
         ("image_url", "javascript:alert(1)", "http(s) URL"),
         ("price", None, "is required"),
-        ("price", "£2.55", "decimal number"),
+        ("price", "2.55 EUR", "is in EUR, the row's currency is GBP"),
+        ("price", "2,5,5", "groups its digits other than by thousands"),
         ("price", "-0.01", "must not be negative"),
         ("price", "NaN", "finite"),
         ("price", True, "decimal number"),
@@ -116,3 +117,11 @@ def test_the_stored_form_is_compact_and_reads_back() -> None:
     assert found.stored().startswith(b'{"title":"WHITE HANGING HEART T-LIGHT HOLDER","url":')
     assert b"image_url" not in found.stored()
     assert Product.from_stored(found.product_id, found.stored()) == found
+
+
+@pytest.mark.parametrize(
+    "written, price",
+    [("4,95", "4.95"), ("1.234,56", "1234.56"), ("1,234.56", "1234.56"), ("£4.95", "4.95")],
+)
+def test_a_price_is_read_as_shops_write_it(written: str, price: str) -> None:
+    assert product(price=written).price == price

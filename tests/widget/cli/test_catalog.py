@@ -59,8 +59,13 @@ def test_import_reports_rows_and_replaces(acme: str, tmp_path: Path) -> None:
 
 def test_import_errors_are_clear(acme: str, tmp_path: Path) -> None:
     path = write_file(tmp_path, "products.txt", b"[]")
-    unknown = invoke(acme, "catalog", "import", "--shop", "acme", str(path))
-    assert unknown.exit_code == 2 and "give --format" in unknown.output
+    unknown = write_file(tmp_path, "other.csv", b"sku,name\n1,a\n")
+    refused = invoke(acme, "catalog", "import", "--shop", "acme", str(unknown))
+    assert refused.exit_code == 1 and "no known format has the header columns" in refused.output
+    both = invoke(
+        acme, "catalog", "import", "--shop", "acme", "--url", "https://a.example", str(path)
+    )
+    assert both.exit_code == 2 and "give a file or --url, not both" in both.output
     nobody = invoke(acme, "catalog", "import", "--shop", "nobody", "--format", "json", str(path))
     assert nobody.exit_code == 1 and "no shop with id 'nobody'" in nobody.output
     broken = write_file(tmp_path, "broken.json", b'{"product_id": 1}')

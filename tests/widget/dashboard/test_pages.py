@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -9,6 +10,9 @@ from starlette.testclient import TestClient
 
 from tests.conftest import admin_headers
 from tests.widget.conftest import log_in
+from widget.catalog.feeds import Feed, FeedStore
+from widget.platform.settings import Settings
+from widget.platform.store import connect
 
 PAGES = {
     "uplift": "/dashboard/shops/shop-a/uplift?period=2026-10",
@@ -87,3 +91,31 @@ def test_the_catalogue_page_says_no_training_was_recorded_yet(web: TestClient) -
     page = web.get(PAGES["catalogue"]).text
     assert "<h2>Automatic retraining</h2>" in page and "none recorded" in page
     assert "Last training failed" not in page
+
+
+def test_the_catalogue_page_shows_the_feed_and_its_last_sync(
+    web: TestClient, settings: Settings
+) -> None:
+    async def register() -> None:
+        redis = await connect(settings.redis_url or "")
+        feeds = FeedStore(redis, lambda: 4_000_000_000.0)  # due long after the test
+        feed = Feed("https://shop.example/feed.xml", 360)
+        await feeds.register("shop-a", feed)
+        await feeds.record(
+            "shop-a",
+            feed,
+            {
+                "at": "2027-01-15T08:00:00+00:00",
+                "ok": False,
+                "error": "https://shop.example/feed.xml answered HTTP 404, not 200",
+            },
+        )
+        await redis.aclose()
+
+    asyncio.run(register())
+    log_in(web, "admin@a.example")
+    page = web.get(PAGES["catalogue"]).text
+    assert "<code>https://shop.example/feed.xml</code>, synced every 360 minutes" in page
+    assert (
+        "2027-01-15T08:00:00+00:00: failed: https://shop.example/feed.xml answered HTTP 404" in page
+    )

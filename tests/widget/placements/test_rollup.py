@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,6 +22,9 @@ from tests.widget.placements.traffic import (
 )
 from tracker.keys import event_stream
 from tracker.reader import StreamReader
+from widget.catalog import CatalogStore, Product
+from widget.catalog.formats import SourceRow
+from widget.events import keys as events_keys
 from widget.orders import keys as orders_keys
 from widget.orders.store import DurabilityUnsupported
 from widget.placements import OTHER_PLACEMENT, keys
@@ -212,3 +217,22 @@ async def test_the_rollup_runs_on_a_cluster(cluster: Any) -> None:
     assert await drain(PlacementRollup(cluster)) == 3 * 8
     for shop in shops:
         assert await table(cluster, shop) == EXPECTED
+
+
+async def test_an_order_naming_a_variant_counts_for_its_product(store: Any) -> None:
+    traffic = await ShopTraffic.create(store, "acme")
+    heart = Product(
+        "85123A", "Heart", "https://shop.example/h", "2.55", "GBP", variants=("85123A-RED",)
+    )
+    await CatalogStore(store, "acme").import_rows(_one(heart), replace=False)
+    variant_lines = tuple(("85123A-RED" if c == "85123A" else c, q, p) for c, q, p in FIRST.lines)
+    await traffic.send(FIRST.customer, MORNING, clicked("product", "85123A"))
+    await traffic.order(dataclasses.replace(FIRST, lines=variant_lines), MORNING + MINUTE)
+    await drain(PlacementRollup(store))
+    assert await table(store) == {"product": (0, 1, 1, {"GBP": Decimal("15.30")}, 0, 1)}
+    bought = await store.zrange(events_keys.bought("acme", FIRST.customer), 0, -1)
+    assert "85123A" in bought and "85123A-RED" not in bought
+
+
+async def _one(product: Product) -> AsyncIterator[SourceRow]:
+    yield SourceRow(1, {**product.as_dict(), "variants": list(product.variants)})
