@@ -87,7 +87,7 @@ def test_every_operation_on_the_store_documents_its_503_with_retry_after(
                     header = responses[status]["headers"]["Retry-After"]
                     assert header["required"] and header["schema"]["type"] == "integer"
     assert "429" in spec["paths"]["/v1/events"]["post"]["responses"]
-    assert retried == 26
+    assert retried == 30
 
 
 def test_a_store_failure_is_a_503_with_retry_after(settings: Any, tmp_path: Any) -> None:

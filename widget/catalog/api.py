@@ -240,8 +240,16 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
 # The platforms' exports and feeds (detected from their content) are described in words.
 _BODY_FORMATS = {media_type: {"schema": _SCHEMAS.get(media_type, {})} for media_type in MEDIA_TYPES}
 _FORMAT_OPTIONS = [
-    query("currency", "the currency of the prices; default: the shop's contract's"),
-    query("store_url", "the storefront's address, for Shopify's and WooCommerce's exports"),
+    query(
+        "currency",
+        "the currency of the prices; default: the shop's contract's",
+        pattern="^([A-Za-z]{3})?$",
+    ),
+    query(
+        "store_url",
+        "the storefront's address, for Shopify's and WooCommerce's exports",
+        pattern="^(https?://[^/?#]+.*)?$",
+    ),
     query("decimal_separator", "the prices' decimal mark", enum=[".", ","]),
 ]
 paths = feed_api.paths | {

@@ -1,4 +1,4 @@
-"""The catalogue from a URL: `POST /v1/catalog/import` once, `/v1/catalog-feed` on a schedule."""
+"""The catalogue from a URL: `POST /v1/catalog-imports` once, `/v1/catalog-feed` on a schedule."""
 
 from __future__ import annotations
 
@@ -86,18 +86,31 @@ async def delete_feed(request: Request) -> Response:
 
 
 routes = [
-    Route("/v1/catalog/import", import_url, methods=["POST"]),
+    Route("/v1/catalog-imports", import_url, methods=["POST"]),
     Route("/v1/catalog-feed", put_feed, methods=["PUT"]),
     Route("/v1/catalog-feed", get_feed, methods=["GET"]),
     Route("/v1/catalog-feed", delete_feed, methods=["DELETE"]),
 ]
 
+# Options as sent: absent, null or "" take the default.
 _OPTIONS: dict[str, Any] = {
-    "currency": {"type": "string", "description": "default: the shop's contract's"},
-    "store_url": {"type": "string", "description": "default: the shop's one origin"},
-    "decimal_separator": {"type": "string", "enum": [".", ","]},
+    "currency": {
+        "type": ["string", "null"],
+        "pattern": "^([A-Za-z]{3})?$",
+        "description": "default: the shop's contract's",
+    },
+    "store_url": {
+        "type": ["string", "null"],
+        "pattern": "^(https?://[^/?#]+.*)?$",
+        "description": "default: the shop's one origin",
+    },
+    "decimal_separator": {"enum": [".", ",", "", None]},
 }
-_URL = {"type": "string", "format": "uri", "description": "https://, a public address"}
+_URL = {
+    "type": "string",
+    "pattern": "^https://[^/?#]+",
+    "description": "https://, a public address (http:// only for the operator's trusted hosts)",
+}
 _EVERY = {"type": "integer", "minimum": MIN_EVERY_MINUTES, "maximum": MAX_EVERY_MINUTES}
 _NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 _FEED = {
@@ -106,7 +119,10 @@ _FEED = {
         "url": _URL,
         "every_minutes": _EVERY,
         "replace": {"type": "boolean"},
-        **_OPTIONS,
+        # As given at registration (null: the default at each sync).
+        "currency": {"type": ["string", "null"]},
+        "store_url": {"type": ["string", "null"]},
+        "decimal_separator": {"enum": [".", ",", None]},
         "next_sync_at": _NULLABLE_TIME,
         "last_sync": {
             "type": ["object", "null"],
@@ -116,7 +132,7 @@ _FEED = {
 }
 _AUTH = {"401": error("Missing or wrong secret key")}
 paths = {
-    "/v1/catalog/import": {
+    "/v1/catalog-imports": {
         "post": {
             "summary": "Import the catalogue from a URL",
             "description": str(import_url.__doc__),

@@ -36,6 +36,7 @@ from widget.catalog.fetch import FeedFetcher, check_feed_url
 from widget.catalog.formats import FeedOptions
 from widget.catalog.prices import DecimalSeparator
 from widget.catalog.store import CatalogStore, ImportResult
+from widget.platform.params import json_whole
 
 MIN_EVERY_MINUTES = 15
 MAX_EVERY_MINUTES = 7 * 24 * 60
@@ -104,18 +105,24 @@ class FeedState:
 
 
 def options_from(data: Mapping[str, Any]) -> FeedOptionsGiven:
-    """The format options of a request (query parameters or a JSON body), checked."""
-    currency = data.get("currency") or None
+    """The format options of a request (query parameters or a JSON body), checked; an
+    option absent, null or "" takes its default."""
+
+    def given(name: str) -> Any:
+        value = data.get(name)
+        return None if value is None or value == "" else value
+
+    currency = given("currency")
     if currency is not None and not (isinstance(currency, str) and _CURRENCY.fullmatch(currency)):
         raise InvalidFeedOption("must be an ISO 4217 code of 3 letters, such as EUR", "currency")
-    store_url = data.get("store_url") or None
+    store_url = given("store_url")
     if store_url is not None:
         parts = urlsplit(store_url) if isinstance(store_url, str) else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise InvalidFeedOption("must be the storefront's https:// address", "store_url")
         store_url = store_url.rstrip("/")
-    separator = data.get("decimal_separator") or None
-    if separator not in (None, ".", ","):
+    separator = given("decimal_separator")
+    if not (separator is None or separator in (".", ",")):
         raise InvalidFeedOption('must be "." or ","', "decimal_separator")
     return FeedOptionsGiven(currency and currency.upper(), store_url, separator)
 
@@ -260,7 +267,7 @@ def feed_from(data: Mapping[str, Any], trusted_hosts: tuple[str, ...] = ()) -> F
     url = data.get("url")
     if not isinstance(url, str):
         raise InvalidFeedOption("is required: the feed's https:// URL", "url")
-    every = data.get("every_minutes", 24 * 60)
+    every = json_whole(data.get("every_minutes", 24 * 60))
     if (
         isinstance(every, bool)
         or not isinstance(every, int)

@@ -109,7 +109,7 @@ async def _checked_address(host: str, port: int, trusted: bool) -> str:
     """An address of `host` to connect to, once every address it has is public."""
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as error:
+    except (OSError, UnicodeError) as error:  # UnicodeError: not a valid host name (IDNA)
         raise FeedUnreachable(f"the host {host!r} is not found: {error}", "url") from None
     addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
     private = [a for a in addresses if not a.is_global or a.is_multicast]

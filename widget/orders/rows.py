@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from tracker.schema import InvalidEvent, parse_timestamp, read_identifier
+from widget.platform.params import json_whole
 
 MAX_ID = 128
 MAX_LINES = 500
@@ -206,14 +207,9 @@ MAX_NUMERIC_ID = 2**53 - 1
 MIN_NUMERIC_ID = -MAX_NUMERIC_ID
 
 
-def _whole(value: Any) -> Any:
-    # JSON has one kind of number: 2.0 is the whole number 2, as JSON Schema's "integer".
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
 def identifier(value: Any, field: str) -> str:
     """A string id of 1 to 128 characters; a 64-bit whole number is read as its digits."""
-    value = _whole(value)
+    value = json_whole(value)
     if isinstance(value, int) and not MIN_NUMERIC_ID <= value <= MAX_NUMERIC_ID:
         raise InvalidOrder(field, f"must be a string, or a whole number within ±{MAX_NUMERIC_ID}")
     found = read_identifier(value, MAX_ID)
@@ -249,7 +245,7 @@ def _line(raw: Any, field: str) -> OrderLine:
     if not isinstance(raw, dict):
         raise InvalidOrder(field, "must be an object with product_id, quantity and unit_price")
     _no_unknown_fields(raw, _LINE_FIELDS, f"{field}.")
-    quantity = _whole(raw.get("quantity"))
+    quantity = json_whole(raw.get("quantity"))
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
         raise InvalidOrder(f"{field}.quantity", "must be a whole number >= 1")
     return OrderLine(

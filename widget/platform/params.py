@@ -1,10 +1,12 @@
-"""Whole numbers in query and path parameters: ASCII digits only, within bounds, or 422.
+"""Whole numbers in parameters and JSON bodies: ASCII digits only, within bounds, or 422.
 
 `str.isdigit` and `int` accept more than ASCII: `"²".isdigit()` is true yet `int("²")`
 raises, and `int("٣")` is 3. Every integer parameter of the API is read here instead.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from widget.platform.responses import ApiError
 
@@ -18,3 +20,9 @@ def bounded_int(raw: str, name: str, minimum: int, maximum: int) -> int:
     if not ascii_digits(raw) or len(raw) > 18 or not minimum <= int(raw) <= maximum:
         raise ApiError(422, "invalid_parameter", f"{name} must be {minimum} to {maximum}", name)
     return int(raw)
+
+
+def json_whole(value: Any) -> Any:
+    """`value`, as an int when it is a whole float: JSON has one kind of number, and 2.0
+    is the whole number 2, as JSON Schema's "integer"."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value

@@ -56,7 +56,7 @@ def trusting_client(settings: Settings) -> Iterator[TestClient]:
 
 def post_import(client: TestClient, shop: dict[str, Any], **body: Any) -> Any:
     headers = {"Authorization": f"Bearer {shop['secret_key']}"}
-    return client.post("/v1/catalog/import", json=body, headers=headers)
+    return client.post("/v1/catalog-imports", json=body, headers=headers)
 
 
 def test_a_feed_url_is_imported(
@@ -158,3 +158,12 @@ def _shop(client: TestClient) -> dict[str, Any]:
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
+
+
+def test_a_host_name_that_is_not_a_name_is_refused_not_a_crash(client: TestClient) -> None:
+    refused = post_import(client, _shop(client), url="https://\u0080").json()["error"]
+    assert (refused["status"], refused["code"], refused["field"]) == (
+        400,
+        "feed_unreachable",
+        "url",
+    )
