@@ -18,6 +18,7 @@ from widget.orders.rows import (
     MAX_ID,
     MAX_LINES,
     MAX_NUMERIC_ID,
+    MAX_QUANTITY,
     MAX_REASON,
     MIN_NUMERIC_ID,
     MONEY_PATTERN,
@@ -147,7 +148,7 @@ def _fields(properties: dict[str, Any], required: tuple[str, ...]) -> dict[str, 
 _LINE = _fields(
     {
         "product_id": _ID,
-        "quantity": {"type": "integer", "minimum": 1},
+        "quantity": {"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY},
         "unit_price": _money("minimum"),
     },
     ("product_id", "quantity", "unit_price"),

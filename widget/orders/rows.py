@@ -204,6 +204,8 @@ def parse_refund(data: dict[str, Any], order_id: str, now: datetime) -> Refund:
 # Ids sent as numbers: whole numbers that every JSON parser reads exactly (JavaScript's
 # safe integers); beyond them 2**53 + 1 may arrive as 2**53.
 MAX_NUMERIC_ID = 2**53 - 1
+# Far above any basket, and below what a JSON number or a 64-bit integer holds exactly.
+MAX_QUANTITY = 10**9
 MIN_NUMERIC_ID = -MAX_NUMERIC_ID
 
 
@@ -246,8 +248,12 @@ def _line(raw: Any, field: str) -> OrderLine:
         raise InvalidOrder(field, "must be an object with product_id, quantity and unit_price")
     _no_unknown_fields(raw, _LINE_FIELDS, f"{field}.")
     quantity = json_whole(raw.get("quantity"))
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-        raise InvalidOrder(f"{field}.quantity", "must be a whole number >= 1")
+    if (
+        isinstance(quantity, bool)
+        or not isinstance(quantity, int)
+        or not 1 <= quantity <= MAX_QUANTITY
+    ):
+        raise InvalidOrder(f"{field}.quantity", f"must be a whole number from 1 to {MAX_QUANTITY}")
     return OrderLine(
         product_id=identifier(raw.get("product_id"), f"{field}.product_id"),
         quantity=quantity,

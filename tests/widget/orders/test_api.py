@@ -132,6 +132,7 @@ def test_an_order_without_anonymous_id_is_recorded(client: TestClient, shop: Any
         (with_line(1, quantity=0), "lines[1].quantity"),
         (with_line(1, quantity=1.5), "lines[1].quantity"),
         (with_line(1, quantity=True), "lines[1].quantity"),
+        (with_line(1, quantity=2**64), "lines[1].quantity"),
         (with_line(0, product_id=None), "lines[0].product_id"),
         (with_line(0, unit_price="-1.00"), "lines[0].unit_price"),
         (with_line(0, unit_price=-1), "lines[0].unit_price"),
