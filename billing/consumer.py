@@ -70,18 +70,9 @@ async def apply_contribution(
             entry_id=entry_id,
             received_ms=received_ms,
         )
-    elif c.kind == "order":
-        outcome = await record_order(
-            redis,
-            shop,
-            c.anonymous_id,
-            c.day,
-            c.amount_minor,
-            entry_id=c.entry_id,
-            received_ms=received_ms,
-        )
-    elif c.kind == "refund":
-        outcome = await record_refund(
+    elif c.kind in ("order", "refund"):
+        record = record_order if c.kind == "order" else record_refund
+        outcome = await record(
             redis,
             shop,
             c.anonymous_id,
