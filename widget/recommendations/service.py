@@ -129,8 +129,9 @@ def _trending_in_category(view: ShopView, product_id: str | None) -> Iterator[Ca
 
 
 def _catalogue(view: ShopView, start_key: str, reason: str) -> Iterator[Candidate]:
-    # The whole catalogue as a last resort, from a place that varies by visitor so that
-    # catalogue depth gets seen; the rules stop the walk once the placement is full.
+    # The whole catalogue as a last resort, from a place that varies by visit and
+    # placement so that catalogue depth gets seen; the rules stop the walk once the
+    # placement is full.
     ids = view.catalog.product_ids
     if not ids:
         return
@@ -167,24 +168,27 @@ def candidate_chain(
     consumed lazily by the rules."""
     models = view.models
     first = FIRST_CANDIDATES_PER_ITEM * (request.limit or placement.limit)
+    # Each placement walks the catalogue from its own place: with no data yet (no model,
+    # no trending), a page's placements still show different products.
+    start = f"{request.session_id}:{placement.name}"
     strategy = placement.strategy
     if strategy == "basket":
         if request.cart:
             yield from _widening(partial(models.with_cart, list(request.cart)), first)
             yield from _trending(view)
-            yield from _catalogue(view, request.session_id, "from the catalogue")
+            yield from _catalogue(view, start, "from the catalogue")
         return
     if strategy == "personal":
         yield from _widening(partial(models.for_visitor, request.anonymous_id), first)
         yield from _trending(view)
-        yield from _catalogue(view, request.session_id, "from the catalogue")
+        yield from _catalogue(view, start, "from the catalogue")
         return
     context = _session_context(session, request.product_id)
     if strategy == "longtail":
         head = models.head
         deep = chain(
             _widening(partial(models.deep_after_session, context), first),
-            _catalogue(view, request.session_id, "from deeper in the catalogue"),
+            _catalogue(view, start, "from deeper in the catalogue"),
         )
         yield from (c for c in deep if c.product_id not in head)
         return
@@ -192,7 +196,7 @@ def candidate_chain(
         yield from _widening(partial(models.after_session, context), first)
     yield from _trending_in_category(view, request.product_id)
     yield from _trending(view)
-    yield from _catalogue(view, request.session_id, "from the catalogue")
+    yield from _catalogue(view, start, "from the catalogue")
 
 
 class RecommendationService:
