@@ -202,6 +202,7 @@ test('"Add to basket" on the demo page shows the basket and asks for its complem
     assert.equal(again.length, 1, 'only the basket widget is asked again');
     assert.equal(again[0].get('cart'), '71053,85123A');
     assert.equal(await page.locator('#basket-empty').isHidden(), true);
+    await page.screenshot({ path: join(resultsDir(), 'demo-after-add-to-basket.png'), fullPage: true });
   } finally {
     await browser.close();
   }
