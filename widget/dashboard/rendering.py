@@ -14,6 +14,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
 
+from billing.currency import format_money
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
@@ -45,6 +47,7 @@ def environment() -> Environment:
     )
     env.filters["percent"] = percent
     env.filters["number"] = number
+    env.filters["money"] = format_money
     return env
 
 
