@@ -1,4 +1,5 @@
-"""A shop's pages: uplift, integration, catalogue and models (the team: `team_pages`)."""
+"""A shop's pages: uplift, integration, catalogue and models (the team: `team_pages`; what
+the widgets did: `placement_pages`)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,7 @@ from widget.dashboard.charts import interval_chart
 from widget.dashboard.rendering import page
 from widget.dashboard.uplift import difference_rows, recent_periods, uplift_figures
 from widget.integration import WINDOW, observe, run_checks
-from widget.placements import ATTRIBUTION_WINDOW, money, placement_figures
 from widget.platform.services import services
-from widget.recommendations import serving
 from widget.retraining import holding, read_status
 from widget.snippet import STATIC_DIR, SnippetFiles
 
@@ -39,8 +38,6 @@ async def uplift(request: Request, view: ShopView) -> Response:
     except BillingError:
         period = Period.of(today)
     figures = await uplift_figures(redis, view.shop.id, period)
-    head = await serving(request).heads.get(view.shop.id)
-    placements = await placement_figures(redis, view.shop.id, period, head)
     unit = f" ({figures.currency_label})" if figures.currency_label else ""
     chart = interval_chart(
         figures.cumulative,
@@ -58,9 +55,6 @@ async def uplift(request: Request, view: ShopView) -> Response:
             periods=recent_periods(today),
             period=period,
             chart=chart,
-            placements=placements,
-            money=money,
-            window_hours=ATTRIBUTION_WINDOW // datetime.timedelta(hours=1),
         ),
     )
 
