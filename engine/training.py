@@ -2,8 +2,10 @@
 
 `train_shop` reads every event of the shop (`engine.shop_history`: the archive's columns,
 then the stream's hot window), builds the interactions, fits the basket, ALS, BPR and
-item-item models, and saves them as the shop's new current version in the model store,
-where every server picks them up.
+item-item models, measures the served model on the shop's own last days
+(`engine.held_out`), and saves them as the shop's new current version in the model store,
+where every server picks them up; the version's metadata says what it learned from and
+the held-out figures.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, Protocol
 
 from engine.basket import BoughtTogether
 from engine.errors import EmptyData
+from engine.held_out import held_out_evaluation, recent_sessions
 from engine.interactions import EventWeights, Interactions
 from engine.model_store import ModelStore
 from engine.personal import ImplicitALS, ImplicitBPR, SimilarItems
@@ -23,7 +26,7 @@ from engine.trained import TrainedModels
 from tracker.archive import Archive
 from tracker.reader import stream_length
 
-FIT_STEPS = ("interactions", "basket", "als", "bpr", "similar", "save")
+FIT_STEPS = ("interactions", "basket", "als", "bpr", "similar", "evaluate", "save")
 
 
 class Progress(Protocol):
@@ -96,21 +99,27 @@ async def train_shop(
     if len(table) == 0:
         raise EmptyData(f"shop {shop!r} has no product events to learn from")
     data = Interactions.build(table, settings.weights)
+    recent = recent_sessions(table)
     del table  # the models need the interactions only
     step("interactions")
     trained = _fit(data, settings, step)
-    version = await trained.save(models, shop, {"shop": shop, "events": events})
+    evaluation = held_out_evaluation(data.sessions, len(data.item_ids), recent)
+    step("evaluate")
+    items, visitors = len(data.item_ids), len(data.visitor_ids)
+    sessions, baskets = len(data.sessions), len(data.baskets)
+    metadata = {
+        "shop": shop,
+        "events": events,
+        "items": items,
+        "visitors": visitors,
+        "sessions": sessions,
+        "baskets": baskets,
+        "evaluation": evaluation.as_metadata(),
+    }
+    version = await trained.save(models, shop, metadata)
     step("save")
-    return TrainingResult(
-        shop,
-        version,
-        events,
-        len(data.item_ids),
-        len(data.visitor_ids),
-        len(data.sessions),
-        len(data.baskets),
-        time.perf_counter() - started,
-    )
+    seconds = time.perf_counter() - started
+    return TrainingResult(shop, version, events, items, visitors, sessions, baskets, seconds)
 
 
 def _fit(

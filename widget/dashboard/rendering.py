@@ -1,7 +1,8 @@
 """HTML responses from the Jinja2 templates, with the headers every dashboard page carries.
 
 No page runs a script: the policy allows none, and styles only from the dashboard's
-own stylesheet. Pages are never cached, since they show one user's data.
+own stylesheet. Images may come from any HTTPS origin: the catalogue's product images are
+on the shop's own servers or CDN. Pages are never cached, since they show one user's data.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from billing.currency import format_money
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' https:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
