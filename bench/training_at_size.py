@@ -285,17 +285,17 @@ def run(args: argparse.Namespace, folder: Path) -> None:
                 await store.aclose()
 
         built = folder / "shop.txt"
+        built_s: float | None = None
         if built.exists():
             shop = built.read_text()
             print(f"training the shop already built in {folder}")
         else:
             shop = asyncio.run(build())
             built.write_text(shop)
-        built_s = time.monotonic() - started
+            built_s = time.monotonic() - started
         size = archive.size_bytes()
-        print(
-            f"archive: {archive.rows(EVENTS, shop):,} events, {size / 1e6:,.0f} MB, {built_s:.0f} s"
-        )
+        took = "" if built_s is None else f", built in {built_s:.0f} s"
+        print(f"archive: {archive.rows(EVENTS, shop):,} events, {size / 1e6:,.0f} MB{took}")
         found = train_in_child(embedded.url, shop, folder, args.profile)
     row = {
         "events": found["events"],

@@ -10,6 +10,9 @@ the held-out figures.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,6 +73,18 @@ def _no_progress(done: int, total: int, step: str) -> None:
     pass
 
 
+def _return_freed_memory() -> None:
+    """Hand the heap memory a step freed back to the system. glibc keeps it for reuse, in
+    the arena of the thread that freed it, where the next model's arrays (made in other
+    threads) cannot use it: at 10 million events, 1 GB stayed resident for nothing."""
+    trim = getattr(_LIBC, "malloc_trim", None)  # glibc's; other C libraries return it
+    if trim is not None:
+        trim(0)
+
+
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c")) if sys.platform == "linux" else None
+
+
 async def train_shop(
     redis: Any,
     shop: str,
@@ -94,6 +109,7 @@ async def train_shop(
     finished = iter(range(total - len(FIT_STEPS) + 1, total + 1))
 
     def step(name: str) -> None:
+        _return_freed_memory()
         progress(next(finished), total, name)
 
     if len(table) == 0:
