@@ -29,7 +29,7 @@ from engine.trained import TrainedModels
 from tracker.archive import Archive
 from tracker.reader import stream_length
 
-FIT_STEPS = ("interactions", "basket", "als", "bpr", "similar", "evaluate", "save")
+FIT_STEPS = ("interactions", "evaluate", "basket", "als", "bpr", "similar", "save")
 
 
 class Progress(Protocol):
@@ -118,9 +118,10 @@ async def train_shop(
     recent = recent_sessions(table)
     del table  # the models need the interactions only
     step("interactions")
-    trained = _fit(data, settings, step)
+    # Before the models: its fits come and go while the least memory is taken.
     evaluation = held_out_evaluation(data.sessions, len(data.item_ids), recent)
     step("evaluate")
+    trained = _fit(data, settings, step)
     items, visitors = len(data.item_ids), len(data.visitor_ids)
     sessions, baskets = len(data.sessions), len(data.baskets)
     metadata = {

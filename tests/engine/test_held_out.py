@@ -45,6 +45,16 @@ def test_the_served_model_finds_what_always_follows() -> None:
     assert baseline.model == "pop" and found.reason is None
 
 
+def test_the_models_learn_from_the_latest_sessions_before_the_held_out_ones() -> None:
+    # Long ago 5 was viewed most; lately 1 is. Popularity over the latest 8 sessions ranks 1
+    # above 5, over all of them below.
+    sessions = Sessions.from_lists([[0, 5]] * 30 + [[0, 1]] * 8 + [[0, 1]])
+    everything = held_out_evaluation(sessions, 6, recent=1)
+    latest = held_out_evaluation(sessions, 6, recent=1, max_train_sessions=8)
+    assert (everything.train_sessions, latest.train_sessions) == (38, 8)
+    assert everything.models[1].mrr < latest.models[1].mrr
+
+
 def test_without_enough_data_the_figures_say_why() -> None:
     sessions = Sessions.from_lists([[0, 1]] * 5 + [[2]])
     assert held_out_evaluation(sessions, 3, recent=0).reason == "no_recent_sessions"
