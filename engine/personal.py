@@ -20,7 +20,7 @@ from implicit.cpu.als import AlternatingLeastSquares
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from engine.evidence import strongest_reasons
-from engine.itemknn import NeighbourKind, neighbour_similarity
+from engine.neighbour_similarity import NeighbourKind, neighbour_similarity
 from engine.recommender import Recommender
 from engine.rows import Row, distinct_row_sum
 from engine.sessions import Sessions
