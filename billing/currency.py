@@ -23,6 +23,9 @@ _MINOR_UNIT_EXPONENTS: dict[str, int] = {
 # Fees are computed at this precision whatever the caller's decimal context holds.
 MONEY_PRECISION = 60
 
+# Symbols a merchant reads without doubt; other currencies are shown with their code.
+_SYMBOLS = {"EUR": "€", "GBP": "£", "JPY": "¥", "USD": "$"}
+
 
 def minor_unit_exponent(currency: str) -> int:
     try:
@@ -49,6 +52,16 @@ def is_whole_minor_units(amount: Decimal, currency: str) -> bool:
 def round_half_up(amount: Decimal, currency: str) -> Decimal:
     with localcontext(prec=MONEY_PRECISION):
         return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
+
+
+def display_money(amount: Decimal, currency: str) -> str:
+    """An amount as people read it: rounded half-up to the minor unit, thousands separated,
+    with its symbol before it ('-£1,234.56', '¥1,235') or its code after ('1,234.56 CHF')."""
+    rounded = round_half_up(amount, currency)
+    sign = "-" if rounded < 0 else ""
+    digits = f"{abs(rounded):,}"
+    symbol = _SYMBOLS.get(currency)
+    return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {currency}"
 
 
 def decimal_as_string(value: object) -> str:

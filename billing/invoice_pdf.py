@@ -18,7 +18,7 @@ from billing.documents import Document
 from billing.evidence import arm_table
 from billing.parties import Party
 from billing.periods import Period
-from billing.statement import reason_text
+from billing.statement import no_share_reason
 from billing.sufficient import ExperimentStatistics
 
 _TITLES = {"invoice": "Invoice", "credit_note": "Credit note"}
@@ -115,9 +115,12 @@ def _evidence(page: _Page, document: Document) -> None:
         facts += _cumulative_facts(document)
     else:
         facts += _monthly_facts(document)
-    if evidence["no_share_reasons"]:
-        reasons = "; ".join(reason_text(reason) for reason in evidence["no_share_reasons"])
-        facts.append(("No share charged because", reasons))
+    currency = document.currency
+    reason = no_share_reason(
+        evidence, lambda amount: _money(round_half_up(amount, currency), currency)
+    )
+    if reason is not None:
+        facts.append(("No share charged because", reason))
     page.table_of(facts, (70, 110), headings=False)
 
 

@@ -4,8 +4,9 @@ this month's amount. The invoice, its PDF and the dashboard all say it in these 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from typing import Any
 
 from billing.currency import minor_unit_exponent, round_half_up
 from billing.fees import CumulativeFeeComputation, FeeComputation, PeriodFee
@@ -29,6 +30,32 @@ _REASONS = {
 def reason_text(reason: str) -> str:
     """A no-share reason code in words."""
     return _REASONS.get(reason, reason.replace("_", " "))
+
+
+def no_share_reason(evidence: Mapping[str, Any], money: Callable[[Decimal], str]) -> str | None:
+    """Why a fee's evidence (its JSON, as an invoice keeps it) bills no revenue share, in
+    words with its amounts written by `money`; None when it bills one."""
+    if evidence["no_share_reasons"]:
+        return "; ".join(reason_text(reason) for reason in evidence["no_share_reasons"])
+    if Decimal(evidence["share_fee"]) > 0:
+        return None
+    cumulative = evidence["contract"]["basis"] == "cumulative"
+    found = evidence["incremental_lower_bound" if cumulative else "incremental_revenue"]
+    if found is None:
+        return None
+    incremental = Decimal(found)
+    if incremental <= 0:
+        measure = "point estimate" if evidence["contract"]["basis"] == "point" else "lower bound"
+        return (
+            f"the {measure} of the incremental revenue is {money(incremental)}, not above "
+            "zero: no evidence yet that the recommendations added revenue"
+        )
+    if cumulative:
+        return (
+            f"the share of the {money(incremental)} bound is no more than the "
+            f"{money(Decimal(evidence['billed_before']))} billed before under this contract"
+        )
+    return "the contract's share of it rounds to nothing"
 
 
 def fee_statement(fee: PeriodFee, period: Period) -> str:

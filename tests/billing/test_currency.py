@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from billing import UnsupportedCurrency
-from billing.currency import from_minor_units, minor_unit_exponent, round_half_up
+from billing.currency import display_money, from_minor_units, minor_unit_exponent, round_half_up
 
 
 @pytest.mark.parametrize(("currency", "exponent"), [("EUR", 2), ("JPY", 0), ("KWD", 3)])
@@ -29,3 +29,18 @@ def test_rounding_is_half_up_to_the_minor_unit(amount: str, currency: str, round
 
 def test_minor_units_convert_exactly() -> None:
     assert from_minor_units(10**30 + 7, "EUR") == Decimal("10000000000000000000000000000.07")
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "shown"),
+    [
+        ("1234.565", "GBP", "£1,234.57"),
+        ("-86842.8388860151418", "GBP", "-£86,842.84"),
+        ("-0.001", "EUR", "€0.00"),
+        ("1234.5", "JPY", "¥1,235"),
+        ("1234.5", "KWD", "1,234.500 KWD"),
+        ("1000000", "CHF", "1,000,000.00 CHF"),
+    ],
+)
+def test_money_is_displayed_per_currency(amount: str, currency: str, shown: str) -> None:
+    assert display_money(Decimal(amount), currency) == shown
