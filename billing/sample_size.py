@@ -104,4 +104,3 @@ def visitors_for_gates(statistics: ExperimentStatistics, gates: SampleGates) -> 
             minimum = gates.minimum_converting_visitors_per_arm
             needed = max(needed, minimum * total / arm.converting_visitors)
     return math.ceil(needed)
-
