@@ -23,9 +23,6 @@ _MINOR_UNIT_EXPONENTS: dict[str, int] = {
 # Fees are computed at this precision whatever the caller's decimal context holds.
 MONEY_PRECISION = 60
 
-# Symbols a merchant reads without doubt; other currencies are shown with their code.
-_SYMBOLS = {"EUR": "€", "GBP": "£", "JPY": "¥", "USD": "$"}
-
 
 def minor_unit_exponent(currency: str) -> int:
     try:
@@ -54,18 +51,23 @@ def round_half_up(amount: Decimal, currency: str) -> Decimal:
         return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
 
 
-def display_money(amount: Decimal, currency: str) -> str:
-    """An amount as people read it: rounded half-up to the minor unit, thousands separated,
-    with its symbol before it ('-£1,234.56', '¥1,235') or its code after ('1,234.56 CHF')."""
-    rounded = round_half_up(amount, currency)
-    sign = "-" if rounded < 0 else ""
-    digits = f"{abs(rounded):,}"
-    symbol = _SYMBOLS.get(currency)
-    return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {currency}"
-
-
 def decimal_as_string(value: object) -> str:
     """orjson's `default` for money: Decimals as strings, so no amount passes through a float."""
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+# Where a symbol names one currency unambiguously to an invoice's reader; others show the code.
+_SYMBOLS = {"EUR": "€", "GBP": "£", "JPY": "¥", "USD": "$"}
+
+
+def format_money(amount: Decimal, currency: str, *, signed: bool = False) -> str:
+    """An amount as people read it, rounded to the minor unit: '£1,234.56', '-£86,842.84',
+    '¥1,235', 'CHF 12.00'; `signed` puts '+' before a positive amount. The one formatter of
+    money for invoices, their PDF and the dashboard."""
+    rounded = round_half_up(amount, currency)
+    sign = "-" if rounded < 0 else "+" if signed else ""
+    digits = f"{rounded.copy_abs():,.{minor_unit_exponent(currency)}f}"
+    symbol = _SYMBOLS.get(currency)
+    return f"{sign}{symbol}{digits}" if symbol else f"{sign}{currency} {digits}"

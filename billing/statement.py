@@ -4,11 +4,11 @@ this month's amount. The invoice, its PDF and the dashboard all say it in these 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from billing.currency import minor_unit_exponent, round_half_up
+from billing.currency import format_money, minor_unit_exponent
 from billing.fees import CumulativeFeeComputation, FeeComputation, PeriodFee
 from billing.periods import Period
 
@@ -32,30 +32,66 @@ def reason_text(reason: str) -> str:
     return _REASONS.get(reason, reason.replace("_", " "))
 
 
-def no_share_reason(evidence: Mapping[str, Any], money: Callable[[Decimal], str]) -> str | None:
-    """Why a fee's evidence (its JSON, as an invoice keeps it) bills no revenue share, in
-    words with its amounts written by `money`; None when it bills one."""
-    if evidence["no_share_reasons"]:
-        return "; ".join(reason_text(reason) for reason in evidence["no_share_reasons"])
-    if Decimal(evidence["share_fee"]) > 0:
+def no_share_reason(
+    reasons: Sequence[str],
+    incremental: Decimal | None,
+    share_fee: Decimal,
+    billed_before: Decimal | None,
+    currency: str,
+    basis: str,
+) -> str | None:
+    """Why a fee charges no revenue share, in the words the invoice, its PDF, its CSV and the
+    dashboard use; None when it charges one. `incremental` is the incremental revenue the share
+    is taken of (the lower bound; the estimate on the `point` basis) and `billed_before` the
+    shares a cumulative contract billed in earlier months, in major units."""
+    if reasons:
+        return "no revenue share is charged: " + "; ".join(reason_text(r) for r in reasons)
+    if share_fee > 0 or incremental is None:
         return None
-    cumulative = evidence["contract"]["basis"] == "cumulative"
-    found = evidence["incremental_lower_bound" if cumulative else "incremental_revenue"]
-    if found is None:
-        return None
-    incremental = Decimal(found)
+    money = _money_in(currency)
     if incremental <= 0:
-        measure = "point estimate" if evidence["contract"]["basis"] == "point" else "lower bound"
+        measure = "point estimate" if basis == "point" else "lower bound"
         return (
-            f"the {measure} of the incremental revenue is {money(incremental)}, not above "
-            "zero: no evidence yet that the recommendations added revenue"
+            "no revenue share is charged: the measured uplift is not above zero "
+            f"({measure} {money(incremental)}), no evidence yet that the recommendations "
+            "added revenue"
         )
-    if cumulative:
+    if billed_before is not None:
         return (
-            f"the share of the {money(incremental)} bound is no more than the "
-            f"{money(Decimal(evidence['billed_before']))} billed before under this contract"
+            f"no revenue share is charged: the share of the {money(incremental)} bound is no "
+            f"more than the {money(billed_before)} billed before under this contract"
         )
-    return "the contract's share of it rounds to nothing"
+    return (
+        f"no revenue share is charged: the contract's share of the {money(incremental)} of "
+        "incremental revenue rounds to nothing"
+    )
+
+
+def fee_no_share_reason(fee: PeriodFee) -> str | None:
+    """`no_share_reason` of a fee computation."""
+    contract = fee.contract
+    if isinstance(fee, CumulativeFeeComputation):
+        incremental, before = fee.incremental_lower_bound, fee.billed_before
+    else:
+        incremental, before = fee.incremental_revenue, None
+    return no_share_reason(
+        fee.no_share_reasons, incremental, fee.share_fee, before, contract.currency, contract.basis
+    )
+
+
+def evidence_no_share_reason(evidence: dict[str, Any]) -> str | None:
+    """`no_share_reason` of a fee as an invoice stored it (`Draft.evidence`)."""
+    contract = evidence["contract"]
+    cumulative = contract["basis"] == "cumulative"
+    found = evidence.get("incremental_lower_bound" if cumulative else "incremental_revenue")
+    return no_share_reason(
+        evidence["no_share_reasons"],
+        None if found is None else Decimal(found),
+        Decimal(evidence["share_fee"]),
+        Decimal(evidence["billed_before"]) if cumulative else None,
+        contract["currency"],
+        contract["basis"],
+    )
 
 
 def fee_statement(fee: PeriodFee, period: Period) -> str:
@@ -137,6 +173,6 @@ def _major(amount_minor: float, currency: str) -> Decimal:
 
 def _money_in(currency: str) -> Callable[[Decimal], str]:
     def money(amount: Decimal) -> str:
-        return f"{round_half_up(amount, currency):,} {currency}"
+        return format_money(amount, currency)
 
     return money

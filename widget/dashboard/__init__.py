@@ -1,8 +1,9 @@
 """The merchant dashboard: server-rendered pages over accounts, billing and the catalogue.
 
 Import direction: keys, passwords -> accounts -> login, sessions, recovery -> rendering,
-charts, uplift -> verdict, fee_formula, access -> error_pages, account_pages ->
-password_pages, shop_pages, team_pages, invoice_pages -> this module's `routes`.
+charts, uplift, listing -> verdict, fee_formula, access -> error_pages, account_pages ->
+password_pages, shop_pages, placement_pages, team_pages, invoice_pages -> this module's
+`routes`.
 It imports `billing`, `widget.platform` and the public surfaces of `widget.catalog`,
 `widget.integration`, `widget.placements`, `widget.recommendations` and `widget.snippet`;
 `widget.app` mounts its routes, and the command line and the demo use its `Accounts`.
@@ -15,7 +16,14 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from widget.dashboard import account_pages, invoice_pages, password_pages, shop_pages, team_pages
+from widget.dashboard import (
+    account_pages,
+    invoice_pages,
+    password_pages,
+    placement_pages,
+    shop_pages,
+    team_pages,
+)
 from widget.dashboard.accounts import AccountError, Accounts
 from widget.dashboard.error_pages import error_page, wants_page
 from widget.dashboard.recovery import invitation_link, issue_reset, reset_link
@@ -34,6 +42,9 @@ routes: list[BaseRoute] = [
     Route("/dashboard/password-reset", password_pages.request_reset, methods=_BOTH),
     Route("/dashboard/password-reset/{token}", password_pages.reset, methods=_BOTH),
     Route(f"{_SHOP}/uplift", shop_pages.uplift, methods=["GET"]),
+    Route(f"{_SHOP}/placements", placement_pages.placements, methods=["GET"]),
+    Route(f"{_SHOP}/long-tail", placement_pages.long_tail, methods=["GET"]),
+    Route(f"{_SHOP}/products", placement_pages.products, methods=["GET"]),
     Route(f"{_SHOP}/integration", shop_pages.integration, methods=["GET"]),
     Route(f"{_SHOP}/catalogue", shop_pages.catalogue, methods=["GET"]),
     Route(f"{_SHOP}/team", team_pages.team, methods=_BOTH),

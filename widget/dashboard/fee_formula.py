@@ -11,12 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-import orjson
-
 from billing import CumulativeFeeComputation
 from billing.currency import round_half_up
 from billing.fees import PeriodFee
-from billing.statement import no_share_reason
+from billing.statement import fee_no_share_reason
 
 _MEASURES = {
     "lower_bound": "lower bound of incremental revenue",
@@ -33,11 +31,11 @@ class FeeFormula:
 def fee_formula(fee: PeriodFee, money: Callable[[Decimal], str]) -> FeeFormula:
     contract = fee.contract
     licence = f"licence {money(fee.licence_fee)} + " if fee.licence_fee else ""
-    reason = no_share_reason(orjson.loads(fee.to_json()), money)
+    reason = fee_no_share_reason(fee)
     if reason is not None:
         return FeeFormula(
             f"Fee = {licence}no revenue share = {money(fee.total)}",
-            f"No revenue share because {reason}.",
+            f"{reason[0].upper()}{reason[1:]}.",
         )
     share = f"{contract.revenue_share_percent}%"
     if isinstance(fee, CumulativeFeeComputation):

@@ -27,7 +27,7 @@ from billing import (
     estimate_uplift,
 )
 from billing.contract_store import contract_in_force
-from billing.currency import display_money, minor_unit_exponent
+from billing.currency import format_money, minor_unit_exponent
 from billing.fees import PeriodFee
 from billing.holdout import DEFAULT_HOLDOUT_SHARE
 from billing.inference import mean_estimate, mean_interval
@@ -83,7 +83,7 @@ class UpliftFigures:
         decimals and no currency, which is unknown then."""
         if self.contract is None:
             return f"{amount:,.2f}"
-        return display_money(amount, self.currency)
+        return format_money(amount, self.currency)
 
     def money_of_minor(self, amount_minor: float) -> str:
         """`money` of a statistic's minor units (a float: a mean, a bound)."""

@@ -20,8 +20,8 @@ def test_the_verdict_and_the_fee_formula_come_first(web: TestClient) -> None:
     assert "treatment minus holdout, is -€10.25 in 2026-10 (between -€41.17 and €20.67" in main
     assert '<p class="formula">Fee = licence €49.00 + no revenue share = €49.00</p>' in main
     assert (
-        "<p>No revenue share because the point estimate of the incremental revenue is "
-        "-€410.00, not above zero: no evidence yet that the recommendations added revenue.</p>"
+        "<p>No revenue share is charged: the measured uplift is not above zero (point estimate "
+        "-€410.00), no evidence yet that the recommendations added revenue.</p>"
     ) in main
     assert "<dt>Licence fee</dt><dd>€49.00</dd>" in main
 

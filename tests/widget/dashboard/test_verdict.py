@@ -14,7 +14,7 @@ from billing import (
     compute_cumulative_fee,
     compute_fee,
 )
-from billing.currency import display_money
+from billing.currency import format_money
 from billing.fees import PeriodFee
 from billing.sample_size import welch_visitors_to_prove
 from billing.traffic_quality import TrafficQuality
@@ -131,7 +131,7 @@ def test_the_cumulative_basis_judges_by_its_bound_since_the_contract_started() -
 
 
 def euros(amount: Decimal) -> str:
-    return display_money(amount, "EUR")
+    return format_money(amount, "EUR")
 
 
 def test_the_fee_line_shows_its_formula_and_the_cap() -> None:
@@ -159,7 +159,7 @@ def test_a_monthly_minimum_is_named_and_no_share_is_explained() -> None:
     assert empty.fee is not None
     formula = fee_formula(empty.fee, euros)
     assert formula.line == "Fee = licence €49.00 + no revenue share = €49.00"
-    assert formula.why_no_share == "No revenue share because the values do not vary yet."
+    assert formula.why_no_share == "No revenue share is charged: the values do not vary yet."
 
 
 def test_a_cumulative_fee_line_subtracts_what_was_billed_before() -> None:
