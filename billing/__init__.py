@@ -5,7 +5,8 @@ reads the environment: everything it needs arrives as arguments.
 
 Inside, lower modules never import higher ones:
 errors, currency, periods, keys -> sufficient -> visitors, evidence, inference, srm,
-group_sequential -> adjustment -> uplift, cumulative -> contracts -> fees (the pure core);
+group_sequential -> adjustment -> uplift, cumulative -> sample_size, contracts -> fees
+(the pure core);
 holdout, ledger -> day_statistics, period_lock -> recompute (the store's measurements);
 contract_store, parties -> invoices -> invoice_store, documents -> exports, invoice_pdf.
 Revenue is counted in integer minor units in the statistics and is Decimal in fees.

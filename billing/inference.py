@@ -136,3 +136,12 @@ def _relative(
     if variance == 0:
         return _unavailable("zero_variance")
     return _difference(treatment.mean / baseline - 1, math.sqrt(variance), dof, confidence)
+
+
+def mean_interval(arm: ArmEstimate, confidence: float) -> tuple[float, float, float] | None:
+    """One arm's mean with its two-sided t interval at `confidence` (the mean's own
+    uncertainty, not the difference's); None below two visitors."""
+    if arm.reason is not None:
+        return None
+    half = float(stats.t.ppf(0.5 + confidence / 2, arm.n - 1)) * math.sqrt(arm.variance / arm.n)
+    return arm.mean, arm.mean - half, arm.mean + half

@@ -36,33 +36,46 @@ def no_share_reason(
     reasons: Sequence[str],
     incremental: Decimal | None,
     share_fee: Decimal,
+    billed_before: Decimal | None,
     currency: str,
     basis: str,
 ) -> str | None:
-    """Why a fee charges no revenue share, in the words the invoice, its PDF and the dashboard
-    use; None when it charges one. `incremental` is the incremental revenue the share is taken
-    of (the lower bound; the estimate on the `point` basis), in major units: a bound at or
-    below zero charges nothing unless the contract's minimum does."""
+    """Why a fee charges no revenue share, in the words the invoice, its PDF, its CSV and the
+    dashboard use; None when it charges one. `incremental` is the incremental revenue the share
+    is taken of (the lower bound; the estimate on the `point` basis) and `billed_before` the
+    shares a cumulative contract billed in earlier months, in major units."""
     if reasons:
         return "no revenue share is charged: " + "; ".join(reason_text(r) for r in reasons)
-    if incremental is not None and incremental <= 0 and share_fee == 0:
+    if share_fee > 0 or incremental is None:
+        return None
+    money = _money_in(currency)
+    if incremental <= 0:
         measure = "point estimate" if basis == "point" else "lower bound"
         return (
             "no revenue share is charged: the measured uplift is not above zero "
-            f"({measure} {format_money(incremental, currency)})"
+            f"({measure} {money(incremental)}), no evidence yet that the recommendations "
+            "added revenue"
         )
-    return None
+    if billed_before is not None:
+        return (
+            f"no revenue share is charged: the share of the {money(incremental)} bound is no "
+            f"more than the {money(billed_before)} billed before under this contract"
+        )
+    return (
+        f"no revenue share is charged: the contract's share of the {money(incremental)} of "
+        "incremental revenue rounds to nothing"
+    )
 
 
 def fee_no_share_reason(fee: PeriodFee) -> str | None:
     """`no_share_reason` of a fee computation."""
-    if isinstance(fee, CumulativeFeeComputation):
-        incremental = fee.incremental_lower_bound
-    else:
-        incremental = fee.incremental_revenue
     contract = fee.contract
+    if isinstance(fee, CumulativeFeeComputation):
+        incremental, before = fee.incremental_lower_bound, fee.billed_before
+    else:
+        incremental, before = fee.incremental_revenue, None
     return no_share_reason(
-        fee.no_share_reasons, incremental, fee.share_fee, contract.currency, contract.basis
+        fee.no_share_reasons, incremental, fee.share_fee, before, contract.currency, contract.basis
     )
 
 
@@ -75,6 +88,7 @@ def evidence_no_share_reason(evidence: dict[str, Any]) -> str | None:
         evidence["no_share_reasons"],
         None if found is None else Decimal(found),
         Decimal(evidence["share_fee"]),
+        Decimal(evidence["billed_before"]) if cumulative else None,
         contract["currency"],
         contract["basis"],
     )

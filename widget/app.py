@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Match, Route
 
 from tracker.errors import InvalidShopField, ShopAlreadyExists, ShopError, UnknownShop
@@ -31,11 +31,11 @@ from widget.platform import health, openapi
 from widget.platform.embedded import EmbeddedStore
 from widget.platform.fast_lane import FastLaneApp
 from widget.platform.metrics import LatencyMiddleware, Metrics
-from widget.platform.responses import ApiError, error_code, error_response
+from widget.platform.responses import RETRY_AFTER_SECONDS, ApiError, error_code, error_response
 from widget.platform.services import Services
 from widget.platform.settings import Settings
 from widget.platform.store import connect
-from widget.platform.store_errors import STORE_ERRORS, store_failure
+from widget.platform.store_errors import STORE_ERRORS, is_store_failure, store_failure
 from widget.platform.version import __version__
 from widget.recommendations import BuildModels, Serving
 from widget.recommendations import api as recommendations_api
@@ -60,7 +60,23 @@ async def _http_error(request: Request, error: Exception) -> Response:
     headers = error.headers
     if error.status_code == 405:
         headers = {"Allow": ", ".join(_allowed_methods(request))}
+    if dashboard.wants_page(request):
+        return dashboard.error_page(error.status_code, headers)
     return error_response(error.status_code, code, error.detail, headers=headers)
+
+
+async def _store_failure(request: Request, error: Exception) -> Response:
+    if dashboard.wants_page(request) and is_store_failure(error):
+        return dashboard.error_page(503, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return await store_failure(request, error)
+
+
+async def _server_error(request: Request, error: Exception) -> Response:
+    """A bug's 500 (the server logs it): a page for a browser at the dashboard, else the
+    server's plain answer."""
+    if dashboard.wants_page(request):
+        return dashboard.error_page(500)
+    return PlainTextResponse("Internal Server Error", status_code=500)
 
 
 def _allowed_methods(request: Request) -> list[str]:
@@ -163,7 +179,8 @@ def create_app(
             ApiError: _api_error,
             ShopError: _shop_error,
             HTTPException: _http_error,
-            **dict.fromkeys(STORE_ERRORS, store_failure),
+            **dict.fromkeys(STORE_ERRORS, _store_failure),
+            500: _server_error,
         },
         lifespan=lifespan,
     )

@@ -36,7 +36,8 @@ def test_minor_units_convert_exactly() -> None:
     [("1234.56", "GBP", "£1,234.56"), ("-86842.8388860151418", "GBP", "-£86,842.84"),
      ("1234567.5", "EUR", "€1,234,567.50"), ("1234.5", "JPY", "¥1,235"),
      ("12", "CHF", "CHF 12.00"), ("1.0005", "KWD", "KWD 1.001"), ("-0.001", "EUR", "€0.00"),
-     ("0", "USD", "$0.00")],
+     ("0", "USD", "$0.00"), ("1234.565", "GBP", "£1,234.57"),
+     ("1000000", "CHF", "CHF 1,000,000.00")],
 )  # fmt: skip
 def test_money_is_shown_with_its_symbol_separators_and_minor_unit(
     amount: str, currency: str, shown: str

@@ -102,7 +102,8 @@ def test_a_bound_not_above_zero_is_the_reason_in_words() -> None:
     bound = format_money(fee.incremental_lower_bound, "EUR")
     assert bound.startswith("-€") and "," in bound
     assert fee_no_share_reason(fee) == (
-        f"no revenue share is charged: the measured uplift is not above zero (lower bound {bound})"
+        f"no revenue share is charged: the measured uplift is not above zero (lower bound {bound}),"
+        " no evidence yet that the recommendations added revenue"
     )
     assert evidence_no_share_reason(json.loads(fee.to_json())) == fee_no_share_reason(fee)
 
@@ -122,9 +123,10 @@ def test_the_reason_names_the_gates_and_is_none_when_a_share_is_charged() -> Non
 
 def test_a_contract_minimum_is_charged_whatever_the_bound() -> None:
     assert (
-        no_share_reason((), Decimal("-86842.8388"), Decimal("100.00"), "GBP", "lower_bound") is None
+        no_share_reason((), Decimal("-86842.8388"), Decimal("100.00"), None, "GBP", "lower_bound")
+        is None
     )
-    assert no_share_reason((), Decimal("-86842.8388"), Decimal(0), "GBP", "point") == (
+    assert no_share_reason((), Decimal("-86842.8388"), Decimal(0), None, "GBP", "point") == (
         "no revenue share is charged: the measured uplift is not above zero "
-        "(point estimate -£86,842.84)"
+        "(point estimate -£86,842.84), no evidence yet that the recommendations added revenue"
     )

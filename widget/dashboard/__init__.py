@@ -1,8 +1,9 @@
 """The merchant dashboard: server-rendered pages over accounts, billing and the catalogue.
 
 Import direction: keys, passwords -> accounts -> login, sessions, recovery -> rendering,
-charts, uplift, listing -> access -> account_pages -> password_pages, shop_pages,
-placement_pages, team_pages, invoice_pages -> this module's `routes`.
+charts, uplift, listing -> verdict, fee_formula, access -> error_pages, account_pages ->
+password_pages, shop_pages, placement_pages, team_pages, invoice_pages -> this module's
+`routes`.
 It imports `billing`, `widget.platform` and the public surfaces of `widget.catalog`,
 `widget.integration`, `widget.placements`, `widget.recommendations` and `widget.snippet`;
 `widget.app` mounts its routes, and the command line and the demo use its `Accounts`.
@@ -24,6 +25,7 @@ from widget.dashboard import (
     team_pages,
 )
 from widget.dashboard.accounts import AccountError, Accounts
+from widget.dashboard.error_pages import error_page, wants_page
 from widget.dashboard.recovery import invitation_link, issue_reset, reset_link
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -56,8 +58,10 @@ routes: list[BaseRoute] = [
 __all__ = [
     "AccountError",
     "Accounts",
+    "error_page",
     "invitation_link",
     "issue_reset",
     "reset_link",
     "routes",
+    "wants_page",
 ]

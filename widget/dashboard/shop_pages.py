@@ -14,11 +14,13 @@ from billing.statement import reason_text
 from engine.model_store import ModelStore
 from widget.catalog import CatalogIndex, FeedStore
 from widget.dashboard.access import ShopView, problem, shop_page
-from widget.dashboard.charts import interval_chart
+from widget.dashboard.charts import Series, interval_chart
+from widget.dashboard.fee_formula import fee_formula
 from widget.dashboard.listing import BadListing, link, page_of, search_of
 from widget.dashboard.rendering import page
 from widget.dashboard.training import HELD_OUT_METRICS, attempt, held_out, trained, utc_time
 from widget.dashboard.uplift import difference_rows, recent_periods, uplift_figures
+from widget.dashboard.verdict import verdict
 from widget.integration import WINDOW, observe, run_checks
 from widget.platform.services import services
 from widget.recommendations import serving
@@ -26,6 +28,8 @@ from widget.retraining import holding, read_status
 from widget.snippet import STATIC_DIR, SnippetFiles
 
 CATALOGUE_PAGE = 25
+# The holdout's colours in the daily chart, beside the treatment's blue (AA on white)
+HOLDOUT_LINE, HOLDOUT_BAND = "#9a3412", "#f6c9a8"
 
 
 @shop_page("uplift")
@@ -38,12 +42,24 @@ async def uplift(request: Request, view: ShopView) -> Response:
         period = Period.of(today)
     figures = await uplift_figures(redis, view.shop.id, period)
     unit = f" ({figures.currency_label})" if figures.currency_label else ""
+    confidence = f"{figures.report.confidence_level:.0%}"
     chart = interval_chart(
-        figures.cumulative,
+        [Series("Treatment minus holdout", figures.cumulative)],
+        "cumulative-lift",
         f"Cumulative difference in revenue per visitor{unit}, {period}",
         "Treatment minus holdout, summed from the first day of the period to each day, "
-        f"with its {figures.report.confidence_level:.0%} confidence interval as a band. "
+        f"with its {confidence} confidence interval as a band. "
         "The same figures are in the table below the chart.",
+    )
+    daily_chart = interval_chart(
+        [
+            Series("Treatment", figures.daily["treatment"]),
+            Series("Holdout", figures.daily["holdout"], HOLDOUT_LINE, HOLDOUT_BAND),
+        ],
+        "daily-revenue",
+        f"Revenue per visitor by day and arm{unit}, {period}",
+        f"Each day's revenue per visitor in the treatment and the holdout, with its {confidence} "
+        "confidence interval as a band. The same figures are in the table below the chart.",
     )
     return page(
         "uplift.html",
@@ -54,6 +70,9 @@ async def uplift(request: Request, view: ShopView) -> Response:
             periods=recent_periods(today),
             period=period,
             chart=chart,
+            daily_chart=daily_chart,
+            verdict=verdict(figures),
+            fee=None if figures.fee is None else fee_formula(figures.fee, figures.money),
         ),
     )
 

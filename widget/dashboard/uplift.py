@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from billing import (
@@ -26,12 +27,14 @@ from billing import (
     estimate_uplift,
 )
 from billing.contract_store import contract_in_force
-from billing.currency import minor_unit_exponent
+from billing.currency import format_money, minor_unit_exponent
 from billing.fees import PeriodFee
 from billing.holdout import DEFAULT_HOLDOUT_SHARE
+from billing.inference import mean_estimate, mean_interval
 from billing.period_fee import period_fee
 from billing.period_lock import period_lock
 from billing.statement import fee_statement, reason_text
+from billing.sufficient import Arm
 from billing.traffic_quality import TrafficQuality, traffic_quality
 from widget.dashboard.charts import IntervalPoint
 
@@ -49,8 +52,11 @@ class UpliftFigures:
     holdout_share: float
     revenue_cap_minor: int | None
     arms: tuple[ArmRow, ArmRow]
+    statistics: ExperimentStatistics
+    gates: SampleGates
     report: UpliftReport
     cumulative: list[IntervalPoint]
+    daily: dict[Arm, list[IntervalPoint]]
     fee: PeriodFee | None
     days: int
     quality: TrafficQuality
@@ -67,6 +73,21 @@ class UpliftFigures:
     @property
     def currency_label(self) -> str:
         return "" if self.contract is None else self.currency
+
+    @property
+    def visitors(self) -> int:
+        return self.statistics.treatment.visitors + self.statistics.holdout.visitors
+
+    def money(self, amount: Decimal) -> str:
+        """An amount in the contract's currency ('£1,234.56'); without a contract, two
+        decimals and no currency, which is unknown then."""
+        if self.contract is None:
+            return f"{amount:,.2f}"
+        return format_money(amount, self.currency)
+
+    def money_of_minor(self, amount_minor: float) -> str:
+        """`money` of a statistic's minor units (a float: a mean, a bound)."""
+        return self.money(Decimal(repr(amount_minor)).scaleb(-minor_unit_exponent(self.currency)))
 
 
 async def uplift_figures(redis: Any, shop: str, period: Period) -> UpliftFigures:
@@ -87,9 +108,17 @@ async def uplift_figures(redis: Any, shop: str, period: Period) -> UpliftFigures
     days = await daily_statistics(redis, shop, period, currency, cap)
     total = ExperimentStatistics(currency, cap)
     cumulative = []
+    daily: dict[Arm, list[IntervalPoint]] = {"treatment": [], "holdout": []}
     scale = 10 ** minor_unit_exponent(currency)
     for day, statistics in days.items():
         total = total + statistics
+        for arm in daily:
+            interval = mean_interval(
+                mean_estimate(statistics.arm(arm).revenue_per_visitor), confidence
+            )
+            if interval is not None:
+                mean, low, high = (value / scale for value in interval)
+                daily[arm].append(IntervalPoint(day, mean, low, high))
         report = estimate_uplift(
             total, confidence_level=confidence, holdout_share=holdout_share, gates=gates
         )
@@ -119,8 +148,11 @@ async def uplift_figures(redis: Any, shop: str, period: Period) -> UpliftFigures
         holdout_share=holdout_share,
         revenue_cap_minor=cap,
         arms=arm_table(total),
+        statistics=total,
+        gates=gates,
         report=report,
         cumulative=cumulative,
+        daily=daily,
         fee=fee,
         days=len(days),
         quality=quality,

@@ -99,8 +99,24 @@ class Browser:
         self.evaluate(expression)
         self.wait_for("Page.loadEventFired")
 
+    def viewport(self, width: int, height: int, mobile: bool = False) -> None:
+        """Lay pages out as a screen `width` CSS pixels wide (a phone's, with `mobile`)."""
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=mobile,
+        )
+
     def screenshot(self, path: Path) -> None:
-        shot = self.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+        """The whole page, as wide as the viewport and as long as the page."""
+        size = self.send("Page.getLayoutMetrics")["cssContentSize"]
+        width = self.evaluate("window.innerWidth")
+        clip = {"x": 0, "y": 0, "width": width, "height": size["height"], "scale": 1}
+        shot = self.send(
+            "Page.captureScreenshot", format="png", captureBeyondViewport=True, clip=clip
+        )
         path.write_bytes(base64.b64decode(shot["data"]))
 
     def close(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime
 import io
 import json
 import os
@@ -19,10 +20,11 @@ import numpy.typing as npt
 import pytest
 from PIL import Image
 
+from billing import Arm, record_exposure, record_order, record_visit
 from tests.conftest import ADMIN_TOKEN, admin_headers
 from tests.servers import free_port
 from tests.widget.catalog.samples import as_json, online_retail
-from tests.widget.conftest import PASSWORD, SHOPS, seed_accounts
+from tests.widget.conftest import PASSWORD, SHOPS, invitation_token, seed_accounts
 from tests.widget.dashboard.cdp import CHROMIUM, Browser
 from widget.catalog import CatalogStore
 from widget.platform.embedded import socket_path
@@ -44,6 +46,8 @@ PAGES = (
     "invoices/2026-10",
     "team",
 )
+WIDTHS = (1280, 390)
+NOVEMBER = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
@@ -81,28 +85,111 @@ def server(tmp_path: Path) -> Iterator[str]:
         process.wait(timeout=30)
 
 
-def test_log_in_and_visit_every_page(server: str) -> None:
+def log_in(browser: Browser, server: str) -> None:
+    browser.open(f"{server}/dashboard/shops/shop-a/uplift")
+    fill = (
+        f"document.getElementById('email').value = 'admin@a.example';"
+        f"document.getElementById('password').value = {json.dumps(PASSWORD)};"
+        "document.querySelector('form.form').submit()"
+    )
+    browser.submit(fill)
+    body = browser.evaluate("document.querySelector('main').innerText")
+    assert browser.evaluate("location.pathname") == "/dashboard/shops/shop-a/uplift", body
+
+
+def test_every_page_at_1280_and_390_px_fits_its_screen(server: str, tmp_path: Path) -> None:
+    """Screenshots of every page at both widths; at 390 px nothing is wider than the screen,
+    with the catalogue's products and the team's pending invitations shown."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    _catalogue_with_images(tmp_path / "data", server)
+    url = f"unix://{socket_path(tmp_path / 'data')}"
+    invitation_token(url, "a-rather-long-address-of-a-new-colleague@finance.a.example")
     browser = Browser()
     try:
-        browser.open(f"{server}/dashboard/shops/shop-a/uplift")
-        fill = (
-            f"document.getElementById('email').value = 'admin@a.example';"
-            f"document.getElementById('password').value = {json.dumps(PASSWORD)};"
-            "document.querySelector('form.form').submit()"
-        )
-        browser.submit(fill)
-        body = browser.evaluate("document.querySelector('main').innerText")
-        assert browser.evaluate("location.pathname") == "/dashboard/shops/shop-a/uplift", body
-        for page in PAGES:
-            browser.open(f"{server}/dashboard/shops/shop-a/{page}")
-            assert browser.evaluate("document.querySelector('h1') !== null")
-            name = page.split("?")[0].replace("/", "-")
-            browser.screenshot(SCREENSHOTS / f"{name}.png")
-            if page.startswith("uplift"):
-                drawn = "document.querySelectorAll('svg.chart polyline').length"
-                assert browser.evaluate(drawn) == 1
+        log_in(browser, server)
+        too_wide, lines = {}, {}
+        for width in WIDTHS:
+            browser.viewport(width, 800, mobile=width < 800)
+            for page in PAGES:
+                browser.open(f"{server}/dashboard/shops/shop-a/{page}")
+                assert browser.evaluate("document.querySelector('h1') !== null")
+                name = page.split("?")[0].replace("/", "-")
+                browser.screenshot(SCREENSHOTS / f"{name}-{width}.png")
+                scroll_width = browser.evaluate("document.documentElement.scrollWidth")
+                if scroll_width > width:
+                    too_wide[f"{name}-{width}"] = scroll_width
+                if page in ("catalogue", "team"):
+                    shown = {"catalogue": ".thumb", "team": "input[value=revoke]"}[page]
+                    assert browser.evaluate(f"document.querySelector({shown!r}) !== null"), page
+                if page.startswith("uplift"):
+                    drawn = "document.querySelectorAll('svg.chart polyline').length"
+                    lines[width] = browser.evaluate(drawn)
+        assert too_wide == {}
+        assert lines == {1280: 3, 390: 3}  # the lift, and each arm by day
+        # only the catalogue's lost image, once at each width
+        assert browser.errors == ["Failed to load resource: net::ERR_NAME_NOT_RESOLVED"] * 2
+    finally:
+        browser.close()
+
+
+async def _one_day(url: str) -> None:
+    """Three visitors in each arm of shop-a on 3 November 2026, some of them buying."""
+    store = await connect(url)
+    day = datetime.date(2026, 11, 3)
+    rows: list[tuple[Arm, int]] = [("treatment", r) for r in (1000, 0, 0)]
+    rows += [("holdout", r) for r in (5000, 0, 3000)]
+    for index, (arm, revenue) in enumerate(rows):
+        visitor = f"november-{index}"
+        await record_exposure(store, "shop-a", visitor, arm, NOVEMBER)
+        await record_visit(store, "shop-a", visitor, day, exposed=True)
+        if revenue:
+            await record_order(store, "shop-a", visitor, day, revenue, entry_id=f"n{index}")
+    await store.aclose()
+
+
+# Where each chart's dots are, against its zero line (y grows downwards).
+DOTS = """[...document.querySelectorAll('svg.chart')].map(chart => ({
+  id: chart.id,
+  zero: chart.querySelector('line.zero').getBBox().y,
+  dots: [...chart.querySelectorAll('circle.estimate')].map(dot => {
+    const box = dot.getBBox(); return {y: box.y + box.height / 2, size: box.width};
+  }),
+  bars: [...chart.querySelectorAll('line.interval')].map(bar => bar.getBBox().height),
+}))"""
+
+
+def test_one_day_of_data_draws_its_point_and_interval(server: str, tmp_path: Path) -> None:
+    asyncio.run(_one_day(f"unix://{socket_path(tmp_path / 'data')}"))
+    browser = Browser()
+    try:
+        log_in(browser, server)
+        browser.open(f"{server}/dashboard/shops/shop-a/uplift?period=2026-11")
+        charts = {chart["id"]: chart for chart in browser.evaluate(DOTS)}
+        lift = charts["cumulative-lift"]
+        # the difference is 3.33 - 26.67 = -23.33 EUR a visitor: a dot below the zero line
+        [dot] = lift["dots"]
+        assert dot["size"] > 0 and dot["y"] > lift["zero"] + 10
+        assert len(lift["bars"]) == 1 and lift["bars"][0] > 10
+        daily = charts["daily-revenue"]
+        assert len(daily["dots"]) == 2 and all(bar > 10 for bar in daily["bars"])
+        text = browser.evaluate("document.querySelector('main').innerText")
+        assert "treatment minus holdout, is -€23.33 in 2026-11" in text
         assert browser.errors == []
+    finally:
+        browser.close()
+
+
+def test_a_dashboard_address_that_does_not_exist_is_a_page(server: str) -> None:
+    browser = Browser()
+    try:
+        browser.viewport(390, 800, mobile=True)
+        log_in(browser, server)
+        browser.open(f"{server}/dashboard/shops/shop-a/no-such-page")
+        assert browser.evaluate("document.querySelector('h1').innerText") == "Not available"
+        text = browser.evaluate("document.querySelector('main').innerText")
+        assert "There is no page at this address." in text
+        browser.screenshot(SCREENSHOTS / "not-found-390.png")
+        assert browser.evaluate("document.documentElement.scrollWidth") <= 390
     finally:
         browser.close()
 
