@@ -307,8 +307,11 @@ class EmbeddedStore:
             start_new_session=True,
         )
         deadline = time.monotonic() + self.start_timeout
+        loading = False
         while not (answer := _answer(self.socket) or b"").startswith(b"+PONG"):
-            loading = answer.startswith(b"-LOADING")
+            # A server replaying GBs (model versions) can be too busy to answer one ping in
+            # time: once it said it is loading, it has as long as it lives.
+            loading = loading or answer.startswith(b"-LOADING")
             if process.poll() is not None or (time.monotonic() > deadline and not loading):
                 process.kill()
                 process.wait()
