@@ -25,7 +25,7 @@ from billing.parties import Party, set_buyer, set_seller
 from billing.period_lock import period_lock
 from billing.periods import Period
 from billing.recompute import check_ledger
-from widget.cli.common import echo_json, load_settings, open_store
+from widget.cli.common import echo_json, load_settings, open_store, shop_option
 
 T = TypeVar("T")
 
@@ -55,8 +55,8 @@ def _period(context: click.Context, parameter: click.Parameter, value: str) -> P
 period_option = click.option(
     "--period", required=True, callback=_period, help="The billing month, as YYYY-MM."
 )
-shops_option = click.option(
-    "--shop", "shops", multiple=True, help="Only this shop; repeatable. Default: every billed shop."
+shops_option = shop_option(
+    "Only this shop; repeatable. Default: every billed shop.", "shops", multiple=True
 )
 
 
@@ -155,7 +155,7 @@ def seller(name: str, address: tuple[str, ...], tax_id: str | None) -> None:
 
 
 @invoice.command("buyer")
-@click.option("--shop", required=True, help="The shop billed.")
+@shop_option("The shop billed.")
 @click.option("--name", required=True, help="The buyer's legal name.")
 @click.option("--address", multiple=True, help="One line of the address; repeatable.")
 @click.option("--tax-id", help="The buyer's VAT or tax id.")
@@ -189,7 +189,7 @@ def finalize_command(period: Period, shops: tuple[str, ...]) -> None:
 
 @invoice.command("void")
 @period_option
-@click.option("--shop", required=True, help="The shop whose invoice is voided.")
+@shop_option("The shop whose invoice is voided.")
 @click.option("--reason", required=True, help="Why, printed on the credit note.")
 def void_command(period: Period, shop: str, reason: str) -> None:
     """Cancel an issued invoice with a credit note of its full amount."""
@@ -198,7 +198,7 @@ def void_command(period: Period, shop: str, reason: str) -> None:
 
 @invoice.command("reissue")
 @period_option
-@click.option("--shop", required=True, help="The shop whose voided invoice is replaced.")
+@shop_option("The shop whose voided invoice is replaced.")
 def reissue_command(period: Period, shop: str) -> None:
     """Draft a corrected invoice in place of a voided one (then `finalize` gives it a new
     number); its statistics include what arrived after the period was locked."""
@@ -246,7 +246,7 @@ def _write_pdfs(found: list[Document], output: Path) -> None:
 
 @invoice.command("check")
 @period_option
-@click.option("--shop", required=True, help="The shop whose ledger is checked.")
+@shop_option("The shop whose ledger is checked.")
 def check(period: Period, shop: str) -> None:
     """Recompute the period's daily statistics from the raw visitor rows and compare."""
 

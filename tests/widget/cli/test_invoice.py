@@ -20,6 +20,7 @@ from billing import Contract, Period, record_exposure, record_order, record_visi
 from billing.contract_store import contract_versions
 from tests.billing.ledger_samples import october_ledger
 from tests.billing.samples import contract
+from tracker.shops import ShopRegistry
 from widget.cli.invoice import invoice
 from widget.platform.store import connect
 
@@ -40,9 +41,12 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
 
 
 def _ledger(url: str, *shops: str) -> None:
+    """Registered shops (the commands' --shop must name one) with an October ledger."""
+
     async def fill() -> None:
         client = await connect(url)
         for shop in shops:
+            await ShopRegistry(client).create(shop.upper(), (), shop)
             await october_ledger(client, shop, treated=40, holdout=40)
         await client.aclose()
 
