@@ -90,16 +90,19 @@ def add_contract_command(contract_file: Any) -> None:
     of a month after today: terms are fixed before the period they price), currency
     (ISO 4217), revenue_share_percent.
     Optional: basis ("cumulative", the default; "lower_bound", month by month;
-    "point", NOT SAFE), monthly_visitors and revenue_per_visitor_cap (the cumulative
-    basis's terms: proposed from last month's ledger when left out), holdout_share
-    (0.1; it assigns visitors from the version's first day), monthly_licence_fee,
-    minimum_fee, fee_cap, billing_time_zone ("UTC"; never changes), confidence_level,
-    gates. Money as strings in major units, e.g. "49.00".
+    "point", NOT SAFE), monthly_visitors (the traffic expected a month) and
+    revenue_per_visitor_cap (the most one visitor's revenue counts for in a month):
+    the cumulative basis's terms, proposed from last month's ledger when left out, so
+    a new shop, without buyers last month, must give them; holdout_share (0.1; it
+    assigns visitors from the version's first day), monthly_licence_fee, minimum_fee,
+    fee_cap, billing_time_zone ("UTC"; never changes), confidence_level, gates.
+    Money as strings in major units, e.g. "49.00".
 
     \b
-    Example:
+    Example, a new shop's first version:
       {"shop": "acme", "version": 1, "effective_from": "2027-01-01",
-       "currency": "GBP", "revenue_share_percent": "15"}
+       "currency": "GBP", "revenue_share_percent": "15",
+       "monthly_visitors": 20000, "revenue_per_visitor_cap": "250.00"}
     """
     terms = _parse_json(contract_file.read())
 
