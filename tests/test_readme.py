@@ -4,7 +4,6 @@ shown anywhere in it names a real command, real options and the required ones.""
 
 from __future__ import annotations
 
-import datetime
 import os
 import re
 import shlex
@@ -17,6 +16,7 @@ import click
 import pytest
 
 from tests.servers import free_port
+from tests.widget.cli.test_invoice import next_month
 from widget.cli import main
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -32,11 +32,6 @@ def section(title: str) -> str:
     start = text.index(f"\n{title}")
     end = text.find("\n## ", start + 1)
     return text[start : end if end > 0 else None]
-
-
-def next_month() -> str:
-    today = datetime.datetime.now(datetime.UTC).date()
-    return (today.replace(day=28) + datetime.timedelta(days=4)).replace(day=1).isoformat()
 
 
 def runnable(script: str, port: int) -> str:
@@ -55,7 +50,7 @@ def runnable(script: str, port: int) -> str:
         # In a single-quoted JSON body, and in a double-quoted header.
         '"pk_acme_..."': '"\'"$site_key"\'"',
         "Bearer sk_acme_...": "Bearer $secret_key",
-        '"effective_from": "2027-01-01"': f'"effective_from": "{next_month()}"',
+        '"effective_from": "2027-01-01"': f'"effective_from": "{next_month().isoformat()}"',
         "127.0.0.1:8000": f"127.0.0.1:{port}",
         "curl -s ": "curl -s --fail-with-body ",
         ".venv/bin/basketlift": f"{sys.executable} -m widget",

@@ -174,3 +174,13 @@ def test_racing_processes_make_one_invoice_and_one_number(clean_store: str) -> N
         assert all(process.returncode == 0 for process in processes)
         assert len({json.dumps(output["invoices"]) for output in outputs}) == 1
     assert outputs[0]["invoices"][0]["number"] == "INV-a-000001"
+
+
+def test_the_help_example_is_a_new_shops_contract(clean_store: str, tmp_path: Path) -> None:
+    shown = CliRunner().invoke(invoice, ["add-contract", "--help"]).output
+    example = json.loads(shown[shown.index("{") : shown.rindex("}") + 1])
+    assert {"monthly_visitors", "revenue_per_visitor_cap"} <= example.keys()
+    terms = tmp_path / "contract.json"
+    terms.write_text(json.dumps(example | {"effective_from": next_month().isoformat()}))
+    stored = run(clean_store, "add-contract", str(terms))
+    assert stored.output == "contract version 1 of acme stored\n"
