@@ -21,6 +21,9 @@ from billing.uplift import SampleGates, UpliftReport, estimate_uplift
 
 Basis = Literal["cumulative", "lower_bound", "point"]
 
+DEFAULT_PAYMENT_TERMS_DAYS = 30
+MAX_PAYMENT_TERMS_DAYS = 365
+
 _MONEY_FIELDS = ("fee_cap", "minimum_fee", "monthly_licence_fee", "revenue_per_visitor_cap")
 
 
@@ -43,6 +46,8 @@ class Contract:
     - "point" bills the estimate itself and is NOT SAFE: with no effect at all it charges in
       about half of months. It is kept for comparison only.
 
+    `payment_terms_days` after an invoice's issue date it is due; `tax_rate_percent` is the
+    tax (VAT) on the invoice's net total, unless the buyer accounts for it (`billing.tax`).
     `created_at` is when the store accepted the version (`billing.contract_store`).
     """
 
@@ -61,6 +66,8 @@ class Contract:
     holdout_share: float = 0.1
     monthly_visitors: int | None = None
     gates: SampleGates = field(default_factory=SampleGates)
+    payment_terms_days: int = DEFAULT_PAYMENT_TERMS_DAYS
+    tax_rate_percent: Decimal = Decimal(0)
     created_at: datetime.datetime | None = None
 
     def __post_init__(self) -> None:
@@ -83,6 +90,18 @@ class Contract:
             0 < self.holdout_share < 1,
             "holdout_share",
             f"must be within 0 and 1, got {self.holdout_share}",
+        )
+        _check(
+            self.tax_rate_percent.is_finite() and Decimal(0) <= self.tax_rate_percent < 100,
+            "tax_rate_percent",
+            f"must be 0 or more and below 100, got {self.tax_rate_percent}",
+        )
+        _check(
+            type(self.payment_terms_days) is int
+            and 0 <= self.payment_terms_days <= MAX_PAYMENT_TERMS_DAYS,
+            "payment_terms_days",
+            f"must be a whole number of days within 0 and {MAX_PAYMENT_TERMS_DAYS}, "
+            f"got {self.payment_terms_days!r}",
         )
         for name in _MONEY_FIELDS:
             self._check_money(name)
@@ -132,7 +151,7 @@ class Contract:
             terms["effective_from"] = datetime.date.fromisoformat(data["effective_from"])
             if terms.get("created_at") is not None:
                 terms["created_at"] = datetime.datetime.fromisoformat(terms["created_at"])
-            for name in _MONEY_FIELDS + ("revenue_share_percent",):
+            for name in _MONEY_FIELDS + ("revenue_share_percent", "tax_rate_percent"):
                 if terms.get(name) is not None:
                     terms[name] = Decimal(terms[name])
             if "gates" in terms:

@@ -56,3 +56,18 @@ def decimal_as_string(value: object) -> str:
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+# Where a symbol names one currency unambiguously to an invoice's reader; others show the code.
+_SYMBOLS = {"EUR": "€", "GBP": "£", "JPY": "¥", "USD": "$"}
+
+
+def format_money(amount: Decimal, currency: str, *, signed: bool = False) -> str:
+    """An amount as people read it, rounded to the minor unit: '£1,234.56', '-£86,842.84',
+    '¥1,235', 'CHF 12.00'; `signed` puts '+' before a positive amount. The one formatter of
+    money for invoices, their PDF and the dashboard."""
+    rounded = round_half_up(amount, currency)
+    sign = "-" if rounded < 0 else "+" if signed else ""
+    digits = f"{rounded.copy_abs():,.{minor_unit_exponent(currency)}f}"
+    symbol = _SYMBOLS.get(currency)
+    return f"{sign}{symbol}{digits}" if symbol else f"{sign}{currency} {digits}"

@@ -22,7 +22,8 @@ BillingError
 ├── InvoiceNotVoid               (only a voided invoice can be replaced)
 ├── NotDurable                   (the store did not confirm an issued invoice on disk)
 ├── InvoiceNotIssued             (a draft cannot be voided)
-└── MissingSeller                (no seller details to put on an issued invoice)
+├── MissingSeller                (no seller details to put on an issued invoice)
+└── InvalidParty                 (a seller's or buyer's detail is malformed; `field`, `reason`)
 """
 
 from __future__ import annotations
@@ -163,3 +164,10 @@ class InvoiceNotIssued(BillingError):
 class MissingSeller(BillingError):
     def __init__(self) -> None:
         super().__init__("no seller details: set them with `basketlift invoice seller`")
+
+
+class InvalidParty(BillingError):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason

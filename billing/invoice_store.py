@@ -122,8 +122,10 @@ async def run_period(
 async def finalize(redis: Any, shop: str, period: Period, now: datetime.datetime) -> Invoice:
     """Number and freeze the period's draft, once on disk; an issued invoice is returned
     unchanged."""
-    issue = Issue("", now, await get_seller(redis), await get_buyer(redis, shop))
-    revision = (await get_invoice(redis, shop, period)).draft.revision
+    seller = await get_seller(redis)
+    draft = (await get_invoice(redis, shop, period)).draft
+    issue = Issue.of_invoice(draft, now, seller, await get_buyer(redis, shop))
+    revision = draft.revision
     await _issue(
         redis,
         (shop, period),
@@ -140,7 +142,8 @@ async def void(
     invoice = await get_invoice(redis, shop, period)
     if invoice.issue is None:
         raise InvoiceNotIssued(shop, str(period))
-    note = Issue("", now, invoice.issue.seller, invoice.issue.buyer, reason)
+    issued = invoice.issue
+    note = Issue("", now, issued.seller, issued.buyer, reason, tax=issued.tax)
     revision = invoice.draft.revision
     await _issue(
         redis,

@@ -7,7 +7,6 @@ credit note with its own number. None of these parts is ever rewritten.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,7 +15,7 @@ from typing import Any, Literal
 import orjson
 
 from billing.contracts import Contract
-from billing.currency import decimal_as_string, round_half_up
+from billing.currency import decimal_as_string, format_money, round_half_up
 from billing.fees import (
     CumulativeFeeComputation,
     FeeComputation,
@@ -27,8 +26,9 @@ from billing.fees import (
 from billing.parties import Party
 from billing.period_lock import PeriodLock
 from billing.periods import Period
-from billing.statement import fee_statement, reason_text
+from billing.statement import fee_no_share_reason, fee_statement
 from billing.sufficient import ExperimentStatistics, PrePeriodStatistics
+from billing.tax import Tax, tax_of
 from billing.traffic_quality import TrafficQuality
 
 InvoiceStatus = Literal["draft", "issued", "void"]
@@ -73,13 +73,13 @@ class Adjustment:
 
     def line(self, currency: str) -> InvoiceLine:
         entries = f"{self.new_entries} entries of {self.period} that arrived after it was invoiced"
-        change = f"net revenue {self.revenue_change:+,} {currency}"
+        change = f"net revenue {format_money(self.revenue_change, currency, signed=True)}"
         if self.corrected_share is None:
             text = f"Adjustment: {entries} ({change}), counted in the bound above"
         else:
             text = (
                 f"Adjustment: {entries} ({change}); {self.period}'s share re-priced to "
-                f"{self.corrected_share:,} {currency}"
+                f"{format_money(self.corrected_share, currency)}"
             )
         return InvoiceLine(text, self.amount)
 
@@ -195,29 +195,58 @@ class Draft:
 
 @dataclass(frozen=True)
 class Issue:
-    """What issuing adds to a draft, or to a credit note of an issued invoice."""
+    """What issuing adds to a draft, or to a credit note of an issued invoice: an invoice's
+    `due_date` and `tax` (`billing.tax`) are fixed here, from the parties and the contract;
+    a credit note repeats the tax it cancels and has no due date. Invoices issued before due
+    dates and tax existed have neither (their total had no tax)."""
 
     number: str
     issued_at: datetime.datetime
     seller: Party
     buyer: Party
     reason: str | None = None
+    due_date: datetime.date | None = None
+    tax: Tax | None = None
+
+    @classmethod
+    def of_invoice(cls, draft: Draft, at: datetime.datetime, seller: Party, buyer: Party) -> Issue:
+        """The issue of `draft` at `at`: due after the contract's payment terms, taxed at its
+        rate unless reverse charge applies."""
+        contract = Contract.from_dict(draft.evidence["contract"])
+        return cls(
+            number="",
+            issued_at=at,
+            seller=seller,
+            buyer=buyer,
+            due_date=at.date() + datetime.timedelta(days=contract.payment_terms_days),
+            tax=tax_of(draft.total, draft.currency, contract.tax_rate_percent, seller, buyer),
+        )
 
     def to_json(self) -> bytes:
         """Everything but the number, which the issuing script assigns."""
-        data = dataclasses.asdict(self)
-        del data["number"]
-        return orjson.dumps(data)
+        return orjson.dumps(
+            {
+                "issued_at": self.issued_at.isoformat(),
+                "seller": self.seller.as_dict(),
+                "buyer": self.buyer.as_dict(),
+                "reason": self.reason,
+                "due_date": self.due_date.isoformat() if self.due_date else None,
+                "tax": self.tax.as_dict() if self.tax else None,
+            }
+        )
 
     @classmethod
     def from_json(cls, number: str, text: str | bytes) -> Issue:
         data = orjson.loads(text)
+        due, tax = data.get("due_date"), data.get("tax")
         return cls(
             number=number,
             issued_at=datetime.datetime.fromisoformat(data["issued_at"]),
             seller=Party.from_dict(data["seller"]),
             buyer=Party.from_dict(data["buyer"]),
             reason=data["reason"],
+            due_date=datetime.date.fromisoformat(due) if due else None,
+            tax=Tax.from_dict(tax) if tax else None,
         )
 
 
@@ -239,9 +268,9 @@ def invoice_lines(fee: PeriodFee) -> tuple[InvoiceLine, ...]:
     lines = []
     if contract.monthly_licence_fee:
         lines.append(InvoiceLine("Monthly licence fee", _money(fee.licence_fee, contract)))
-    if not fee.charges_share:
-        reasons = "; ".join(reason_text(reason) for reason in fee.no_share_reasons)
-        description = f"Revenue share not charged: {reasons}"
+    reason = fee_no_share_reason(fee)
+    if reason is not None:
+        description = reason[0].upper() + reason[1:]
     elif isinstance(fee, CumulativeFeeComputation):
         description = _cumulative_share(fee)
     else:
@@ -252,21 +281,21 @@ def invoice_lines(fee: PeriodFee) -> tuple[InvoiceLine, ...]:
 
 def _cumulative_share(fee: CumulativeFeeComputation) -> str:
     contract = fee.contract
-    bound = _money(fee.incremental_lower_bound or Decimal(0), contract)
+    bound = format_money(fee.incremental_lower_bound or Decimal(0), contract.currency)
+    before = format_money(fee.billed_before, contract.currency)
     return (
-        f"Revenue share: {contract.revenue_share_percent}% of {bound} {contract.currency}, the "
-        f"lower bound on incremental revenue since {contract.effective_from}, less "
-        f"{fee.billed_before} {contract.currency} billed before"
+        f"Revenue share: {contract.revenue_share_percent}% of {bound}, the lower bound on "
+        f"incremental revenue since {contract.effective_from}, less {before} billed before"
     )
 
 
 def _monthly_share(fee: FeeComputation) -> str:
     contract = fee.contract
     basis = "lower bound" if contract.basis == "lower_bound" else "point estimate, not safe"
-    incremental = _money(fee.incremental_revenue or Decimal(0), contract)
+    incremental = format_money(fee.incremental_revenue or Decimal(0), contract.currency)
     return (
         f"Revenue share: {contract.revenue_share_percent}% of incremental revenue "
-        f"{incremental} {contract.currency} ({basis}, {fee.treated_visitors} treated visitors)"
+        f"{incremental} ({basis}, {fee.treated_visitors:,} treated visitors)"
     )
 
 
@@ -278,7 +307,7 @@ def _settled(adjustments: tuple[Adjustment, ...], currency: str) -> str:
     amount = sum((a.amount for a in adjustments), Decimal(0))
     return (
         f" It also settles entries that arrived after {months} had been invoiced: "
-        f"{amount:+,} {currency}."
+        f"{format_money(amount, currency, signed=True)}."
     )
 
 

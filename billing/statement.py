@@ -4,10 +4,11 @@ this month's amount. The invoice, its PDF and the dashboard all say it in these 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from typing import Any
 
-from billing.currency import minor_unit_exponent, round_half_up
+from billing.currency import format_money, minor_unit_exponent
 from billing.fees import CumulativeFeeComputation, FeeComputation, PeriodFee
 from billing.periods import Period
 
@@ -29,6 +30,54 @@ _REASONS = {
 def reason_text(reason: str) -> str:
     """A no-share reason code in words."""
     return _REASONS.get(reason, reason.replace("_", " "))
+
+
+def no_share_reason(
+    reasons: Sequence[str],
+    incremental: Decimal | None,
+    share_fee: Decimal,
+    currency: str,
+    basis: str,
+) -> str | None:
+    """Why a fee charges no revenue share, in the words the invoice, its PDF and the dashboard
+    use; None when it charges one. `incremental` is the incremental revenue the share is taken
+    of (the lower bound; the estimate on the `point` basis), in major units: a bound at or
+    below zero charges nothing unless the contract's minimum does."""
+    if reasons:
+        return "no revenue share is charged: " + "; ".join(reason_text(r) for r in reasons)
+    if incremental is not None and incremental <= 0 and share_fee == 0:
+        measure = "point estimate" if basis == "point" else "lower bound"
+        return (
+            "no revenue share is charged: the measured uplift is not above zero "
+            f"({measure} {format_money(incremental, currency)})"
+        )
+    return None
+
+
+def fee_no_share_reason(fee: PeriodFee) -> str | None:
+    """`no_share_reason` of a fee computation."""
+    if isinstance(fee, CumulativeFeeComputation):
+        incremental = fee.incremental_lower_bound
+    else:
+        incremental = fee.incremental_revenue
+    contract = fee.contract
+    return no_share_reason(
+        fee.no_share_reasons, incremental, fee.share_fee, contract.currency, contract.basis
+    )
+
+
+def evidence_no_share_reason(evidence: dict[str, Any]) -> str | None:
+    """`no_share_reason` of a fee as an invoice stored it (`Draft.evidence`)."""
+    contract = evidence["contract"]
+    cumulative = contract["basis"] == "cumulative"
+    found = evidence.get("incremental_lower_bound" if cumulative else "incremental_revenue")
+    return no_share_reason(
+        evidence["no_share_reasons"],
+        None if found is None else Decimal(found),
+        Decimal(evidence["share_fee"]),
+        contract["currency"],
+        contract["basis"],
+    )
 
 
 def fee_statement(fee: PeriodFee, period: Period) -> str:
@@ -110,6 +159,6 @@ def _major(amount_minor: float, currency: str) -> Decimal:
 
 def _money_in(currency: str) -> Callable[[Decimal], str]:
     def money(amount: Decimal) -> str:
-        return f"{round_half_up(amount, currency):,} {currency}"
+        return format_money(amount, currency)
 
     return money

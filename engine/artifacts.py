@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -30,15 +30,14 @@ class Artifact:
     metadata: dict[str, Any]
 
 
-def arrays_to_bytes(arrays: Arrays) -> bytes:
-    """The arrays as an uncompressed `.npz`; raises ValueError for object arrays."""
-    out = io.BytesIO()
-    np.savez(out, allow_pickle=False, **arrays)
-    return out.getvalue()
+def write_arrays(arrays: Arrays, file: BinaryIO) -> None:
+    """Write the arrays to `file` as an uncompressed `.npz`, a few MB at a time; raises
+    ValueError for object arrays."""
+    np.savez(file, allow_pickle=False, **arrays)
 
 
 def arrays_from_bytes(blob: bytes) -> Arrays:
-    """The arrays of an `.npz` that `arrays_to_bytes` made, fully in memory."""
+    """The arrays of an `.npz` that `write_arrays` wrote, fully in memory."""
     with np.load(io.BytesIO(blob), allow_pickle=False) as stored:
         return {name: stored[name] for name in stored.files}
 

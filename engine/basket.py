@@ -171,4 +171,4 @@ class BoughtTogether(Recommender):
     def _reasons(
         self, context: npt.NDArray[np.int32], items: npt.NDArray[np.int32]
     ) -> list[tuple[str, int | None]]:
-        return strongest_reasons(self.associations, "bought with", context, items)
+        return strongest_reasons(self.associations, "bought together with", context, items)

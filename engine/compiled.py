@@ -78,6 +78,8 @@ def compiled(function: Function) -> Function:
     # numba picks a function's cache folder when it is decorated, from this setting.
     chosen, _numba_settings.CACHE_DIR = _numba_settings.CACHE_DIR, str(CACHE_FOLDER)
     try:
-        return cast(Function, numba.njit(cache=True)(function))
+        # Without the GIL: training runs a kernel on blocks in threads, and a server's
+        # other threads (a model switch) run while a request's loops do.
+        return cast(Function, numba.njit(cache=True, nogil=True)(function))
     finally:
         _numba_settings.CACHE_DIR = chosen

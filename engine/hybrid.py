@@ -20,6 +20,7 @@ def scaled_to_row_max(scores: sp.csr_matrix) -> sp.csr_matrix:
     filled = counts > 0
     row_max = np.ones(len(counts), dtype=np.float32)
     row_max[filled] = np.maximum.reduceat(scores.data, scores.indptr[:-1][filled])
+    row_max[row_max == 0] = 1.0  # a row of zeros (every session alike) stays zeros
     scores.data /= np.repeat(row_max, counts)
     return scores
 

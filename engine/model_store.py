@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from redis.client import NEVER_DECODE
 from redis.exceptions import ResponseError
 
 from engine import keys
-from engine.artifacts import Arrays, Artifact, arrays_from_bytes, arrays_to_bytes, read_folder
+from engine.artifacts import Arrays, Artifact, arrays_from_bytes, read_folder, write_arrays
 from engine.errors import IncompleteModel
 
 CHUNK_BYTES = 8 * 1024 * 1024
@@ -81,13 +82,18 @@ class ModelStore:
     async def write(self, shop: str, arrays: Arrays, metadata: dict[str, Any]) -> str:
         """Write a new version without making it current (`switch` does); returns its name.
         Raises ValueError for object arrays, which would need pickle."""
-        blob, digest = await asyncio.to_thread(_encoded, arrays)
-        version, key = await self._claim_version(shop, orjson.dumps(metadata))
-        chunks = range(0, len(blob), self._chunk_bytes)
-        for number, start in enumerate(chunks):
-            chunk = memoryview(blob)[start : start + self._chunk_bytes]
-            await self._redis.hset(key, f"chunk:{number}", chunk)
-        await self._redis.hset(key, mapping={"chunks": len(chunks), "digest": digest})
+        # Encoded into a temporary file and sent a chunk at a time: a large shop's arrays
+        # (a GB and more) are not held twice more in memory as one blob.
+        with tempfile.TemporaryFile() as encoded:
+            await asyncio.to_thread(write_arrays, arrays, encoded)
+            encoded.seek(0)
+            version, key = await self._claim_version(shop, orjson.dumps(metadata))
+            digest, chunks = hashlib.sha256(), 0
+            while chunk := await asyncio.to_thread(encoded.read, self._chunk_bytes):
+                digest.update(chunk)
+                await self._redis.hset(key, f"chunk:{chunks}", chunk)
+                chunks += 1
+        await self._redis.hset(key, mapping={"chunks": chunks, "digest": digest.hexdigest()})
         return version
 
     async def switch(self, shop: str, version: str, if_none: bool = False) -> bool:
@@ -156,11 +162,6 @@ class ModelStore:
             if old != current:
                 await self._redis.unlink(keys.model_version(shop, old))
                 await self._redis.lrem(listed, 1, old)
-
-
-def _encoded(arrays: Arrays) -> tuple[bytes, str]:
-    blob = arrays_to_bytes(arrays)
-    return blob, hashlib.sha256(blob).hexdigest()
 
 
 def _verified_arrays(shop: str, version: str, parts: list[bytes], digest: str) -> Arrays:

@@ -20,7 +20,7 @@ from implicit.cpu.als import AlternatingLeastSquares
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from engine.evidence import strongest_reasons
-from engine.itemknn import NeighbourKind, neighbour_similarity
+from engine.neighbour_similarity import NeighbourKind, neighbour_similarity
 from engine.recommender import Recommender
 from engine.rows import Row, distinct_row_sum
 from engine.sessions import Sessions
@@ -46,6 +46,13 @@ class _Weighted(Recommender):
 
     def _matrix(self, sessions: Sessions) -> sp.csr_matrix:
         return sp.csr_matrix(sessions.to_csr(self.n_items, self._weights), dtype=np.float32)
+
+
+def uniform_factors(random: np.random.Generator, rows: int, columns: int) -> FloatArray:
+    """`random`'s next rows x columns float32 uniforms in [0, 1), to be scaled in place."""
+    factors = np.empty((rows, columns), dtype=np.float32)
+    random.random(dtype=np.float32, out=factors)
+    return factors
 
 
 def dense_to_candidates(scores: FloatArray, keep: int) -> sp.csr_matrix:
@@ -83,11 +90,27 @@ class _Factors(_Weighted):
         # (and implicit warns about them when it builds a model).
         with threadpool_limits(1, "blas"):
             model = self._new_model()
-            model.fit(self._matrix(sessions), show_progress=False)
+            matrix = self._matrix(sessions)
+            # implicit's starting factors, made in place: implicit makes them through
+            # temporaries (BPR's visitor factors: 3 GB for 2 million visitors). The same
+            # generator then gives implicit what else it draws, as if it had made them.
+            random = np.random.default_rng(self.seed)
+            self._start(model, matrix, random)
+            model.random_state = random
+            model.fit(matrix, show_progress=False)
         self.user_factors = np.asarray(model.user_factors, dtype=np.float32)
         self.item_factors = np.asarray(model.item_factors, dtype=np.float32)
 
     def _new_model(self) -> AlternatingLeastSquares | BayesianPersonalizedRanking:
+        raise NotImplementedError
+
+    def _start(
+        self,
+        model: AlternatingLeastSquares | BayesianPersonalizedRanking,
+        matrix: sp.csr_matrix,
+        random: np.random.Generator,
+    ) -> None:
+        """Set `model`'s starting factors for `matrix` exactly as its own fit would."""
         raise NotImplementedError
 
     def _fold_in(self, history: sp.csr_matrix) -> FloatArray:
@@ -137,6 +160,19 @@ class ImplicitALS(_Factors):
             random_state=self.seed,
         )
 
+    def _start(
+        self,
+        model: AlternatingLeastSquares | BayesianPersonalizedRanking,
+        matrix: sp.csr_matrix,
+        random: np.random.Generator,
+    ) -> None:
+        # implicit: random((visitors, factors)) * 0.01, then the same for the items.
+        visitors, items = matrix.shape
+        model.user_factors = uniform_factors(random, visitors, self.factors)
+        model.user_factors *= 0.01
+        model.item_factors = uniform_factors(random, items, self.factors)
+        model.item_factors *= 0.01
+
     def _fold_in(self, history: sp.csr_matrix) -> FloatArray:
         """The exact ALS user step against the item factors (implicit's recalculate_user)."""
         with threadpool_limits(1, "blas"):
@@ -172,6 +208,27 @@ class ImplicitBPR(_Factors):
             num_threads=self.threads,
             random_state=self.seed,
         )
+
+    def _start(
+        self,
+        model: AlternatingLeastSquares | BayesianPersonalizedRanking,
+        matrix: sp.csr_matrix,
+        random: np.random.Generator,
+    ) -> None:
+        # implicit: (random((n, factors + 1)) - 0.5) / factors for the items, then the
+        # visitors; the rows of items and visitors with no event zero, the visitors' last
+        # column (the item bias's weight) 1.
+        visitors, items = matrix.shape
+        item_factors = uniform_factors(random, items, self.factors + 1)
+        item_factors -= 0.5
+        item_factors /= self.factors
+        item_factors[np.bincount(matrix.indices, minlength=items) == 0] = 0.0
+        user_factors = uniform_factors(random, visitors, self.factors + 1)
+        user_factors -= 0.5
+        user_factors /= self.factors
+        user_factors[np.diff(matrix.indptr) == 0] = 0.0
+        user_factors[:, self.factors] = 1.0
+        model.item_factors, model.user_factors = item_factors, user_factors
 
     def _fold_in(self, history: sp.csr_matrix) -> FloatArray:
         """The mean factor of the history's items (BPR has no closed-form user step);

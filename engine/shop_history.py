@@ -63,4 +63,9 @@ async def read_event_table(
             entries += _entries(part)
         progress(entries)
     pieces.append(event_rows(pending))
-    return await asyncio.to_thread(EventTable.from_rows, pieces), events
+    table = await asyncio.to_thread(EventTable.from_rows, pieces)
+    del pieces
+    # arrow's allocator keeps the pieces' freed memory for reuse; training has no more use
+    # for arrow and needs that memory for its models.
+    pa.default_memory_pool().release_unused()
+    return table, events

@@ -1,7 +1,9 @@
 // Widget templates: a string with {{field}} and one {{#items}}...{{/items}} block.
 //
 // Every value is HTML-escaped (quotes, backtick and "=" included, so that it cannot leave
-// an attribute); `url` and `image_url` must be http(s) or they become empty. A shop gives
+// an attribute); `url` must be http(s) or it becomes empty; an `image_url` that is missing
+// or not http(s) becomes NO_IMAGE, a neutral picture inline (no request, no broken-image
+// icon; a shop's Content-Security-Policy must allow img-src data:). A shop gives
 // its own template as <template data-basketlift-template="product"> (or with an empty
 // value, for every placement); fields of an item: product_id, title, url, image_url,
 // price (formatted in its currency), currency, reason, position. Put data-bl-i="{{position}}"
@@ -22,6 +24,11 @@ export function safeUrl(value, base) {
   }
 }
 
+export const NO_IMAGE =
+  "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 160 160'%3E" +
+  "%3Crect width='160' height='160' fill='%23f6f8fa'/%3E%3Cg fill='%23d0d7de'%3E" +
+  "%3Ccircle cx='64' cy='64' r='10'/%3E%3Cpath d='M40 112l26-30 16 18 14-14 24 26z'/%3E%3C/g%3E%3C/svg%3E";
+
 export function formatPrice(price, currency, locale) {
   const amount = Number(price);
   if (price == null || price === '' || !isFinite(amount)) return '';
@@ -35,7 +42,8 @@ export function formatPrice(price, currency, locale) {
 function field(item, name, position, options) {
   if (name === 'position') return position;
   if (name === 'price') return formatPrice(item.price, item.currency, options.locale);
-  if (name === 'url' || name === 'image_url') return safeUrl(item[name], options.base);
+  if (name === 'url') return safeUrl(item.url, options.base);
+  if (name === 'image_url') return safeUrl(item.image_url, options.base) || NO_IMAGE;
   return item[name];
 }
 

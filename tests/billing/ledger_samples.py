@@ -20,11 +20,16 @@ AFTER_OCTOBER = datetime.datetime(2026, 11, 2, 9, tzinfo=datetime.UTC)
 SELLER = Party("Basketlift Ltd", ("1 Example Street", "London"), "GB123456789")
 
 
-async def october_ledger(store: Any, shop: str, treated: int = 300, holdout: int = 300) -> None:
-    """A contract (15% of the point estimate, EUR 49 licence) and seeded visitors in October."""
+async def october_ledger(
+    store: Any, shop: str, treated: int = 300, holdout: int = 300, **overrides: Any
+) -> None:
+    """A contract (15% of the point estimate, EUR 49 licence, unless `overrides` say other
+    terms) and seeded visitors in October, their revenue in the currency's minor units."""
     terms = contract(
-        shop=shop, basis="point", holdout_share=0.5, gates=SMALL_GATES,
-        monthly_licence_fee=Decimal("49.00"),
+        **{
+            "shop": shop, "basis": "point", "holdout_share": 0.5, "gates": SMALL_GATES,
+            "monthly_licence_fee": Decimal("49.00"),
+        } | overrides
     )  # fmt: skip
     await add_contract(store, terms, SIGNED)
     await set_seller(store, SELLER)

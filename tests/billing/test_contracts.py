@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from billing import InvalidContract, SampleGates, UnsupportedCurrency
+from billing import Contract, InvalidContract, SampleGates, UnsupportedCurrency
 from tests.billing.samples import contract
 
 
@@ -37,6 +37,12 @@ def test_revenue_cap_is_counted_in_minor_units() -> None:
         ("monthly_licence_fee", Decimal("-1")),
         ("revenue_per_visitor_cap", Decimal("0")),
         ("billing_time_zone", "Mars/Olympus"),
+        ("payment_terms_days", -1),
+        ("payment_terms_days", 366),
+        ("payment_terms_days", 30.5),
+        ("tax_rate_percent", Decimal("100")),
+        ("tax_rate_percent", Decimal("-1")),
+        ("tax_rate_percent", Decimal("Infinity")),
     ],
 )
 def test_out_of_range_terms_name_their_field(field: str, value: Any) -> None:
@@ -58,3 +64,16 @@ def test_gates_need_two_visitors_per_arm() -> None:
 def test_currency_without_minor_unit_is_refused() -> None:
     with pytest.raises(UnsupportedCurrency):
         contract(currency="XYZ")
+
+
+def test_payment_terms_and_tax_default_for_contracts_stored_before_them() -> None:
+    stored = contract().as_dict()
+    del stored["payment_terms_days"], stored["tax_rate_percent"]
+    terms = Contract.from_dict(stored)
+    assert (terms.payment_terms_days, terms.tax_rate_percent) == (30, Decimal(0))
+
+
+def test_payment_terms_and_tax_round_trip_through_json() -> None:
+    terms = contract(payment_terms_days=14, tax_rate_percent=Decimal("20"))
+    assert terms.as_dict()["tax_rate_percent"] == "20"
+    assert Contract.from_dict(terms.as_dict()) == terms

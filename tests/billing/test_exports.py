@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from billing import keys
 from billing.documents import Document, documents
 from billing.exports import CSV_HEADERS, to_csv, to_json
 from billing.invoice_pdf import render_pdf
@@ -47,9 +48,11 @@ async def test_csv_headers_are_stable_and_totals_equal_the_documents(store: Any)
         "CN-b-000001",
         "",
     ]
-    assert sum(Decimal(row["total"]) for row in rows) == sum(d.total for d in found)
+    assert sum(Decimal(row["total_in_currency"]) for row in rows) == sum(d.total for d in found)
     for row in rows:
-        assert Decimal(row["licence_fee"]) + Decimal(row["share_fee"]) == Decimal(row["total"])
+        billed = ("licence_fee", "share_fee", "adjustments")
+        net = sum(Decimal(row[f"{name}_in_currency"]) for name in billed)
+        assert net == Decimal(row["net_total_in_currency"])
 
 
 async def test_csv_text_cells_cannot_start_a_formula(store: Any) -> None:
@@ -62,22 +65,37 @@ async def test_csv_text_cells_cannot_start_a_formula(store: Any) -> None:
         row for row in csv.DictReader(io.StringIO(to_csv(found))) if row["kind"] == "credit_note"
     ]
     assert note[0]["reason"] == '\'=HYPERLINK("http://evil.example","x")'
-    assert note[0]["total"].startswith("-") and Decimal(note[0]["total"]) < 0
+    total = note[0]["total_in_currency"]
+    assert total.startswith("-") and Decimal(total) < 0
 
 
 def test_csv_headers_are_pinned() -> None:
-    assert CSV_HEADERS[:10] == (
+    assert CSV_HEADERS[:16] == (
         "document_number",
         "kind",
         "status",
         "shop",
         "period",
         "issue_date",
+        "due_date",
         "currency",
-        "licence_fee",
-        "share_fee",
-        "total",
+        "licence_fee_in_currency",
+        "share_fee_in_currency",
+        "adjustments_in_currency",
+        "net_total_in_currency",
+        "tax_rate_percent",
+        "reverse_charge",
+        "tax_in_currency",
+        "total_in_currency",
     )
+
+
+def test_every_amount_column_names_its_unit() -> None:
+    money = ("fee", "total", "tax", "revenue", "bound", "difference", "cap", "before", "adjust")
+    words = {"no_share_reason_text", "seller_tax_id", "buyer_tax_id", "cap_source"}
+    for header in set(CSV_HEADERS) - words:
+        if any(word in header for word in money):
+            assert header.endswith(("_in_currency", "_percent", "reverse_charge")), header
 
 
 async def test_json_holds_the_documents_with_their_evidence(store: Any) -> None:
@@ -100,7 +118,39 @@ async def test_the_pdf_renders_and_its_text_holds_the_totals(store: Any, tmp_pat
     text = subprocess.run(
         ["pdftotext", "-layout", pdf, "-"], check=True, capture_output=True, text=True
     ).stdout
-    assert f"Total due: {document.total:,} EUR" in text
+    assert f"Total due by {document.due_date}: €{document.total:,}" in text
     assert "INV-a-000001" in text and "Bäckerei Müller Dvorák GmbH" in text
     assert "Uplift evidence" in text and "lower bound" in text
     shutil.copy(tmp_path / "page.png", Path(tempfile.gettempdir()) / "basketlift-invoice.png")
+
+
+async def test_an_invoice_issued_before_tax_lines_still_exports(store: Any, tmp_path: Path) -> None:
+    """Stored as earlier releases wrote it: no due date, tax, country or payment terms."""
+    await october_ledger(store, "a", treated=60, holdout=60)
+    await create_draft(store, "a", OCTOBER, AFTER_OCTOBER)
+    await finalize(store, "a", OCTOBER, AFTER_OCTOBER)
+    key = keys.invoice("a", str(OCTOBER), 1)
+    draft, issue = (
+        json.loads(await store.hget(key, "draft")),
+        json.loads(await store.hget(key, "issue")),
+    )
+    for name in ("payment_terms_days", "tax_rate_percent"):
+        del draft["evidence"]["contract"][name]
+    old_issue = {"issued_at": issue["issued_at"], "reason": None} | {
+        role: {"name": issue[role]["name"], "address": issue[role]["address"], "tax_id": None}
+        for role in ("seller", "buyer")
+    }
+    await store.hset(key, mapping={"draft": json.dumps(draft), "issue": json.dumps(old_issue)})
+    (document,) = documents(await period_invoices(store, OCTOBER))
+    assert (document.tax, document.due_date, document.total) == (None, None, document.net_total)
+    (row,) = csv.DictReader(io.StringIO(to_csv([document])))
+    assert (row["due_date"], row["tax_in_currency"], row["reverse_charge"]) == ("", "", "")
+    assert Decimal(row["total_in_currency"]) == Decimal(draft["total"])
+    assert json.loads(to_json([document]))["documents"][0]["tax"] is None
+    pdf = tmp_path / "old.pdf"
+    pdf.write_bytes(render_pdf(document))
+    text = subprocess.run(
+        ["pdftotext", "-layout", pdf, "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "Due date: - (30 days after issue)" in text
+    assert f"Total due: €{Decimal(draft['total']):,}" in text and "Tax at" not in text

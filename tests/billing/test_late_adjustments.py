@@ -40,7 +40,7 @@ async def test_a_late_refund_is_settled_on_the_next_invoice(store: Any) -> None:
     assert november.lines[-1].description.startswith("Adjustment: 1 entries of 2026-10")
     assert november.lines[-1].amount == Decimal("-0.75")
     assert november.total == sum(line.amount for line in november.lines)
-    assert "It also settles entries that arrived after 2026-10 had been invoiced: -0.75 EUR." in (
+    assert "It also settles entries that arrived after 2026-10 had been invoiced: -€0.75." in (
         november.statement
     )
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +12,14 @@ from billing import (
     compute_cumulative_fee,
     compute_fee,
 )
-from billing.statement import fee_statement, reason_text
+from billing.currency import format_money
+from billing.statement import (
+    evidence_no_share_reason,
+    fee_no_share_reason,
+    fee_statement,
+    no_share_reason,
+    reason_text,
+)
 from tests.billing.samples import SMALL_GATES, contract, experiment
 
 OCTOBER = Period(2026, 10)
@@ -44,8 +52,8 @@ def test_a_cumulative_charge_says_the_bound_and_what_was_billed_before() -> None
         "1,000 of them in the holdout. With 97.5% confidence, valid at every monthly invoice, "
         "the widgets brought at least "
     )
-    assert "15% of that bound is " in text and "10.00 EUR was billed before" in text
-    assert text.endswith(f"so this month's share is {fee.share_fee:,} EUR.")
+    assert "15% of that bound is " in text and "€10.00 was billed before" in text
+    assert text.endswith(f"so this month's share is {format_money(fee.share_fee, 'EUR')}.")
 
 
 def test_a_bound_below_what_was_billed_charges_nothing_more() -> None:
@@ -83,4 +91,40 @@ def test_the_monthly_bases_say_their_month_and_the_point_basis_warns() -> None:
     point = compute_fee(contract(basis="point", gates=SMALL_GATES), uplift(cap=None))
     assert "(a basis that is not safe: it charges without an effect)" in fee_statement(
         point, OCTOBER
+    )
+
+
+def test_a_bound_not_above_zero_is_the_reason_in_words() -> None:
+    terms = cumulative_terms()
+    same = experiment([2000] * 900 + [0] * 8100, [2000] * 100 + [0] * 900, cap=CAP)
+    fee = compute_cumulative_fee(terms, same, Decimal(0), terms.design)
+    assert fee.incremental_lower_bound is not None
+    bound = format_money(fee.incremental_lower_bound, "EUR")
+    assert bound.startswith("-€") and "," in bound
+    assert fee_no_share_reason(fee) == (
+        f"no revenue share is charged: the measured uplift is not above zero (lower bound {bound})"
+    )
+    assert evidence_no_share_reason(json.loads(fee.to_json())) == fee_no_share_reason(fee)
+
+
+def test_the_reason_names_the_gates_and_is_none_when_a_share_is_charged() -> None:
+    terms = cumulative_terms(gates=SampleGates(minimum_visitors_per_arm=5_000))
+    gated = compute_cumulative_fee(terms, uplift(), Decimal(0), terms.design)
+    assert fee_no_share_reason(gated) == (
+        "no revenue share is charged: an arm is below the minimum number of visitors"
+    )
+    charged = cumulative_terms()
+    assert (
+        fee_no_share_reason(compute_cumulative_fee(charged, uplift(), Decimal(0), charged.design))
+        is None
+    )
+
+
+def test_a_contract_minimum_is_charged_whatever_the_bound() -> None:
+    assert (
+        no_share_reason((), Decimal("-86842.8388"), Decimal("100.00"), "GBP", "lower_bound") is None
+    )
+    assert no_share_reason((), Decimal("-86842.8388"), Decimal(0), "GBP", "point") == (
+        "no revenue share is charged: the measured uplift is not above zero "
+        "(point estimate -£86,842.84)"
     )

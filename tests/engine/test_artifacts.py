@@ -1,7 +1,8 @@
-"""Artifacts: arrays to bytes and back without pickle, and the folders of earlier releases."""
+"""Artifacts: arrays to an `.npz` and back without pickle, and the folders of earlier releases."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -16,14 +17,16 @@ from engine.artifacts import sparse_arrays, sparse_matrix
 def test_round_trip_of_arrays_and_sparse_matrices() -> None:
     matrix = sp.random(30, 20, density=0.1, format="csr", random_state=1, dtype=np.float32)
     arrays = {"ids": np.array(["a", "b"]), **sparse_arrays("m", matrix)}
-    loaded = artifacts.arrays_from_bytes(artifacts.arrays_to_bytes(arrays))
+    encoded = io.BytesIO()
+    artifacts.write_arrays(arrays, encoded)
+    loaded = artifacts.arrays_from_bytes(encoded.getvalue())
     assert loaded["ids"].tolist() == ["a", "b"]
     assert (sparse_matrix(loaded, "m") != matrix).nnz == 0
 
 
 def test_object_arrays_are_refused_rather_than_pickled() -> None:
     with pytest.raises(ValueError, match="pickle"):
-        artifacts.arrays_to_bytes({"bad": np.array([{"a": 1}], dtype=object)})
+        artifacts.write_arrays({"bad": np.array([{"a": 1}], dtype=object)}, io.BytesIO())
 
 
 def test_the_current_version_of_an_earlier_release_folder_is_read(tmp_path: Path) -> None:

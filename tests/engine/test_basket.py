@@ -59,7 +59,7 @@ def test_a_bestseller_is_no_association_but_confidence_trusts_it() -> None:
 def test_reasons_name_the_basket_item_behind_the_recommendation() -> None:
     model = BoughtTogether(BasketSettings(min_together=1)).fit(PAIRS, 10)
     first = model.recommend([1, 2], n=1, exclude=[1, 2])[0]
-    assert (first.reason, first.because) == ("bought with", first.item - 5)
+    assert (first.reason, first.because) == ("bought together with", first.item - 5)
 
 
 def test_pairs_seen_too_rarely_are_left_out() -> None:

@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from engine.orders import catalogue
 from engine.personal import ImplicitALS, ImplicitBPR, SimilarItems, dense_to_candidates
 from engine.recommender import Recommender
 from engine.sessions import Sessions
+from tests.engine.samples import online_retail
 
 # Visitor u liked every item of its parity except item u (the withheld diagonal): the
 # item each visitor should get first is u.
@@ -68,3 +70,20 @@ def test_candidates_keep_the_best_of_each_row_positive_and_in_order() -> None:
     kept = dense_to_candidates(scores, 2).toarray()
     assert (kept > 0).sum(axis=1).tolist() == [2, 2]
     assert kept[0, 1] > kept[0, 2] > 0 and kept[1, 3] > kept[1, 0] > 0
+
+
+@pytest.mark.parametrize("name", ["als", "bpr"])
+def test_factors_started_in_place_fit_as_implicits_own(name: str) -> None:
+    # Real invoices, with a visitor and an item that have no event: implicit zeroes those.
+    item_ids, baskets = catalogue(online_retail(3_000).purchases())
+    found = baskets.to_csr(len(item_ids))
+    matrix = sp.csr_matrix(
+        (found.data.astype(np.float32), found.indices, np.append(found.indptr, found.nnz)),
+        shape=(found.shape[0] + 1, found.shape[1] + 1),
+    )
+    ours = {"als": ImplicitALS, "bpr": ImplicitBPR}[name]()
+    ours.fit_confidences(matrix)
+    theirs = ours._new_model()
+    theirs.fit(matrix, show_progress=False)
+    np.testing.assert_array_equal(ours.user_factors, theirs.user_factors)
+    np.testing.assert_array_equal(ours.item_factors, theirs.item_factors)

@@ -47,6 +47,21 @@ async def test_train_shop_saves_models_a_server_can_load(store: Any) -> None:
     assert await saved.current_version(shop) == result.version
     artifact = await saved.load(shop, result.version)
     assert artifact.metadata["shop"] == shop and artifact.metadata["events"] == 857
+    assert (result.items, result.sessions) == (510, 20)
+    assert {name: artifact.metadata[name] for name in ("items", "visitors", "sessions")} == {
+        "items": 510,
+        "visitors": 20,
+        "sessions": 20,
+    }
+    # the shop's own last 7 days: 10 of its 20 sessions, 13 next-item cases
+    held_out = artifact.metadata["evaluation"]
+    assert (held_out["train_sessions"], held_out["test_sessions"], held_out["cases"]) == (
+        10,
+        10,
+        13,
+    )
+    hits = {model["model"]: model["hr@20"] for model in held_out["models"]}
+    assert hits == {"basketlift": round(5 / 13, 4), "pop": round(11 / 13, 4)}
     models = TrainedModels.from_artifact(artifact)
     orders = [e for e in otto_events() if e["type"] == "Order Completed"]
     # Five real orders, no pair bought twice: the basket model falls back to bestsellers.

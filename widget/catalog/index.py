@@ -69,6 +69,33 @@ class CatalogIndex:
         and `reason`, as the JSON object a response embeds."""
         return orjson.Fragment(self._shown[i] + _reason_field(reason))
 
+    def fields(self, i: int) -> dict[str, Any]:
+        """What a widget shows of product `i`, as a dict (for pages, not the hot path)."""
+        found: dict[str, Any] = orjson.loads(self._shown[i] + b"}")
+        return found
+
+    def search(self, query: str) -> list[int]:
+        """The products whose id or title contains `query`, ignoring case, in id order.
+
+        Reads the JSON each product is shown as (no other copy of the titles is kept):
+        about 20 ms for 40,000 products, for a dashboard's search, never a visitor's.
+        """
+        wanted = query.casefold()
+        if not wanted:
+            return list(range(len(self.product_ids)))
+        # JSON escapes a quote or a backslash: look for the needle as the JSON has it.
+        escaped = orjson.dumps(wanted)[1:-1].decode()
+        found = []
+        for i, shown in enumerate(self._shown):
+            if escaped in shown.decode().casefold():
+                fields = self.fields(i)
+                if (
+                    wanted in fields["product_id"].casefold()
+                    or wanted in (fields["title"] or "").casefold()
+                ):
+                    found.append(i)
+        return found
+
     def __len__(self) -> int:
         return len(self.product_ids)
 

@@ -95,14 +95,17 @@ def add_contract_command(contract_file: Any) -> None:
     the cumulative basis's terms, proposed from last month's ledger when left out, so
     a new shop, without buyers last month, must give them; holdout_share (0.1; it
     assigns visitors from the version's first day), monthly_licence_fee, minimum_fee,
-    fee_cap, billing_time_zone ("UTC"; never changes), confidence_level, gates.
-    Money as strings in major units, e.g. "49.00".
+    fee_cap, billing_time_zone ("UTC"; never changes), confidence_level, gates,
+    payment_terms_days (30: the due date is this many days after issue),
+    tax_rate_percent ("0": the tax, e.g. VAT, on the net total; none under reverse
+    charge). Money and percentages as strings, money in major units, e.g. "49.00".
 
     \b
     Example, a new shop's first version:
       {"shop": "acme", "version": 1, "effective_from": "2027-01-01",
        "currency": "GBP", "revenue_share_percent": "15",
-       "monthly_visitors": 20000, "revenue_per_visitor_cap": "250.00"}
+       "monthly_visitors": 20000, "revenue_per_visitor_cap": "250.00",
+       "payment_terms_days": 30, "tax_rate_percent": "20"}
     """
     terms = _parse_json(contract_file.read())
 
@@ -151,20 +154,51 @@ def _parse_json(body: bytes) -> dict[str, Any]:
 @invoice.command("seller")
 @click.option("--name", required=True, help="The seller's legal name.")
 @click.option("--address", multiple=True, help="One line of the address; repeatable.")
+@click.option("--country", help="ISO 3166-1 alpha-2 code, e.g. GB: decides reverse charge.")
 @click.option("--tax-id", help="The seller's VAT or tax id.")
-def seller(name: str, address: tuple[str, ...], tax_id: str | None) -> None:
-    """Set the seller shown on every invoice issued from now on."""
-    _run(lambda client: set_seller(client, Party(name, address, tax_id)))
+@click.option("--iban", help="The account invoices are paid to (spaces allowed; checked).")
+@click.option("--bic", help="The bank's BIC (SWIFT code), 8 or 11 characters.")
+@click.option(
+    "--payment-note",
+    help='Other payment instructions, printed as given, e.g. "Sort code 20-00-00, account '
+    '12345678" where there is no IBAN.',
+)
+def seller(
+    name: str,
+    address: tuple[str, ...],
+    country: str | None,
+    tax_id: str | None,
+    iban: str | None,
+    bic: str | None,
+    payment_note: str | None,
+) -> None:
+    """Set the seller (the operator of this deployment) shown on every invoice issued from
+    now on, with the payment details its invoices ask to be paid to. Every run replaces all
+    the details: give them all each time."""
+    details = {"country": country, "tax_id": tax_id, "iban": iban, "bic": bic}
+    _run(
+        lambda client: set_seller(
+            client, Party.of(name, address, **details, payment_note=payment_note)
+        )
+    )
 
 
 @invoice.command("buyer")
 @shop_option("The shop billed.")
 @click.option("--name", required=True, help="The buyer's legal name.")
 @click.option("--address", multiple=True, help="One line of the address; repeatable.")
+@click.option("--country", help="ISO 3166-1 alpha-2 code, e.g. DE: decides reverse charge.")
 @click.option("--tax-id", help="The buyer's VAT or tax id.")
-def buyer(shop: str, name: str, address: tuple[str, ...], tax_id: str | None) -> None:
-    """Set a shop's billing details, shown on its invoices issued from now on."""
-    _run(lambda client: set_buyer(client, shop, Party(name, address, tax_id)))
+def buyer(
+    shop: str, name: str, address: tuple[str, ...], country: str | None, tax_id: str | None
+) -> None:
+    """Set a shop's billing details, shown on its invoices issued from now on. A buyer with a
+    tax id in another country than the seller's is invoiced under reverse charge."""
+    _run(
+        lambda client: set_buyer(
+            client, shop, Party.of(name, address, country=country, tax_id=tax_id)
+        )
+    )
 
 
 @invoice.command("run")

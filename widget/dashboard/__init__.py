@@ -1,8 +1,8 @@
 """The merchant dashboard: server-rendered pages over accounts, billing and the catalogue.
 
 Import direction: keys, passwords -> accounts -> login, sessions, recovery -> rendering,
-charts, uplift -> access -> account_pages -> password_pages, shop_pages, team_pages,
-invoice_pages -> this module's `routes`.
+charts, uplift, listing -> access -> account_pages -> password_pages, shop_pages,
+placement_pages, team_pages, invoice_pages -> this module's `routes`.
 It imports `billing`, `widget.platform` and the public surfaces of `widget.catalog`,
 `widget.integration`, `widget.placements`, `widget.recommendations` and `widget.snippet`;
 `widget.app` mounts its routes, and the command line and the demo use its `Accounts`.
@@ -15,7 +15,14 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from widget.dashboard import account_pages, invoice_pages, password_pages, shop_pages, team_pages
+from widget.dashboard import (
+    account_pages,
+    invoice_pages,
+    password_pages,
+    placement_pages,
+    shop_pages,
+    team_pages,
+)
 from widget.dashboard.accounts import AccountError, Accounts
 from widget.dashboard.recovery import invitation_link, issue_reset, reset_link
 
@@ -33,6 +40,9 @@ routes: list[BaseRoute] = [
     Route("/dashboard/password-reset", password_pages.request_reset, methods=_BOTH),
     Route("/dashboard/password-reset/{token}", password_pages.reset, methods=_BOTH),
     Route(f"{_SHOP}/uplift", shop_pages.uplift, methods=["GET"]),
+    Route(f"{_SHOP}/placements", placement_pages.placements, methods=["GET"]),
+    Route(f"{_SHOP}/long-tail", placement_pages.long_tail, methods=["GET"]),
+    Route(f"{_SHOP}/products", placement_pages.products, methods=["GET"]),
     Route(f"{_SHOP}/integration", shop_pages.integration, methods=["GET"]),
     Route(f"{_SHOP}/catalogue", shop_pages.catalogue, methods=["GET"]),
     Route(f"{_SHOP}/team", team_pages.team, methods=_BOTH),

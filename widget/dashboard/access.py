@@ -32,6 +32,9 @@ MAX_FIELDS = 20
 # Which roles may open which page; the navigation shows a user only these.
 PAGE_ROLES: dict[str, tuple[Role, ...]] = {
     "uplift": ROLES,
+    "placements": ROLES,
+    "long-tail": ROLES,
+    "products": ROLES,
     "integration": ("admin", "analyst"),
     "catalogue": ("admin", "analyst"),
     "invoices": ("admin", "finance"),
@@ -39,6 +42,9 @@ PAGE_ROLES: dict[str, tuple[Role, ...]] = {
 }
 PAGE_TITLES = {
     "uplift": "Uplift",
+    "placements": "Placements",
+    "long-tail": "Long tail",
+    "products": "Products",
     "integration": "Integration",
     "catalogue": "Catalogue and models",
     "invoices": "Invoices",

@@ -120,7 +120,7 @@ async def invitation(request: Request) -> Response:
     accounts = Accounts(redis)
     invited = await accounts.peek_invitation(token)
     if invited is None:
-        return problem(404, "This invitation was used already, or it has expired.", None)
+        return problem(404, "This invitation was used already, revoked, or it has expired.", None)
     context: dict[str, Any] = {"invitation": invited, "error": None}
     if request.method == "GET":
         return form_page("invitation.html", **context)

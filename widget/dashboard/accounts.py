@@ -6,7 +6,8 @@ other user sees a shop only through a role that the shop's member hash gives the
 `finance` (uplift and invoices). Invitations carry a single-use token that is deleted
 as it is read (GETDEL), so two acceptances of one link cannot both succeed. The link is
 sent to the invited email (or given to its owner by the operator), never shown to the
-inviter: opening it proves control of the email. A role change or a removal never
+inviter: opening it proves control of the email. A shop's admins see its pending
+invitations and may revoke one: its link stops working at once. A role change or a removal never
 leaves a shop that has admins without one.
 """
 
@@ -65,6 +66,12 @@ class Invitation:
     role: Role
     email: str
     invited_by: str
+
+
+@dataclass(frozen=True)
+class PendingInvitation:
+    invitation: Invitation
+    expires_in_s: int
 
 
 def normalise_email(email: str) -> str:
@@ -180,6 +187,34 @@ class Accounts:
         await self._redis.set(keys.invitation(token), body, ex=ttl_s)
         await self._redis.hset(pending, invitation.shop, keys.digest(token))
         await self._redis.expire(pending, INVITATION_TTL_S)
+        listed = keys.shop_invitations(invitation.shop)
+        await self._redis.hset(listed, invitation.email, keys.digest(token))
+        await self._redis.expire(listed, INVITATION_TTL_S)
+
+    async def pending(self, shop: str) -> list[PendingInvitation]:
+        """The shop's invitations not used, revoked or expired yet, by email."""
+        listed = keys.shop_invitations(shop)
+        found = []
+        for email, digest in sorted((await self._redis.hgetall(listed)).items()):
+            stored = keys.invitation_by_digest(digest)
+            invitation = _invitation(await self._redis.get(stored))
+            ttl_s = await self._redis.ttl(stored)
+            if invitation is None or ttl_s <= 0:
+                await self._redis.hdel(listed, email)
+                continue
+            found.append(PendingInvitation(invitation, ttl_s))
+        return found
+
+    async def revoke(self, shop: str, email: str) -> None:
+        """Delete the shop's pending invitation of `email`: its link stops working."""
+        email = normalise_email(email)
+        listed = keys.shop_invitations(shop)
+        digest = await self._redis.hget(listed, email)
+        if digest is None or not await self._redis.delete(keys.invitation_by_digest(digest)):
+            await self._redis.hdel(listed, email)
+            raise AccountError(f"there is no pending invitation for {email}")
+        await self._redis.hdel(listed, email)
+        await self._redis.hdel(keys.pending_invitations(email), shop)
 
     async def reissue_invitations(self, email: str) -> list[tuple[Invitation, str]]:
         """New tokens for the email's unused invitations (the old links stop working),
@@ -203,8 +238,9 @@ class Accounts:
         """Spend the invitation (once): `user`, whose email it was sent to, joins the shop."""
         invitation = _invitation(await self._redis.getdel(keys.invitation(token)))
         if invitation is None or invitation.email != user.email:
-            raise AccountError("this invitation was used already, or it has expired")
+            raise AccountError("this invitation was used already, revoked, or it has expired")
         await self._redis.hdel(keys.pending_invitations(invitation.email), invitation.shop)
+        await self._redis.hdel(keys.shop_invitations(invitation.shop), invitation.email)
         await self.add_member(invitation.shop, user, invitation.role)
         return invitation
 

@@ -56,6 +56,12 @@ def members(shop: str) -> str:
     return shop_key(shop, "dashboard:members")
 
 
+def shop_invitations(shop: str) -> str:
+    """Hash email -> digest of the token of the shop's unused invitation to it: the Team
+    page's list of pending invitations (the invitation itself may have expired)."""
+    return shop_key(shop, "dashboard:invitations")
+
+
 def session_by_digest(session_digest: str) -> str:
     return f"{USERS}sessions:{session_digest}"
 

@@ -1,7 +1,8 @@
 """HTML responses from the Jinja2 templates, with the headers every dashboard page carries.
 
 No page runs a script: the policy allows none, and styles only from the dashboard's
-own stylesheet. Pages are never cached, since they show one user's data.
+own stylesheet. Images may come from any HTTPS origin: the catalogue's product images are
+on the shop's own servers or CDN. Pages are never cached, since they show one user's data.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
 
+from billing.currency import format_money
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' https:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
@@ -45,6 +48,7 @@ def environment() -> Environment:
     )
     env.filters["percent"] = percent
     env.filters["number"] = number
+    env.filters["money"] = format_money
     return env
 
 

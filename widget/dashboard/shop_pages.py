@@ -1,33 +1,31 @@
-"""A shop's pages: uplift, integration, catalogue and models (the team: `team_pages`)."""
+"""A shop's pages: uplift, integration, catalogue and models (the team: `team_pages`; what
+the widgets did: `placement_pages`)."""
 
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
 from billing import BillingError, Period
 from billing.statement import reason_text
 from engine.model_store import ModelStore
-from widget.catalog import CatalogStore, FeedStore
-from widget.catalog import keys as catalog_keys
-from widget.dashboard.access import ShopView, shop_page
+from widget.catalog import CatalogIndex, FeedStore
+from widget.dashboard.access import ShopView, problem, shop_page
 from widget.dashboard.charts import interval_chart
+from widget.dashboard.listing import BadListing, link, page_of, search_of
 from widget.dashboard.rendering import page
+from widget.dashboard.training import HELD_OUT_METRICS, attempt, held_out, trained, utc_time
 from widget.dashboard.uplift import difference_rows, recent_periods, uplift_figures
 from widget.integration import WINDOW, observe, run_checks
-from widget.placements import ATTRIBUTION_WINDOW, money, placement_figures
 from widget.platform.services import services
 from widget.recommendations import serving
 from widget.retraining import holding, read_status
 from widget.snippet import STATIC_DIR, SnippetFiles
 
-BENCH_RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results" / "engine_sessions.json"
-SAMPLE_PRODUCTS = 10
+CATALOGUE_PAGE = 25
 
 
 @shop_page("uplift")
@@ -39,8 +37,6 @@ async def uplift(request: Request, view: ShopView) -> Response:
     except BillingError:
         period = Period.of(today)
     figures = await uplift_figures(redis, view.shop.id, period)
-    head = await serving(request).heads.get(view.shop.id)
-    placements = await placement_figures(redis, view.shop.id, period, head)
     unit = f" ({figures.currency_label})" if figures.currency_label else ""
     chart = interval_chart(
         figures.cumulative,
@@ -58,9 +54,6 @@ async def uplift(request: Request, view: ShopView) -> Response:
             periods=recent_periods(today),
             period=period,
             chart=chart,
-            placements=placements,
-            money=money,
-            window_hours=ATTRIBUTION_WINDOW // datetime.timedelta(hours=1),
         ),
     )
 
@@ -87,39 +80,44 @@ async def _model_metadata(models: ModelStore, shop: str) -> tuple[str | None, di
     return version, await models.metadata(shop, version) or {}
 
 
-def _utc_time(at: float | None) -> str:
-    if at is None:
-        return "never"
-    return datetime.datetime.fromtimestamp(at, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _offline_metrics() -> dict[str, Any] | None:
-    try:
-        found: dict[str, Any] = orjson.loads(BENCH_RESULTS.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        return None
-    return found
+def _listed(catalog: CatalogIndex, i: int) -> dict[str, Any]:
+    """What the catalogue page shows of product `i`."""
+    category = catalog.categories[catalog.category_id[i]]
+    return catalog.fields(i) | {"category": category, "in_stock": bool(catalog.in_stock[i])}
 
 
 @shop_page("catalogue")
 async def catalogue(request: Request, view: ShopView) -> Response:
     found = services(request)
-    count = await found.redis.hlen(catalog_keys.catalog(view.shop.id))
-    products, _ = await CatalogStore(found.redis, view.shop.id).page(None, SAMPLE_PRODUCTS)
+    catalog = await serving(request).catalogs.get(view.shop.id)
+    try:
+        query = search_of(request.query_params)
+        matching = catalog.search(query)
+        listing = page_of(request.query_params, len(matching), CATALOGUE_PAGE)
+    except BadListing as bad:
+        return problem(400, str(bad), view.viewer)
+    products = [_listed(catalog, i) for i in listing.rows(matching)]
+    path = request.url.path
     feed = await FeedStore(found.redis).get(view.shop.id)
     version, metadata = await _model_metadata(found.models, view.shop.id)
     retraining = await read_status(found.redis, view.shop.id)
     return page(
         "catalogue.html",
         **view.context(
-            product_count=count,
+            product_count=len(catalog),
             products=products,
+            query=query,
+            listing=listing,
+            page_link=lambda number: link(path, q=query, page=number),
             feed=None if feed is None else feed.as_dict(),
             version=version,
             metadata=metadata,
             retraining=retraining,
             training_now=await holding(found.redis, view.shop.id),
-            at=_utc_time,
-            offline=_offline_metrics(),
+            at=utc_time,
+            trained=None if version is None else trained(version, metadata, retraining),
+            attempt=attempt(retraining),
+            held_out=held_out(metadata),
+            metrics=HELD_OUT_METRICS,
         ),
     )

@@ -1,4 +1,5 @@
-"""A shop's team, for its admins: invite by email, change a member's role, remove a member.
+"""A shop's team, for its admins: invite by email, change a member's role, remove a member,
+see the pending invitations and revoke one.
 
 The invitation link is never shown here: it goes to the invited email by mail, or, with
 no mail server, the operator hands it over (`basketlift operator invitation-links`). A
@@ -25,6 +26,15 @@ from widget.dashboard.recovery import mail_invitation
 from widget.dashboard.rendering import page
 from widget.platform.mail import Mailer, MailError
 from widget.platform.services import services
+
+
+def _expiry(seconds: int) -> str:
+    """`in 7 days`, `in 5 hours`, `in 12 minutes`: to the nearest of the largest unit."""
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size:
+            count = (seconds + size // 2) // size
+            return f"in {count} {unit}{'s' * (count != 1)}"
+    return "in less than a minute"
 
 
 async def _invite(request: Request, view: ShopView, fields: dict[str, str]) -> str:
@@ -63,6 +73,12 @@ async def _change(request: Request, view: ShopView, fields: dict[str, str]) -> s
     return f"{member.email} was removed from {view.shop.name}."
 
 
+async def _revoke(request: Request, view: ShopView, fields: dict[str, str]) -> str:
+    email = fields.get("email", "")
+    await Accounts(services(request).redis).revoke(view.shop.id, email)
+    return f"The invitation of {normalise_email(email)} is revoked: its link no longer works."
+
+
 @shop_page("team")
 async def team(request: Request, view: ShopView) -> Response:
     done = error = None
@@ -72,12 +88,19 @@ async def team(request: Request, view: ShopView) -> Response:
         try:
             if fields.get("action") in ("role", "remove"):
                 done = await _change(request, view, fields)
+            elif fields.get("action") == "revoke":
+                done = await _revoke(request, view, fields)
             else:
                 done = await _invite(request, view, fields)
         except AccountError as problem:
             error, status = str(problem), 422
-    members = await Accounts(services(request).redis).members(view.shop.id)
+    accounts = Accounts(services(request).redis)
     context = view.context(
-        members=members, done=done, error=error, roles=("admin", "analyst", "finance")
+        members=await accounts.members(view.shop.id),
+        pending=await accounts.pending(view.shop.id),
+        done=done,
+        error=error,
+        roles=("admin", "analyst", "finance"),
+        expiry=_expiry,
     )
     return page("team.html", status=status, **context)

@@ -10,6 +10,8 @@
   clicked in several placements, the last click before the order wins. Quantity times
   unit price in the order's currency, before refunds; it is not billed (billing measures
   uplift against the holdout). Each attributed product of an order is one bought item.
+- Per product and placement, beside the figures: the times it was shown, clicked and
+  bought, and its click-attributed revenue (the per-product table).
 - A placement the shop has not configured is counted under `OTHER_PLACEMENT`.
 - Bots count for nothing. An event's day is when the server received it, an order's its
   `placed_at`, as calendar days in the time zone of the contract in effect (as billing).
@@ -33,7 +35,8 @@ ATTRIBUTION_WINDOW = datetime.timedelta(hours=24)
 # The one row of events naming placements the shop does not have (`counted_placement`).
 OTHER_PLACEMENT = "(other)"
 
-ItemKind = Literal["shown", "bought"]
+# `revenue` items are `<currency>|<product>` and count millionths of the currency.
+ItemKind = Literal["shown", "clicked", "bought", "revenue"]
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 _MILLISECOND = datetime.timedelta(milliseconds=1)
 
@@ -66,7 +69,8 @@ class Click:
 class RollupEntry:
     """What one event or order adds to one day's figures; counted once by `entry_id`.
 
-    `figures`: (placement, name) -> increment; `items`: (kind, placement, product) -> count;
+    `figures`: (placement, name) -> increment; `items`: (kind, placement, product) -> count
+    (for `revenue`: (kind, placement, `<currency>|<product>`) -> millionths);
     `click`: a click of `visitor` kept for attributing their orders.
     """
 
@@ -107,6 +111,7 @@ def event_entry(event: Event, time_zone: str, known: Collection[str]) -> RollupE
         click = Click(at_ms, event.event_id, placement, product)
         clicked = RollupEntry(entry_id, day, visitor=event.anonymous_id, click=click)
         clicked.figures[placement, "clicks"] += 1
+        clicked.items["clicked", placement, product] += 1
         return clicked
     if properties.get("arm") == "holdout":
         return None
@@ -151,8 +156,10 @@ def order_entry(
     for line in order.lines:
         placement = placements.get(line.product_id)
         if placement is not None:
-            entry.figures[placement, revenue] += line.quantity * micros(line.unit_price)
+            amount = line.quantity * micros(line.unit_price)
+            entry.figures[placement, revenue] += amount
             entry.items["bought", placement, line.product_id] = 1
+            entry.items["revenue", placement, f"{order.currency}|{line.product_id}"] += amount
     for placement in placements.values():
         entry.figures[placement, "bought"] += 1
     for placement in set(placements.values()):

@@ -28,6 +28,17 @@ def bought_items(shop: str, period: str, placement: str) -> str:
     return shop_key(shop, f"placements:bought:{period}:{placement}")
 
 
+def clicked_items(shop: str, period: str, placement: str) -> str:
+    """Hash product id -> the clicks on it in the placement in the period (expires)."""
+    return shop_key(shop, f"placements:clicked:{period}:{placement}")
+
+
+def item_revenue(shop: str, period: str, placement: str) -> str:
+    """Hash `<currency>|<product id>` -> the click-attributed revenue of the product's
+    order lines in the placement, in millionths of the currency (expires)."""
+    return shop_key(shop, f"placements:revenue:{period}:{placement}")
+
+
 def applied(shop: str, source: str, minute_ms: int) -> str:
     """Set of entry ids (`event:<id>`, `order:<id>`) counted from the `source` stream's
     (`events`, `orders`) entries of the minute starting at `minute_ms`: a replay counts

@@ -3,7 +3,7 @@
 -- KEYS: every key the entries name (all of one shop: one Cluster slot)
 -- ARGV: 1 JSON list of entries {"id", "applied": k, "minutes": k, "minute": ms,
 --       "figures": k, "counts": {field: n},
---       "items": [[k, item, n]], "click"?: [k, at ms, member, drop before ms, expiry s]},
+--       "items": [[k, item, n, expire at s?]], "click"?: [k, at ms, member, drop before ms, expiry s]},
 --       where k indexes KEYS and n is an integer string (exact beyond 2^53); `applied` is
 --       the set of the ids counted from the entry's stream minute, listed in `minutes`
 --       (tracker/applied.py); `click` goes to a visitor's clicks
@@ -18,6 +18,7 @@ for _, entry in ipairs(cjson.decode(ARGV[1])) do
     end
     for _, item in ipairs(entry.items) do
       redis.call('HINCRBY', KEYS[item[1]], item[2], item[3])
+      if item[4] then redis.call('EXPIREAT', KEYS[item[1]], item[4]) end
     end
     local click = entry.click
     if click then

@@ -4,6 +4,9 @@ Each entry is counted at most once, atomically: the script skips an entry whose 
 the set of ids counted from its stream entry's minute, and adds the id once it has applied
 the entry (`tracker.applied`: the rollup forgets them once the stream trimmed the minute). A
 click is also kept in its visitor's sorted set of clicks, for attributing their orders.
+The per-product clicks and revenue expire `PRODUCT_FIGURES_KEPT` after their month's last
+day: the dashboard's months (this one and the eleven before) always have them, and the
+store never keeps a product id named by forged clicks for longer.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from billing.periods import Period
 from tracker.applied import bucket_of
 from tracker.pipelined_script import PipelinedScript
 from widget.placements import keys as keys
@@ -24,10 +28,26 @@ from widget.placements.entries import RollupEntry
 # A visitor's clicks are kept this long after their latest: far beyond the attribution
 # window, so that an order judged late (a backlog) still finds the clicks before it.
 CLICKS_KEPT = datetime.timedelta(days=30)
+PRODUCT_FIGURES_KEPT = datetime.timedelta(days=400)
 # Entries counted by one script call: few round trips, and the store is never held long.
 ENTRIES_PER_CALL = 100
 _MILLISECOND = datetime.timedelta(milliseconds=1)
 _SCRIPT = files("widget.placements").joinpath("placements.lua").read_text()
+_ITEM_KEYS = {
+    "shown": keys.shown_items,
+    "clicked": keys.clicked_items,
+    "bought": keys.bought_items,
+    "revenue": keys.item_revenue,
+}
+_EXPIRING: frozenset[str] = frozenset(("clicked", "revenue"))
+_EPOCH = datetime.date(1970, 1, 1)
+
+
+def _expires_at(day: datetime.date) -> int:
+    """Seconds since the epoch when the per-product figures of `day`'s month expire: the
+    same for every entry of the month, so no entry cuts another's time short."""
+    last_day = Period.of(day).last_day
+    return (last_day - _EPOCH + PRODUCT_FIGURES_KEPT) // datetime.timedelta(seconds=1)
 
 
 class _ScriptCall:
@@ -50,15 +70,16 @@ class _ScriptCall:
         shop, period, day = self.shop, entry.period, entry.day.isoformat()
         minute = bucket_of(received_ms)
         positions: dict[tuple[str, str], int] = {}
-        items = []
+        items: list[list[Any]] = []
         for (kind, placement, product), count in entry.items.items():
             position = positions.get((kind, placement))
             if position is None:
-                items_key = keys.shown_items if kind == "shown" else keys.bought_items
-                position = positions[kind, placement] = self._key(
-                    items_key(shop, period, placement)
-                )
-            items.append([position, product, str(count)])
+                items_key = _ITEM_KEYS[kind](shop, period, placement)
+                position = positions[kind, placement] = self._key(items_key)
+            item: list[Any] = [position, product, str(count)]
+            if kind in _EXPIRING:
+                item.append(str(_expires_at(entry.day)))
+            items.append(item)
         counts = {f"{day}|{p}|{name}": str(n) for (p, name), n in entry.figures.items()}
         found: dict[str, Any] = {
             "id": entry.entry_id,

@@ -2,7 +2,9 @@
 
 `NoModels` answers nothing (a shop before its first training: fallbacks serve it);
 `EngineModels` adapts the engine's recommenders, which work on item indices, and
-`load_engine_models` builds them from an artifact of the model store.
+`load_engine_models` builds them from an artifact of the model store. Each answer's
+reason says which job it does: "viewed with X", "bought together with X", "less known,
+viewed with X", "you might also like".
 `EngineModels` remembers its latest answers: they depend on nothing but the context and
 the models, and the same contexts come back (reloads, several placements of a page,
 visitors landing on the same product), so a repeated context costs a lookup, not a model
@@ -25,16 +27,26 @@ from engine.personal import _Factors
 from engine.recommender import Recommender, in_words
 from engine.sessions import ItemIds
 from engine.trained import TrainedModels
+from widget.recommendations.head_split import head_of
 from widget.recommendations.rules import Candidate
+
+LESS_KNOWN = "less known, "
+YOU_MIGHT_ALSO_LIKE = "you might also like"
 
 
 class ShopModels(Protocol):
+    @property
+    def head(self) -> frozenset[str]:
+        """The head's product ids (`head_split`): the long-tail placement shows none."""
+        ...
+
     def after_session(self, session: Sequence[str], n: int) -> Sequence[Candidate]:
         """Next products for a session's products (oldest first)."""
         ...
 
     def deep_after_session(self, session: Sequence[str], n: int) -> Sequence[Candidate]:
-        """Like `after_session`, re-ranked towards the catalogue's long tail."""
+        """Like `after_session`, re-ranked towards the catalogue's long tail; head items
+        may be among them (the service keeps the tail)."""
         ...
 
     def with_cart(self, cart: Sequence[str], n: int) -> Sequence[Candidate]:
@@ -47,7 +59,9 @@ class ShopModels(Protocol):
 
 
 class NoModels:
-    """A shop with no trained model yet."""
+    """A shop with no trained model yet: no head, every product is in the tail."""
+
+    head: frozenset[str] = frozenset()
 
     def after_session(self, session: Sequence[str], n: int) -> Sequence[Candidate]:
         return []
@@ -86,6 +100,7 @@ class EngineModels(NoModels):
 
     item_ids: ItemIds
     version: str = ""
+    head: frozenset[str] = frozenset()
     session: Recommender | None = None
     long_tail: Recommender | None = None
     basket: Recommender | None = None
@@ -123,7 +138,8 @@ class EngineModels(NoModels):
                 # Products the session model never saw browsed may still have look-alikes.
                 found = _recommend(self.similar, self.item_ids, context[-1:], n)
         elif role == "long_tail":
-            found = _recommend(self.long_tail, self.item_ids, context, n) if self.long_tail else []
+            deep = _recommend(self.long_tail, self.item_ids, context, n) if self.long_tail else []
+            found = [c._replace(reason=LESS_KNOWN + c.reason) for c in deep]
         elif role == "basket":
             found = _recommend(self.basket, self.item_ids, context, n) if self.basket else []
         else:
@@ -140,7 +156,7 @@ class EngineModels(NoModels):
         row = self.personal.visitor_scores([visitor]).getrow(0)
         best = np.argsort(-row.data, kind="stable")[:n]
         return [
-            Candidate(self.item_ids.names[row.indices[i]], float(row.data[i]), "picked for you")
+            Candidate(self.item_ids.names[row.indices[i]], float(row.data[i]), YOU_MIGHT_ALSO_LIKE)
             for i in best
         ]
 
@@ -167,6 +183,7 @@ def load_engine_models(artifact: Artifact) -> EngineModels:
     return EngineModels(
         item_ids=models.item_ids,
         version=artifact.version,
+        head=head_of(artifact).ids,
         session=discovery.base,
         long_tail=discovery,
         basket=models.basket,

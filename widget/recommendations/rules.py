@@ -3,8 +3,8 @@
 Candidates arrive as a chain of sources in order of preference (the model, then the
 fallbacks); the first `limit` eligible items win, boosted ones lifted to the front and
 buried ones pushed to the back. Never shown: the current product, items in the cart,
-items the visitor bought recently, items out of stock or outside the rules' categories
-and price band.
+items the visitor bought recently, items the situation says the page shows elsewhere,
+items out of stock or outside the rules' categories and price band.
 """
 
 from __future__ import annotations
@@ -27,11 +27,13 @@ class Candidate(NamedTuple):
 
 @dataclass(frozen=True)
 class Situation:
-    """What the rules need to know of the visitor: current product, cart, recent purchases."""
+    """What the rules need to know of the visitor: current product, cart, recent purchases,
+    and what the page shows elsewhere when the placement must not repeat it."""
 
     product_id: str | None = None
     cart: frozenset[str] = frozenset()
     bought: frozenset[str] = frozenset()
+    elsewhere: frozenset[str] = frozenset()
 
 
 def _category_allowed(category: str, rules: Rules) -> bool:
@@ -50,7 +52,7 @@ def select(
     """At most `limit` eligible candidates, in order, with the rules applied."""
     index_of, in_stock = catalog.index_of, catalog.in_stock
     # Products met once are skipped after: the blocked ones are met from the start.
-    seen = {*situation.cart, *situation.bought}
+    seen = {*situation.cart, *situation.bought, *situation.elsewhere}
     if situation.product_id is not None:
         seen.add(situation.product_id)
     band = None

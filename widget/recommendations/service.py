@@ -4,10 +4,21 @@ For every request: the visitor's arm of record (the first exposure wins, holdout
 get no items while it lasts), and, for a request that may count (a browser within its
 network's limit of new visitors), the exposure of record and the day's exposure event
 that makes the visitor count for billing; then, per placement, a chain of candidate
-sources (the placement's model first, then trending in the current product's category,
-trending, the catalogue) from which the business rules pick the items. Everything a
-request reads is in memory or one pipelined round trip to the store: no scan of the
-catalogue or the event log.
+sources from which the business rules pick the items. Each placement does its own job:
+
+- session (`product`): what sessions viewed next with this one, then trending in its
+  category, trending, the catalogue;
+- basket: complements of the cart (bought together with its items), then trending, the
+  catalogue; an empty cart has no complements, so the placement is empty;
+- personal (`home`): the visitor's taste in the trained model, else trending, then the
+  catalogue; never the session's neighbours, which the product placement shows;
+- longtail: only products outside the head (`head_split`), from the session re-ranked
+  towards the tail, then the catalogue's tail; never an item the page's other
+  placements show;
+- trending: trending in the product's category, trending, the catalogue.
+
+Everything a request reads is in memory or one pipelined round trip to the store: no
+scan of the catalogue or the event log.
 """
 
 from __future__ import annotations
@@ -118,8 +129,9 @@ def _trending_in_category(view: ShopView, product_id: str | None) -> Iterator[Ca
 
 
 def _catalogue(view: ShopView, start_key: str, reason: str) -> Iterator[Candidate]:
-    # The whole catalogue as a last resort, from a place that varies by visitor so that
-    # catalogue depth gets seen; the rules stop the walk once the placement is full.
+    # The whole catalogue as a last resort, from a place that varies by visit and
+    # placement so that catalogue depth gets seen; the rules stop the walk once the
+    # placement is full.
     ids = view.catalog.product_ids
     if not ids:
         return
@@ -142,28 +154,49 @@ def _widening(ask: Callable[[int], Sequence[Candidate]], first: int) -> Iterator
         yield from ask(CANDIDATES)
 
 
+def _session_context(session: Sequence[str], product_id: str | None) -> list[str]:
+    context = list(session)
+    if product_id is not None and (not context or context[-1] != product_id):
+        context.append(product_id)
+    return context
+
+
 def candidate_chain(
     placement: Placement, view: ShopView, request: RecommendationRequest, session: Sequence[str]
 ) -> Iterable[Candidate]:
-    """The placement's sources in order of preference; consumed lazily by the rules."""
+    """The placement's sources in order of preference (see the module docstring);
+    consumed lazily by the rules."""
     models = view.models
-    context = list(session)
-    if request.product_id is not None and (not context or context[-1] != request.product_id):
-        context.append(request.product_id)
     first = FIRST_CANDIDATES_PER_ITEM * (request.limit or placement.limit)
+    # Each placement walks the catalogue from its own place: with no data yet (no model,
+    # no trending), a page's placements still show different products.
+    start = f"{request.session_id}:{placement.name}"
     strategy = placement.strategy
     if strategy == "basket":
-        yield from _widening(partial(models.with_cart, list(request.cart)), first)
-    elif strategy == "personal":
+        if request.cart:
+            yield from _widening(partial(models.with_cart, list(request.cart)), first)
+            yield from _trending(view)
+            yield from _catalogue(view, start, "from the catalogue")
+        return
+    if strategy == "personal":
         yield from _widening(partial(models.for_visitor, request.anonymous_id), first)
-    elif strategy == "longtail":
-        yield from _widening(partial(models.deep_after_session, context), first)
-        yield from _catalogue(view, request.session_id, "from deeper in the catalogue")
-    if strategy in ("session", "basket", "personal") and context:
+        yield from _trending(view)
+        yield from _catalogue(view, start, "from the catalogue")
+        return
+    context = _session_context(session, request.product_id)
+    if strategy == "longtail":
+        head = models.head
+        deep = chain(
+            _widening(partial(models.deep_after_session, context), first),
+            _catalogue(view, start, "from deeper in the catalogue"),
+        )
+        yield from (c for c in deep if c.product_id not in head)
+        return
+    if strategy == "session" and context:
         yield from _widening(partial(models.after_session, context), first)
     yield from _trending_in_category(view, request.product_id)
     yield from _trending(view)
-    yield from _catalogue(view, request.session_id, "from the catalogue")
+    yield from _catalogue(view, start, "from the catalogue")
 
 
 class RecommendationService:
@@ -188,23 +221,32 @@ class RecommendationService:
         if arm == "holdout":
             return Recommendations(arm, [Slot(p.name, new_rec_id()) for p in placements])
         catalog = view.catalog
-        slots = []
-        for placement in placements:
+        chosen: dict[str, list[Candidate]] = {}
+        shown: set[str] = set()
+        # Discovery last: it shows nothing the page's other placements show.
+        for placement in sorted(placements, key=lambda p: p.strategy == "longtail"):
             situation = Situation(
                 request.product_id,
                 frozenset(request.cart),
                 frozenset(bought.get(placement.rules.exclude_bought_days, ())),
+                frozenset(shown) if placement.strategy == "longtail" else frozenset(),
             )
-            limit = request.limit or placement.limit
-            chosen = select(
+            chosen[placement.name] = select(
                 candidate_chain(placement, view, request, session),
-                limit,
+                request.limit or placement.limit,
                 situation,
                 placement.rules,
                 catalog,
             )
-            items = [catalog.shown(catalog.index_of[c.product_id], c.reason) for c in chosen]
-            slots.append(Slot(placement.name, new_rec_id(), items))
+            shown.update(c.product_id for c in chosen[placement.name])
+        slots = [
+            Slot(
+                p.name,
+                new_rec_id(),
+                [catalog.shown(catalog.index_of[c.product_id], c.reason) for c in chosen[p.name]],
+            )
+            for p in placements
+        ]
         return Recommendations(arm, slots)
 
     async def _visitor(

@@ -22,7 +22,8 @@ let shop;
 let own;
 let skip = chromiumMissing();
 
-// The first `limit` products of UCI Online Retail, linked to the shop's own pages.
+// The first `limit` products of UCI Online Retail, linked to the shop's own pages; every
+// fourth has no image, as in many shops' feeds.
 export function catalogue(origin, limit = 40) {
   const rows = gunzipSync(readFileSync(ONLINE_RETAIL)).toString('utf8').split('\n', 2000).slice(1);
   const products = new Map();
@@ -34,7 +35,7 @@ export function catalogue(origin, limit = 40) {
       product_id: code,
       title: title.trim(),
       url: `${origin}/p/${code}`,
-      image_url: `${origin}/img/${code}.svg`,
+      image_url: products.size % 4 === 3 ? undefined : `${origin}/img/${code}.svg`,
       price: Number(price),
       currency: 'GBP',
       category: `Gifts > ${title.trim().split(' ').pop()}`,
@@ -169,6 +170,69 @@ test('a holdout visitor sees nothing, and is counted where the widget would be s
     await visit(browser, visitor);
     assert.equal(await layoutShift(browser.page), 0);
     assert.deepEqual(await heights(browser.page), { product: 0, basket: 0, home: 0, longtail: 0 });
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a product without an image shows the neutral placeholder, never an empty src', async (t) => {
+  if (skip) return t.skip(skip);
+  const visitor = await visitorIn('treatment');
+  const browser = await launch();
+  try {
+    await visit(browser, visitor);
+    await browser.page.locator('[data-basketlift="product"] a.c').first().waitFor({ timeout: 10000 });
+    const images = await browser.page.evaluate(async () => {
+      const found = [...document.querySelectorAll('[data-basketlift]')].flatMap((el) =>
+        el.shadowRoot ? [...el.shadowRoot.querySelectorAll('img')] : []
+      );
+      const placeholders = found.filter((img) => img.src.startsWith('data:image/svg+xml,'));
+      for (const img of placeholders) {
+        img.loading = 'eager';
+        await img.decode();
+      }
+      return {
+        sources: found.map((img) => img.getAttribute('src')),
+        placeholders: placeholders.map((img) => img.naturalWidth),
+      };
+    });
+    assert.ok(images.sources.length > 0);
+    assert.deepEqual(images.sources.filter((src) => !src), [], 'no <img> has an empty src');
+    assert.ok(images.placeholders.length > 0, 'some shown products have no image');
+    assert.ok(images.placeholders.every((width) => width > 0), 'placeholders draw');
+  } finally {
+    await browser.close();
+  }
+});
+
+test('"Add to basket" on the demo page shows the basket and asks for its complements again', async (t) => {
+  if (skip) return t.skip(skip);
+  const visitor = await visitorIn('treatment');
+  const browser = await launch();
+  try {
+    const asked = [];
+    browser.page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === '/v1/recommendations') asked.push(url.searchParams);
+    });
+    await visit(browser, visitor);
+    const page = browser.page;
+    assert.equal(await page.locator('#cart-count').textContent(), '1 item');
+    assert.equal(await page.locator('#cart').textContent(), '71053');
+    const before = await page.locator('[data-basketlift="basket"] a.c').first().getAttribute('href');
+    assert.ok(before);
+    await page.locator('#add').click();
+    assert.equal(await page.locator('#cart-count').textContent(), '2 items');
+    assert.equal(await page.locator('#cart').textContent(), '71053, 85123A');
+    assert.equal(new URL(page.url()).searchParams.get('cart'), '71053,85123A');
+    const basket = page.locator('[data-basketlift="basket"]');
+    await basket.locator('a.c').first().waitFor({ timeout: 10000 });
+    assert.equal(await basket.getAttribute('data-basketlift-state'), 'loaded');
+    const again = asked.filter((query) => query.getAll('placement').join() === 'basket');
+    assert.equal(again.length, 1, 'only the basket widget is asked again');
+    assert.equal(again[0].get('cart'), '71053,85123A');
+    assert.equal(await page.locator('#basket-empty').isHidden(), true);
+    await page.screenshot({ path: join(resultsDir(), 'demo-after-add-to-basket.png'), fullPage: true });
   } finally {
     await browser.close();
   }

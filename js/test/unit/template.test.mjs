@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_TEMPLATE, escapeHtml, formatPrice, render, safeUrl } from '../../src/template.js';
+import { DEFAULT_TEMPLATE, escapeHtml, formatPrice, NO_IMAGE, render, safeUrl } from '../../src/template.js';
 
 const BASE = 'https://shop.example/p/1';
 const item = (extra = {}) => ({
@@ -52,6 +52,18 @@ test('only http(s) links survive', () => {
   assert.equal(safeUrl('', BASE), '');
   const html = render('{{#items}}<a href="{{url}}">{{/items}}', { items: [item({ url: 'javascript:alert(1)' })] }, { base: BASE });
   assert.equal(html, '<a href="">');
+});
+
+test('an item without an image shows the neutral placeholder, never an empty src', () => {
+  const items = [item({ image_url: '' }), item({ image_url: undefined }), item({ image_url: 'javascript:alert(1)' })];
+  const html = render(DEFAULT_TEMPLATE, { items }, { base: BASE });
+  const sources = [...html.matchAll(/<img src="([^"]*)"/g)].map((found) => found[1]);
+  assert.equal(sources.length, 3);
+  const unescaped = (value) => value.replace(/&#39;/g, "'").replace(/&#61;/g, '=');
+  assert.deepEqual(sources.map(unescaped), [NO_IMAGE, NO_IMAGE, NO_IMAGE]);
+  assert.match(NO_IMAGE, /^data:image\/svg\+xml,%3Csvg [^#]*%3C\/svg%3E$/);
+  assert.ok(!/https?:/.test(NO_IMAGE.replace("xmlns='http://www.w3.org/2000/svg'", '')), 'no request');
+  assert.match(render('{{#items}}{{image_url}}{{/items}}', { items: [item()] }), /^https:\/\/cdn\.example\/85123A\.jpg$/);
 });
 
 test('prices are formatted in their currency; bad ones are left out', () => {

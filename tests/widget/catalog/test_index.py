@@ -77,3 +77,18 @@ def test_an_index_can_be_built_from_stored_values() -> None:
     index = CatalogIndex.build(3, {"b": b'{"price":"1.50","title":"B"}', "a": '{"price":"0"}'})
     assert index.product_ids == ["a", "b"] and list(index.price) == [0.0, 1.5]
     assert list(index.in_stock) == [True, True] and index.categories == [""]
+
+
+async def test_search_finds_ids_and_titles_ignoring_case(store: Any) -> None:
+    quoted = {**PRODUCTS[1], "title": 'The "Café" Mug \\ Large'}
+    await upload(store, [PRODUCTS[0], quoted, *PRODUCTS[2:40]])
+    index = await load_catalog(store, "shop")
+    found = [index.product_ids[i] for i in index.search("heart t-light")]
+    assert "85123A" in found and all(
+        "heart t-light" in index.fields(index.index_of[p])["title"].lower() for p in found
+    )
+    assert [index.product_ids[i] for i in index.search("85123a")] == ["85123A"]
+    assert [index.product_ids[i] for i in index.search('"CAFÉ" MUG \\')] == [quoted["product_id"]]
+    # a URL or a currency is no title: nothing matches on them
+    assert index.search("shop.example") == [] and index.search("gbp") == []
+    assert index.search("") == list(range(40))

@@ -176,6 +176,35 @@ def test_racing_processes_make_one_invoice_and_one_number(clean_store: str) -> N
     assert outputs[0]["invoices"][0]["number"] == "INV-a-000001"
 
 
+def test_seller_and_buyer_details_reach_the_export(clean_store: str) -> None:
+    _ledger(clean_store, "a")
+    seller = ["seller", "--name", "Basketlift Ltd", "--country", "gb", "--tax-id", "GB123456789"]
+    run(clean_store, *seller, "--iban", "GB82 WEST 1234 5698 7654 32", "--bic", "NWBKGB2L")
+    buyer = ["buyer", "--shop", "a", "--name", "A GmbH", "--country", "DE"]
+    run(clean_store, *buyer, "--tax-id", "DE123456789")
+    run(clean_store, "run", "--period", "2026-10")
+    run(clean_store, "finalize", "--period", "2026-10")
+    (row,) = csv.DictReader(io.StringIO(run(clean_store, "export", "--period", "2026-10").stdout))
+    assert (row["buyer_name"], row["buyer_country"], row["buyer_tax_id"]) == (
+        "A GmbH", "DE", "DE123456789",
+    )  # fmt: skip
+    due = datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=30)
+    assert (row["reverse_charge"], row["tax_in_currency"], row["due_date"]) == (
+        "yes", "0.00", due.isoformat(),
+    )  # fmt: skip
+    body = json.loads(run(clean_store, "export", "--period", "2026-10", "--format", "json").stdout)
+    assert body["documents"][0]["seller"]["iban"] == "GB82WEST12345698765432"
+
+
+def test_a_wrong_iban_is_refused_naming_the_field(clean_store: str) -> None:
+    refused = CliRunner().invoke(
+        invoice,
+        ["seller", "--name", "Basketlift Ltd", "--iban", "GB82 WEST 1234 5698 7654 33"],
+        env={"BASKETLIFT_REDIS_URL": clean_store},
+    )
+    assert refused.exit_code == 1 and "iban: is not a valid IBAN" in refused.output
+
+
 def test_the_help_example_is_a_new_shops_contract(clean_store: str, tmp_path: Path) -> None:
     shown = CliRunner().invoke(invoice, ["add-contract", "--help"]).output
     example = json.loads(shown[shown.index("{") : shown.rindex("}") + 1])

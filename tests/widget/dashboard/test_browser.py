@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
 import json
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx2
+import numpy as np
+import numpy.typing as npt
 import pytest
+from PIL import Image
 
 from tests.conftest import ADMIN_TOKEN, admin_headers
 from tests.servers import free_port
+from tests.widget.catalog.samples import as_json, online_retail
 from tests.widget.conftest import PASSWORD, SHOPS, seed_accounts
 from tests.widget.dashboard.cdp import CHROMIUM, Browser
+from widget.catalog import CatalogStore
 from widget.platform.embedded import socket_path
+from widget.platform.store import connect
 
 pytestmark = [
     pytest.mark.slow,
@@ -27,6 +35,9 @@ pytestmark = [
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "dashboard"
 PAGES = (
     "uplift?period=2026-10",
+    "placements?period=2026-10",
+    "long-tail?period=2026-10",
+    "products?period=2026-10",
     "integration",
     "catalogue",
     "invoices",
@@ -92,5 +103,62 @@ def test_log_in_and_visit_every_page(server: str) -> None:
                 drawn = "document.querySelectorAll('svg.chart polyline').length"
                 assert browser.evaluate(drawn) == 1
         assert browser.errors == []
+    finally:
+        browser.close()
+
+
+def _catalogue_with_images(data_dir: Path, server: str) -> None:
+    """Shop-a's products: one with an image the server has, one without, one whose image
+    cannot load."""
+    rows = [dict(row) for row in online_retail(3)]
+    rows[0]["image_url"] = f"{server}/dashboard/static/favicon.svg"
+    rows[2]["image_url"] = "https://images.invalid/lost.jpg"
+
+    async def body() -> AsyncIterator[bytes]:
+        yield as_json(rows)
+
+    async def run() -> None:
+        store = await connect(f"unix://{socket_path(data_dir)}")
+        await CatalogStore(store, "shop-a").import_upload(body(), "json")
+        await store.aclose()
+
+    asyncio.run(run())
+
+
+def _thumb_pixels(browser: Browser, row: int) -> npt.NDArray[np.int16]:
+    box = browser.evaluate(
+        f"(() => {{ const r = document.querySelectorAll('.thumb')[{row}].getBoundingClientRect();"
+        " return [r.x + scrollX, r.y + scrollY, r.width, r.height]; })()"
+    )
+    clip = dict(zip(("x", "y", "width", "height"), box, strict=True)) | {"scale": 1}
+    shot = browser.send("Page.captureScreenshot", format="png", clip=clip)
+    image = Image.open(io.BytesIO(base64.b64decode(shot["data"]))).convert("RGB")
+    return np.asarray(image, dtype=np.int16)
+
+
+def test_catalogue_images_show_and_none_is_a_broken_icon(server: str, tmp_path: Path) -> None:
+    _catalogue_with_images(tmp_path / "data", server)
+    browser = Browser()
+    try:
+        browser.open(f"{server}/dashboard/login")
+        fill = (
+            "document.getElementById('email').value = 'analyst@a.example';"
+            f"document.getElementById('password').value = {json.dumps(PASSWORD)};"
+            "document.querySelector('form.form').submit()"
+        )
+        browser.submit(fill)
+        browser.open(f"{server}/dashboard/shops/shop-a/catalogue")
+        time.sleep(0.5)  # the unreachable image's lookup fails
+        images = "[...document.querySelectorAll('.thumb img')].map(i => i.naturalWidth)"
+        # by product id: 71053 without an image, 84406B's lost, 85123A's from the server
+        lost, found = browser.evaluate(images)
+        assert lost == 0 and found > 0
+        placeholder = "getComputedStyle(document.querySelectorAll('.thumb')[0]).backgroundImage"
+        assert "placeholder.svg" in browser.evaluate(placeholder)
+        # the lost image shows what no image shows: the placeholder, no broken icon (up to
+        # the smoothing of a box at another fraction of a pixel; the icon differs by >100)
+        none = _thumb_pixels(browser, 0)
+        assert np.abs(_thumb_pixels(browser, 1) - none).max() <= 16
+        assert np.abs(_thumb_pixels(browser, 2) - none).max() > 100
     finally:
         browser.close()

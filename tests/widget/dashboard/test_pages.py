@@ -63,8 +63,8 @@ def test_the_catalogue_page_shows_the_current_model_version_from_the_store(
     portal: Any = web.portal
     version = portal.call(models.save, "shop-a", arrays, {"shop": "shop-a", "events": 857})
     page = web.get(PAGES["catalogue"]).text
-    assert f"<dt>Current version</dt><dd>{version}</dd>" in page
-    assert "<dt>events</dt><dd>857</dd>" in page
+    assert f"<p>Version {version} learned from 857 events.</p>" in page
+    assert "trained before Basketlift measured each training on the shop&#39;s own data" in page
 
 
 def test_invoices_download_as_csv_and_pdf(web: TestClient) -> None:
@@ -90,7 +90,7 @@ def test_the_catalogue_page_says_no_training_was_recorded_yet(web: TestClient) -
     log_in(web, "admin@a.example")
     page = web.get(PAGES["catalogue"]).text
     assert "<h2>Automatic retraining</h2>" in page and "none recorded" in page
-    assert "Last training failed" not in page
+    assert "The last attempt" not in page
 
 
 def test_the_catalogue_page_shows_the_feed_and_its_last_sync(

@@ -109,6 +109,19 @@ def test_recently_bought_items_are_not_recommended(
     wait_for_live_state(client, lambda: bought not in items(recommend(client, shop, limit=50)))
 
 
+def test_before_any_data_each_placement_walks_the_catalogue_from_its_own_place(
+    client: TestClient, shop: dict[str, Any]
+) -> None:
+    # No model, no trending: the catalogue fills every placement but an empty cart's.
+    page = ["product", "basket", "home", "longtail"]
+    answer = recommend(client, shop, placement=page, limit=4)
+    product, basket, home, longtail = (items(answer, slot) for slot in range(4))
+    catalogue = sorted(p["product_id"] for p in PRODUCTS) * 2  # the index's order, wrapped
+    runs = [catalogue[catalogue.index(s[0]) :][:4] for s in (product, home)]
+    assert [product, home] == runs and product != home and basket == []
+    assert len(longtail) == 4 and not set(longtail) & {*product, *home}
+
+
 def test_rules_of_a_placement(client: TestClient, shop: dict[str, Any]) -> None:
     first, second = PRODUCTS[0]["product_id"], PRODUCTS[1]["product_id"]
     rules = {"boost": [second], "bury": [first], "max_per_category": 1}

@@ -111,7 +111,7 @@ def test_recommendations_come_from_the_trained_models(
     body = wait_for(
         lambda: client.get("/v1/recommendations", params=query).json(),
         lambda b: any(
-            i["reason"].startswith(("viewed", "bought", "picked", "seen"))
+            i["reason"].startswith(("viewed", "bought", "you", "seen"))
             for i in b["recommendations"][0]["items"]
         ),
     )
@@ -119,7 +119,7 @@ def test_recommendations_come_from_the_trained_models(
         s["placement"]: {i["reason"].split(" ")[0] for i in s["items"]}
         for s in body["recommendations"]
     }
-    assert reasons["home"] & {"picked"}, reasons
+    assert reasons["home"] & {"you"}, reasons
     assert all(len(s["items"]) == 8 for s in body["recommendations"]), reasons
 
 

@@ -99,6 +99,6 @@ def test_a_retraining_that_fails_keeps_serving_the_old_model(
     portal.call(member)
     log_in(client, "a@otto.example")
     page = client.get(f"/dashboard/shops/{SHOP}/catalogue").text
-    assert "Last training failed at " in page and f": {reason}." in page
-    assert "The previous models are still served" in page
+    assert "The last attempt, on " in page and f"failed: {reason}." in page
+    assert "The version above is still served; the next attempt is at " in page
     assert f"version {version}, 857 events" in page  # the last success
