@@ -28,7 +28,9 @@ def free_port() -> int:
 def start_process(
     args: Sequence[str], env: Mapping[str, str], ready_url: str, cwd: Path | None = None
 ) -> Any:
-    """Start a server process (in `cwd`, if given) and wait until `ready_url` answers 2xx."""
+    """Start a server process (in `cwd`, if given) and wait until `ready_url` answers 2xx:
+    up to three minutes, as a server is ready once its models are loaded and compiled,
+    which took 30 s on this machine while other work shared it."""
     process = subprocess.Popen(
         list(args),
         env={**os.environ, **env},
@@ -36,7 +38,7 @@ def start_process(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if process.poll() is not None:
             _, errors = process.communicate()

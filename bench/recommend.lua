@@ -1,8 +1,10 @@
 -- wrk script: GET each path of the file BENCH_PATHS in turn (one request a line).
 dofile(debug.getinfo(1, "S").source:match("@(.*/)") .. "wrk_result.lua")
 
--- What a browser's fetch sends, so that each request counts its visitor for billing.
+-- What a browser's fetch sends, so that each request counts its visitor for billing and
+-- takes the answer gzipped as browsers do.
 local headers = {
+  ["Accept-Encoding"] = "gzip, deflate, br, zstd",
   ["Origin"] = "https://shop.example",
   ["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     .. "Chrome/156.0.0.0 Safari/537.36",

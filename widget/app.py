@@ -27,7 +27,7 @@ from widget.events import api as events_api
 from widget.integration import api as integration_api
 from widget.invoices import api as invoices_api
 from widget.orders import api as orders_api
-from widget.platform import health, openapi
+from widget.platform import compression, health, openapi
 from widget.platform.embedded import EmbeddedStore
 from widget.platform.fast_lane import FastLaneApp
 from widget.platform.metrics import LatencyMiddleware, Metrics
@@ -174,7 +174,7 @@ def create_app(
             *health.routes,
             openapi.openapi_route(api_document()),
         ],
-        middleware=[Middleware(LatencyMiddleware, metrics=metrics)],
+        middleware=[Middleware(LatencyMiddleware, metrics=metrics), compression.middleware],
         exception_handlers={
             ApiError: _api_error,
             ShopError: _shop_error,

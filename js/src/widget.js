@@ -4,8 +4,8 @@
 // comes near the viewport, and rendered into their Shadow DOM. The snippet's style reserves
 // their height, so nothing shifts. `Recommendation Shown` is sent once per slot and page view
 // when half of it has been visible for a second; `Recommendation Clicked` as a link is
-// followed. Holdout visitors see nothing: the placeholder collapses, and an invisible
-// sentinel of the widget's size records where it would have been seen.
+// followed. Holdout visitors see nothing, and an empty slot never shifts the page: its
+// reserved space is given back only where that moves nothing in view (see `empty`).
 
 import { DEFAULT_TEMPLATE, render } from './template.js';
 import { guard, warn } from './util.js';
@@ -13,6 +13,12 @@ import { guard, warn } from './util.js';
 export const NEAR = '400px 0px';
 export const SEEN_RATIO = 0.5;
 export const SEEN_MS = 1000;
+
+// Whether a slot with this bounding box must keep its space to shift nothing in view: it
+// has some, and starts above the viewport's bottom edge.
+export function keepsSpace(box, viewportHeight) {
+  return box.height > 0 && box.top < viewportHeight;
+}
 
 // env: endpoint, siteKey, identity, track(type, properties), flush(), fetch, now(),
 // document, window
@@ -43,13 +49,22 @@ export function createWidgets(env) {
     return root;
   }
 
-  function collapse(el, sentinel) {
-    const height = el.getBoundingClientRect().height || 300;
+  // Empty a slot, and return what marks where the widget would have been seen. A slot that
+  // starts in or above the viewport keeps its reserved space, empty, for this page view:
+  // giving it back would move what the visitor sees (a holdout visitor's first view shifted
+  // by 0.18). One that starts below the viewport collapses, as everything after it is below
+  // too, and an invisible sentinel of its size stands where it was.
+  function empty(el, sentinel) {
+    const box = el.getBoundingClientRect();
+    if (keepsSpace(box, win.innerHeight)) {
+      rootOf(el).innerHTML = '';
+      return el;
+    }
     el.style.setProperty('min-height', '0', 'important');
     el.style.setProperty('height', '0', 'important');
     rootOf(el).innerHTML = sentinel
       ? '<style>:host{display:block;position:relative}</style><div style="position:absolute;top:0;' +
-        `left:0;width:100%;height:${height}px;visibility:hidden;pointer-events:none"></div>`
+        `left:0;width:100%;height:${box.height || 300}px;visibility:hidden;pointer-events:none"></div>`
       : '';
     return rootOf(el).lastElementChild;
   }
@@ -116,12 +131,12 @@ export function createWidgets(env) {
   function show(el, answer) {
     const placement = el.getAttribute('data-basketlift');
     const rec = (answer.recommendations || []).find((r) => r.placement === placement);
-    if (!rec) return collapse(el);
+    if (!rec) return empty(el);
     if (answer.arm === 'holdout') {
-      return watch(collapse(el, true), { rec_id: rec.rec_id, placement, arm: 'holdout' });
+      return watch(empty(el, true), { rec_id: rec.rec_id, placement, arm: 'holdout' });
     }
     const items = rec.items || [];
-    if (!items.length) return collapse(el);
+    if (!items.length) return empty(el);
     const slot = { el, placement, rec_id: rec.rec_id, items };
     const root = rootOf(el);
     root.innerHTML = render(
@@ -168,7 +183,7 @@ export function createWidgets(env) {
       )
       .catch((error) => {
         warn(`recommendations unavailable: ${error.message}`);
-        els.forEach(guard((el) => collapse(el)));
+        els.forEach(guard((el) => empty(el)));
       });
   }
 

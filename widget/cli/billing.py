@@ -15,7 +15,7 @@ from billing.period_lock import period_lock
 from billing.periods import Period
 from billing.rebuild import rebuild_period
 from tracker.archive import Archive
-from widget.cli.common import echo_json, load_settings, open_store
+from widget.cli.common import echo_json, load_settings, open_store, shop_option
 from widget.invoices import ORDER_LOG, ledger_updater
 
 
@@ -60,7 +60,7 @@ def consume(once: bool) -> None:
 
 
 @billing.command()
-@click.option("--shop", required=True, help="The shop whose period is rebuilt.")
+@shop_option("The shop whose period is rebuilt.")
 @click.option("--period", required=True, callback=_period, help="The month, as YYYY-MM.")
 @click.option(
     "--currency",

@@ -14,7 +14,6 @@ import click
 from tqdm import tqdm
 
 from tracker.errors import ShopError
-from tracker.shops import ShopRegistry
 from widget.catalog import (
     FORMATS,
     CatalogStore,
@@ -31,7 +30,7 @@ from widget.catalog import (
     options_from,
     resolve_options,
 )
-from widget.cli.common import EXISTING_FILE, echo_json, load_settings, open_store
+from widget.cli.common import EXISTING_FILE, echo_json, load_settings, open_store, shop_option
 
 CHUNK_BYTES = 256 * 1024
 # Other files' formats are told from their content.
@@ -60,7 +59,6 @@ async def _import(
     shop_id: str, path: Path, fmt: Format | None, replace: bool, options: dict[str, Any]
 ) -> ImportResult:
     async with open_store(load_settings()) as client:
-        await ShopRegistry(client).get(shop_id)
         resolved = await resolve_options(client, shop_id, options_from(options))
         size = path.stat().st_size
         bar = tqdm(total=size, unit="B", unit_scale=True, file=sys.stderr, disable=None)
@@ -73,7 +71,6 @@ async def _import(
 async def _import_url(shop_id: str, options: dict[str, Any]) -> ImportResult:
     settings = load_settings()
     async with open_store(settings) as client:
-        await ShopRegistry(client).get(shop_id)
         fetcher = FeedFetcher(settings.catalog_feed_trusted_hosts)
         feed = feed_from(options, fetcher.trusted_hosts)
         return await import_feed(client, shop_id, feed, fetcher)
@@ -120,7 +117,7 @@ def catalog() -> None:
 
 
 @catalog.command("import")
-@click.option("--shop", "shop_id", required=True, help="The shop's id.")
+@shop_option("The shop's id.", "shop_id")
 @click.option(
     "--format",
     "fmt",
@@ -164,7 +161,7 @@ def feed() -> None:
 
 
 @feed.command("set")
-@click.option("--shop", "shop_id", required=True, help="The shop's id.")
+@shop_option("The shop's id.", "shop_id")
 @click.option("--url", required=True, help="The feed's https:// URL.")
 @click.option("--every-minutes", type=int, default=24 * 60, show_default=True, help="How often.")
 @click.option("--keep", is_flag=True, help="Keep the products the feed does not name.")
@@ -185,7 +182,6 @@ def set_feed(
     async def run() -> dict[str, Any]:
         settings = load_settings()
         async with open_store(settings) as client:
-            await ShopRegistry(client).get(shop_id)
             registered: Feed = feed_from(data, settings.catalog_feed_trusted_hosts)
             return (await FeedStore(client).register(shop_id, registered)).as_dict()
 
@@ -193,13 +189,12 @@ def set_feed(
 
 
 @feed.command("show")
-@click.option("--shop", "shop_id", required=True, help="The shop's id.")
+@shop_option("The shop's id.", "shop_id")
 def show_feed(shop_id: str) -> None:
     """Show the shop's feed, when it is next due and how its last sync went."""
 
     async def run() -> dict[str, Any] | None:
         async with open_store(load_settings()) as client:
-            await ShopRegistry(client).get(shop_id)
             state = await FeedStore(client).get(shop_id)
             return None if state is None else state.as_dict()
 
@@ -210,13 +205,12 @@ def show_feed(shop_id: str) -> None:
 
 
 @feed.command("remove")
-@click.option("--shop", "shop_id", required=True, help="The shop's id.")
+@shop_option("The shop's id.", "shop_id")
 def remove_feed(shop_id: str) -> None:
     """Stop syncing the shop's feed; its products stay."""
 
     async def run() -> bool:
         async with open_store(load_settings()) as client:
-            await ShopRegistry(client).get(shop_id)
             return await FeedStore(client).remove(shop_id)
 
     if not _run(run()):
@@ -225,14 +219,13 @@ def remove_feed(shop_id: str) -> None:
 
 
 @feed.command("sync")
-@click.option("--shop", "shop_id", required=True, help="The shop's id.")
+@shop_option("The shop's id.", "shop_id")
 def sync_feed(shop_id: str) -> None:
     """Sync the shop's feed now (unless another process is syncing it), and show how it went."""
 
     async def run() -> dict[str, Any] | None:
         settings = load_settings()
         async with open_store(settings) as client:
-            await ShopRegistry(client).get(shop_id)
             feeds = FeedStore(client)
             state = await feeds.get(shop_id)
             if state is None:
@@ -252,14 +245,13 @@ def sync_feed(shop_id: str) -> None:
 
 
 @catalog.command()
-@click.option("--shop", "shop_id", required=True, help="The shop's id.")
+@shop_option("The shop's id.", "shop_id")
 @click.argument("product_id")
 def show(shop_id: str, product_id: str) -> None:
     """Show one product as JSON."""
 
     async def run() -> Product | None:
         async with open_store(load_settings()) as client:
-            await ShopRegistry(client).get(shop_id)
             return await CatalogStore(client, shop_id).get(product_id)
 
     product = _run(run())

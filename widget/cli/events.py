@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from tracker.archive import Archive
 from tracker.history import read_history
-from widget.cli.common import load_settings, open_store
+from widget.cli.common import load_settings, open_store, shop_option
 
 
 def _moment(value: datetime) -> datetime:
@@ -27,7 +27,7 @@ def events() -> None:
 
 
 @events.command()
-@click.option("--shop", "shop_id", required=True, help="The shop's id.")
+@shop_option("The shop's id.", "shop_id")
 @click.option(
     "--since",
     type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),

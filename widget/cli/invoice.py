@@ -25,7 +25,7 @@ from billing.parties import Party, set_buyer, set_seller
 from billing.period_lock import period_lock
 from billing.periods import Period
 from billing.recompute import check_ledger
-from widget.cli.common import echo_json, load_settings, open_store
+from widget.cli.common import echo_json, load_settings, open_store, shop_option
 
 T = TypeVar("T")
 
@@ -55,8 +55,8 @@ def _period(context: click.Context, parameter: click.Parameter, value: str) -> P
 period_option = click.option(
     "--period", required=True, callback=_period, help="The billing month, as YYYY-MM."
 )
-shops_option = click.option(
-    "--shop", "shops", multiple=True, help="Only this shop; repeatable. Default: every billed shop."
+shops_option = shop_option(
+    "Only this shop; repeatable. Default: every billed shop.", "shops", multiple=True
 )
 
 
@@ -90,18 +90,21 @@ def add_contract_command(contract_file: Any) -> None:
     of a month after today: terms are fixed before the period they price), currency
     (ISO 4217), revenue_share_percent.
     Optional: basis ("cumulative", the default; "lower_bound", month by month;
-    "point", NOT SAFE), monthly_visitors and revenue_per_visitor_cap (the cumulative
-    basis's terms: proposed from last month's ledger when left out), holdout_share
-    (0.1; it assigns visitors from the version's first day), monthly_licence_fee,
-    minimum_fee, fee_cap, billing_time_zone ("UTC"; never changes), confidence_level,
-    gates, payment_terms_days (30: the due date is this many days after issue),
+    "point", NOT SAFE), monthly_visitors (the traffic expected a month) and
+    revenue_per_visitor_cap (the most one visitor's revenue counts for in a month):
+    the cumulative basis's terms, proposed from last month's ledger when left out, so
+    a new shop, without buyers last month, must give them; holdout_share (0.1; it
+    assigns visitors from the version's first day), monthly_licence_fee, minimum_fee,
+    fee_cap, billing_time_zone ("UTC"; never changes), confidence_level, gates,
+    payment_terms_days (30: the due date is this many days after issue),
     tax_rate_percent ("0": the tax, e.g. VAT, on the net total; none under reverse
     charge). Money and percentages as strings, money in major units, e.g. "49.00".
 
     \b
-    Example:
+    Example, a new shop's first version:
       {"shop": "acme", "version": 1, "effective_from": "2027-01-01",
        "currency": "GBP", "revenue_share_percent": "15",
+       "monthly_visitors": 20000, "revenue_per_visitor_cap": "250.00",
        "payment_terms_days": 30, "tax_rate_percent": "20"}
     """
     terms = _parse_json(contract_file.read())
@@ -181,7 +184,7 @@ def seller(
 
 
 @invoice.command("buyer")
-@click.option("--shop", required=True, help="The shop billed.")
+@shop_option("The shop billed.")
 @click.option("--name", required=True, help="The buyer's legal name.")
 @click.option("--address", multiple=True, help="One line of the address; repeatable.")
 @click.option("--country", help="ISO 3166-1 alpha-2 code, e.g. DE: decides reverse charge.")
@@ -223,7 +226,7 @@ def finalize_command(period: Period, shops: tuple[str, ...]) -> None:
 
 @invoice.command("void")
 @period_option
-@click.option("--shop", required=True, help="The shop whose invoice is voided.")
+@shop_option("The shop whose invoice is voided.")
 @click.option("--reason", required=True, help="Why, printed on the credit note.")
 def void_command(period: Period, shop: str, reason: str) -> None:
     """Cancel an issued invoice with a credit note of its full amount."""
@@ -232,7 +235,7 @@ def void_command(period: Period, shop: str, reason: str) -> None:
 
 @invoice.command("reissue")
 @period_option
-@click.option("--shop", required=True, help="The shop whose voided invoice is replaced.")
+@shop_option("The shop whose voided invoice is replaced.")
 def reissue_command(period: Period, shop: str) -> None:
     """Draft a corrected invoice in place of a voided one (then `finalize` gives it a new
     number); its statistics include what arrived after the period was locked."""
@@ -280,7 +283,7 @@ def _write_pdfs(found: list[Document], output: Path) -> None:
 
 @invoice.command("check")
 @period_option
-@click.option("--shop", required=True, help="The shop whose ledger is checked.")
+@shop_option("The shop whose ledger is checked.")
 def check(period: Period, shop: str) -> None:
     """Recompute the period's daily statistics from the raw visitor rows and compare."""
 

@@ -15,14 +15,14 @@ from engine.model_store import ModelStore
 from engine.training import TrainingResult
 from tracker.archive import Archive
 from tracker.shops import ShopRegistry
-from widget.cli.common import load_settings, open_store
+from widget.cli.common import load_settings, open_store, shop_option
 from widget.platform.settings import Settings
 from widget.platform.training import train_with_progress
 from widget.retraining import Holding, RetrainPolicy, manual_attempt
 
 
 @click.command()
-@click.option("--shop", "shops", multiple=True, help="Shop id to train (repeatable). Default: all.")
+@shop_option("Shop id to train (repeatable). Default: all.", "shops", multiple=True)
 def train(shops: tuple[str, ...]) -> None:
     """Train the recommendation models of every shop (or of --shop) from its events.
 

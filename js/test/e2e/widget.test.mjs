@@ -83,6 +83,12 @@ after(async () => {
 
 async function visit(browser, visitor) {
   await browser.context.addCookies([{ name: 'bl_aid', value: visitor, url: shop.origin }]);
+  await browser.context.addInitScript(() => {
+    window.__layoutShift = 0;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__layoutShift += entry.value;
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
   await browser.page.goto(shop.page('/product/85123A', demoPage(snippet(own.site_key, shop, api), { cart: '71053' })));
   await browser.page.waitForFunction(() =>
     [...document.querySelectorAll('[data-basketlift]')].every((el) => el.getAttribute('data-basketlift-state') === 'loaded')
@@ -90,6 +96,21 @@ async function visit(browser, visitor) {
 }
 
 const mine = (events, visitor) => events.filter((e) => e.anonymous_id === visitor);
+
+// The page's cumulative layout shift once the answer is shown (the arm is stored when it
+// arrives) and the page has settled.
+async function layoutShift(page) {
+  await page.waitForFunction(() => localStorage.getItem('bl_arm'));
+  await page.waitForTimeout(1000);
+  return page.evaluate(() => window.__layoutShift);
+}
+
+const heights = (page) =>
+  page.evaluate(() =>
+    Object.fromEntries(
+      [...document.querySelectorAll('[data-basketlift]')].map((el) => [el.dataset.basketlift, el.getBoundingClientRect().height])
+    )
+  );
 
 test('the widget renders catalogue items without shifting, and a click carries rec_id', async (t) => {
   if (skip) return t.skip(skip);
@@ -101,6 +122,8 @@ test('the widget renders catalogue items without shifting, and a click carries r
     const items = widget.locator('a.c');
     await items.first().waitFor({ timeout: 10000 });
     assert.ok((await items.count()) > 0);
+    const shift = await layoutShift(browser.page);
+    assert.ok(shift <= 0.05, `a treatment visitor's first view shifted by ${shift}`);
     const titles = await items.locator('.t').allTextContents();
     const known = new Set(catalogue(shop.origin).map((p) => p.title));
     assert.ok(titles.every((title) => known.has(title)), titles.join(' | '));
@@ -131,8 +154,11 @@ test('a holdout visitor sees nothing, and is counted where the widget would be s
   try {
     await visit(browser, visitor);
     const widget = browser.page.locator('[data-basketlift="product"]');
+    const shift = await layoutShift(browser.page);
+    assert.ok(shift <= 0.05, `a holdout visitor's first view shifted by ${shift}`);
     assert.equal(await widget.locator('a, img').count(), 0);
-    assert.equal((await widget.boundingBox()).height, 0, 'the placeholder is collapsed');
+    // In view, the reserved space stays (empty); below the viewport, it is given back.
+    assert.deepEqual(await heights(browser.page), { product: 300, basket: 300, home: 0, longtail: 0 });
     const events = await api.waitForEvents(own.id, (es) =>
       mine(es, visitor).some((e) => e.type === 'Recommendation Shown' && e.properties.placement === 'product')
     );
@@ -140,6 +166,10 @@ test('a holdout visitor sees nothing, and is counted where the widget would be s
     assert.ok(shown.length >= 1);
     assert.ok(shown.every((e) => e.properties.arm === 'holdout' && e.properties.rec_id));
     assert.equal(await browser.page.evaluate(() => localStorage.getItem('bl_arm')), '"holdout"');
+    // The next page knows the arm: nothing is reserved, nothing collapses.
+    await visit(browser, visitor);
+    assert.equal(await layoutShift(browser.page), 0);
+    assert.deepEqual(await heights(browser.page), { product: 0, basket: 0, home: 0, longtail: 0 });
   } finally {
     await browser.close();
   }

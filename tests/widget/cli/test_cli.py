@@ -65,3 +65,73 @@ def test_events_export_writes_json_lines(client: TestClient, shop: Any, clean_st
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["event_id"] for line in lines] == [event["event_id"] for event in events]
     assert "2 events exported" in result.stderr
+
+
+# A value for each other required parameter of a command that takes --shop: a new
+# command with a parameter missing here fails below until one is added.
+_OTHER_REQUIRED = {
+    "since": "2026-01-01",
+    "period": "2026-01",
+    "reason": "a test",
+    "name": "Buyer Ltd",
+    "url": "https://feeds.example/products.xml",
+    "product_id": "85123A",
+}
+
+
+def commands_with_shop(group: click.Group) -> list[tuple[str, ...]]:
+    return [
+        path
+        for path in all_commands(group)
+        if any("--shop" in parameter.opts for parameter in command_at(path).params)
+    ]
+
+
+def command_at(path: tuple[str, ...]) -> click.Command:
+    command: Any = main
+    for name in path:
+        command = command.commands[name]
+    found: click.Command = command
+    return found
+
+
+def arguments_for(path: tuple[str, ...], existing_file: str) -> list[str]:
+    arguments = [*path, "--shop", "nonexistent"]
+    for parameter in command_at(path).params:
+        if not parameter.required or parameter.name in ("shop", "shop_id", "shops"):
+            continue
+        assert parameter.name in _OTHER_REQUIRED or parameter.name == "path", (
+            f"{' '.join(path)}: give test_cli._OTHER_REQUIRED a value for {parameter.name}"
+        )
+        value = existing_file if parameter.name == "path" else _OTHER_REQUIRED[parameter.name]
+        named = not isinstance(parameter, click.Argument)
+        arguments += [parameter.opts[0], value] if named else [value]
+    if path == ("catalog", "import"):
+        arguments.append(existing_file)  # a file or --url: one of them
+    return arguments
+
+
+def test_every_shop_command_is_listed() -> None:
+    found = {" ".join(path) for path in commands_with_shop(main)}
+    assert {"events export", "train", "catalog import", "invoice run", "billing recompute"} <= found
+    assert len(found) == 16
+
+
+@pytest.mark.parametrize("path", commands_with_shop(main), ids=" ".join)
+def test_an_unknown_shop_is_an_error(
+    path: tuple[str, ...], clean_store: str, tmp_path: Any
+) -> None:
+    products = tmp_path / "products.json"
+    products.write_text("[]")
+    env = {"BASKETLIFT_REDIS_URL": clean_store}
+    result = CliRunner().invoke(main, arguments_for(path, str(products)), env=env)
+    assert result.exit_code == 1, result.output
+    assert "Error: no shop with id 'nonexistent'" in result.output
+    assert "exported" not in result.output
+
+
+def test_an_unknown_shop_among_known_ones_stops_the_command(shop: Any, clean_store: str) -> None:
+    env = {"BASKETLIFT_REDIS_URL": clean_store}
+    arguments = ["invoice", "run", "--period", "2026-01", "--shop", "test-shop", "--shop", "nope"]
+    result = CliRunner().invoke(main, arguments, env=env)
+    assert result.exit_code == 1 and "no shop with id 'nope'" in result.output

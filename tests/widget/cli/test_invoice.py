@@ -20,6 +20,7 @@ from billing import Contract, Period, record_exposure, record_order, record_visi
 from billing.contract_store import contract_versions
 from tests.billing.ledger_samples import october_ledger
 from tests.billing.samples import contract
+from tracker.shops import ShopRegistry
 from widget.cli.invoice import invoice
 from widget.platform.store import connect
 
@@ -40,9 +41,12 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
 
 
 def _ledger(url: str, *shops: str) -> None:
+    """Registered shops (the commands' --shop must name one) with an October ledger."""
+
     async def fill() -> None:
         client = await connect(url)
         for shop in shops:
+            await ShopRegistry(client).create(shop.upper(), (), shop)
             await october_ledger(client, shop, treated=40, holdout=40)
         await client.aclose()
 
@@ -199,3 +203,13 @@ def test_a_wrong_iban_is_refused_naming_the_field(clean_store: str) -> None:
         env={"BASKETLIFT_REDIS_URL": clean_store},
     )
     assert refused.exit_code == 1 and "iban: is not a valid IBAN" in refused.output
+
+
+def test_the_help_example_is_a_new_shops_contract(clean_store: str, tmp_path: Path) -> None:
+    shown = CliRunner().invoke(invoice, ["add-contract", "--help"]).output
+    example = json.loads(shown[shown.index("{") : shown.rindex("}") + 1])
+    assert {"monthly_visitors", "revenue_per_visitor_cap"} <= example.keys()
+    terms = tmp_path / "contract.json"
+    terms.write_text(json.dumps(example | {"effective_from": next_month().isoformat()}))
+    stored = run(clean_store, "add-contract", str(terms))
+    assert stored.output == "contract version 1 of acme stored\n"

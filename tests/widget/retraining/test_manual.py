@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from tests.engine.test_training import ingest_otto
+from tracker.shops import ShopRegistry
 from widget.cli.train import train
 from widget.retraining import TrainingLock, holding, read_status
 
@@ -24,6 +25,7 @@ async def run_train(url: str, folder: Path, *args: str) -> Result:
 
 async def test_a_manual_run_is_recorded(store: Any, clean_store: str, tmp_path: Path) -> None:
     shop = await ingest_otto(store)
+    await ShopRegistry(store).create("Empty", (), "empty")
     result = await run_train(clean_store, tmp_path, "--shop", shop, "--shop", "empty")
     assert result.exit_code == 0, result.output
     status = await read_status(store, shop)

@@ -1,1 +1,1 @@
-(function(t,n,e){window.basketlift&&window.basketlift.loaded||(n=t.currentScript,e=t.createElement("script"),e.async=!0,e.src=new URL("basketlift.04ded13b2755.js",n?n.src:location.href).href,t.head.appendChild(e))})(document);
+(function(t,n,e){window.basketlift&&window.basketlift.loaded||(n=t.currentScript,e=t.createElement("script"),e.async=!0,e.src=new URL("basketlift.081fbdefd38b.js",n?n.src:location.href).href,t.head.appendChild(e))})(document);
