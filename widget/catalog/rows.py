@@ -193,9 +193,8 @@ def _product_id(value: Any) -> str:
     if _CONTROL.search(value) or value != value.strip():
         raise _Invalid("product_id", "must not hold control characters or outer spaces")
     if value == UNLISTED_PRODUCT:
-        raise _Invalid(
-            "product_id", f"must not be {UNLISTED_PRODUCT!r}: it names unlisted products"
-        )
+        reason = f"must not be {UNLISTED_PRODUCT!r}, the name of the products not in the catalogue"
+        raise _Invalid("product_id", reason)
     return value
 
 
