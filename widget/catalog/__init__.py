@@ -26,11 +26,17 @@ from widget.catalog.feeds import (
 from widget.catalog.fetch import FeedFetcher
 from widget.catalog.formats import FORMATS, FeedOptions, Format
 from widget.catalog.index import CatalogIndex, reload_catalog
-from widget.catalog.rows import Product
-from widget.catalog.store import CatalogStore, ImportResult, product_ids_of
+from widget.catalog.rows import UNLISTED_PRODUCT, Product
+from widget.catalog.store import (
+    CatalogStore,
+    ImportResult,
+    listed_products_of,
+    product_ids_of,
+)
 
 __all__ = [
     "FORMATS",
+    "UNLISTED_PRODUCT",
     "CatalogIndex",
     "CatalogStore",
     "CatalogUploadError",
@@ -46,6 +52,7 @@ __all__ = [
     "feed_from",
     "import_feed",
     "keys",
+    "listed_products_of",
     "options_from",
     "product_ids_of",
     "reload_catalog",

@@ -21,6 +21,9 @@ import orjson
 from widget.catalog.prices import InvalidPrice, parse_price
 
 MAX_ID_LENGTH = 128
+# The one field under which the per-product figures count every id the catalogue does not
+# list (`widget.placements`): never a product's or a variant's id, so none is mixed in it.
+UNLISTED_PRODUCT = "(unlisted)"
 MAX_TITLE_LENGTH = 1000
 MAX_URL_LENGTH = 2048
 MAX_BRAND_LENGTH = 200
@@ -189,6 +192,9 @@ def _product_id(value: Any) -> str:
         raise _Invalid("product_id", f"must have at most {MAX_ID_LENGTH} characters")
     if _CONTROL.search(value) or value != value.strip():
         raise _Invalid("product_id", "must not hold control characters or outer spaces")
+    if value == UNLISTED_PRODUCT:
+        reason = f"must not be {UNLISTED_PRODUCT!r}, the name of the products not in the catalogue"
+        raise _Invalid("product_id", reason)
     return value
 
 

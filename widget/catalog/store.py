@@ -5,7 +5,8 @@ upload or deletion that changed it, so that servers notice changes with one GET.
 upload takes the next generation number and marks each product it names with it; a
 replacing upload then deletes, page by page, the products marked by older uploads, so
 that no set of a million ids is ever held in memory. A second hash maps the ids of
-products' variants to their product, for orders that name a variant (`product_ids_of`).
+products' variants to their product, for orders that name a variant (`product_ids_of`),
+and figures that count only what the catalogue lists (`listed_products_of`).
 """
 
 from __future__ import annotations
@@ -258,10 +259,18 @@ def _named(outcome: Upsert | Delete | Rejection, source: SourceRow) -> Upsert | 
 
 
 async def product_ids_of(redis: Any, shop: str, ids: Iterable[str]) -> dict[str, str]:
-    """Each of `ids` -> the product it names: itself, unless it is only a variant's id.
+    """Each of `ids` -> the product it names: itself, unless it is only a variant's id;
+    an id the catalogue does not know stays itself too."""
+    listed = await listed_products_of(redis, shop, ids)
+    return {i: product or i for i, product in listed.items()}
+
+
+async def listed_products_of(redis: Any, shop: str, ids: Iterable[str]) -> dict[str, str | None]:
+    """Each of `ids` -> the catalogue's product it names, None for an id it does not know;
+    one round trip for all of them.
 
     An id that is a product's own stays itself even when some product lists it as a
-    variant; an id the catalogue does not know stays itself too.
+    variant; a variant's id becomes its product's.
     """
     wanted = list(dict.fromkeys(ids))
     if not wanted:
@@ -272,7 +281,7 @@ async def product_ids_of(redis: Any, shop: str, ids: Iterable[str]) -> dict[str,
         pipe.hmget(keys.variants(shop), wanted)
         *is_product, variant_of = await pipe.execute()
     return {
-        i: i if known or product is None else product
+        i: i if known else product
         for i, known, product in zip(wanted, is_product, variant_of, strict=True)
     }
 

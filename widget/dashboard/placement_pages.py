@@ -75,7 +75,8 @@ async def products(request: Request, view: ShopView) -> Response:
         period = period_of(params, _today())
         column = choice(params, "sort", PRODUCT_COLUMNS, "revenue")
         order = order_of(params, "asc" if column == "product" else "desc")
-        rows = await product_figures(services(request).redis, view.shop.id, period)
+        figures = await product_figures(services(request).redis, view.shop.id, period)
+        rows = figures.rows
         shown = page_of(params, len(rows))
     except BadListing as bad:
         return problem(400, str(bad), view.viewer)
@@ -99,6 +100,8 @@ async def products(request: Request, view: ShopView) -> Response:
             period=period,
             periods=recent_periods(_today()),
             rows=shown.rows(rows),
+            unlisted=figures.unlisted,
+            total=figures.total,
             titles=titles,
             listing=shown,
             column=column,

@@ -5,8 +5,9 @@ the same per product.
 adds; `writer` stores them with `placements.lua` under `keys`; `figures` (per placement)
 and `products` (per product) read them back for the dashboard. Import direction: keys,
 entries -> writer -> rollup, figures, products; across
-to `widget.orders` (orders of record) and `widget.recommendations` (the head of the
-catalogue), and `widget.platform.shop_config` (the shop's placements).
+to `widget.orders` (orders of record), `widget.catalog` (the products it lists),
+`widget.recommendations` (the head of the catalogue), and `widget.platform.shop_config`
+(the shop's placements).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from widget.placements.figures import money, placement_figures
 from widget.placements.products import (
     PRODUCT_COLUMNS,
     ProductColumn,
+    ProductFigures,
     ProductRow,
     product_figures,
     sort_products,
@@ -28,6 +30,7 @@ __all__ = [
     "PRODUCT_COLUMNS",
     "PlacementRollup",
     "ProductColumn",
+    "ProductFigures",
     "ProductRow",
     "money",
     "placement_figures",

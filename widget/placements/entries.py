@@ -13,15 +13,18 @@
 - Per product and placement, beside the figures: the times it was shown, clicked and
   bought, and its click-attributed revenue (the per-product table).
 - A placement the shop has not configured is counted under `OTHER_PLACEMENT`.
+- Per product, an id is counted as the shop's catalogue names it (a variant's id as its
+  product's), and an id the catalogue does not list under `UNLISTED_PRODUCT` (`listed`).
 - Bots count for nothing. An event's day is when the server received it, an order's its
   `placed_at`, as calendar days in the time zone of the contract in effect (as billing).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -29,6 +32,7 @@ import orjson
 
 from billing.periods import Period, billing_day
 from tracker.schema import Event
+from widget.catalog import UNLISTED_PRODUCT
 from widget.orders import Order, micros
 
 ATTRIBUTION_WINDOW = datetime.timedelta(hours=24)
@@ -84,6 +88,34 @@ class RollupEntry:
     @property
     def period(self) -> str:
         return str(Period.of(self.day))
+
+    def products(self) -> set[str]:
+        """The product ids its items name."""
+        return {_split_item(kind, item)[1] for kind, _, item in self.items}
+
+    def listed(self, product_of: Mapping[str, str | None]) -> RollupEntry:
+        """The entry with each item's id as the catalogue names it (`product_of`, as
+        `widget.catalog.listed_products_of` maps them) or, for one it does not list,
+        `UNLISTED_PRODUCT`.
+
+        The site key is public: anyone can send events naming millions of made-up ids.
+        Counted in one field, their items stay visible (and in `figures`, untouched), yet
+        a month's per-product hashes hold at most the catalogue's products and that one.
+        Several unlisted products of one entry add up there, as their items do in `figures`.
+        """
+        items: Counter[tuple[ItemKind, str, str]] = Counter()
+        for (kind, placement, item), count in self.items.items():
+            prefix, product = _split_item(kind, item)
+            items[kind, placement, prefix + (product_of.get(product) or UNLISTED_PRODUCT)] += count
+        return dataclasses.replace(self, items=items)
+
+
+def _split_item(kind: ItemKind, item: str) -> tuple[str, str]:
+    """An item's `<currency>|` (for `revenue`, else "") and its product id."""
+    if kind != "revenue":
+        return "", item
+    currency, _, product = item.partition("|")
+    return f"{currency}|", product
 
 
 def counted_placement(placement: str, known: Collection[str]) -> str:

@@ -5,7 +5,8 @@ and the long-tail share of shown and of bought recommended items.
 The rollup keeps how often each item was shown and bought; which of them are in the tail
 is decided here, with the head of the shop's current models
 (`widget.recommendations.head_split`), so the shares of past periods follow the latest
-training too. Only the head's items are read: the tail is the total less the head.
+training too. Only the head's items are read: the tail is the total less the head and
+less the products not in the catalogue (`UNLISTED_PRODUCT`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from billing.currency import round_half_up
 from billing.errors import UnsupportedCurrency
 from billing.periods import Period
+from widget.catalog import UNLISTED_PRODUCT
 from widget.orders import MAX_DECIMALS, money_text
 from widget.placements import keys as keys
 from widget.recommendations import HeadItems
@@ -43,11 +45,12 @@ class ItemCounts:
         return ItemCounts(self.items + other.items, tail)
 
 
-def _count(items: int, in_head: list[str | None] | None) -> ItemCounts:
-    """`items` counted, of which the head's counts `in_head` (None: no model to split by)."""
-    if in_head is None:
+def _count(items: int, not_tail: list[str | None] | None) -> ItemCounts:
+    """`items` counted, of which `not_tail` counts the head's and the unlisted products'
+    (None: no model to split by)."""
+    if not_tail is None:
         return ItemCounts(items)
-    return ItemCounts(items, items - sum(int(n) for n in in_head if n is not None))
+    return ItemCounts(items, items - sum(int(n) for n in not_tail if n is not None))
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ async def placement_figures(
         placement, figure = name[_DAY:].rsplit("|", 1)
         sums.setdefault(placement, Counter())[figure] += int(value)
     placements = sorted(sums)
-    in_head = await _head_counts(redis, shop, period, placements, head)
+    not_tail = await _not_tail_counts(redis, shop, period, placements, head)
     rows = []
     for index, placement in enumerate(placements):
         figures = sums[placement]
@@ -124,8 +127,8 @@ async def placement_figures(
                 figures["clicks"],
                 figures["orders"],
                 revenue,
-                _count(figures["shown"], None if in_head is None else in_head[2 * index]),
-                _count(figures["bought"], None if in_head is None else in_head[2 * index + 1]),
+                _count(figures["shown"], None if not_tail is None else not_tail[2 * index]),
+                _count(figures["bought"], None if not_tail is None else not_tail[2 * index + 1]),
             )
         )
     total = PlacementRow("All placements", shown=ItemCounts(0, 0), bought=ItemCounts(0, 0))
@@ -134,17 +137,17 @@ async def placement_figures(
     return PlacementFigures(rows, total, head)
 
 
-async def _head_counts(
+async def _not_tail_counts(
     redis: Any, shop: str, period: Period, placements: list[str], head: HeadItems | None
 ) -> list[list[str | None]] | None:
-    """Per placement, the shown then the bought counts of the head's items (None for one
-    never counted); the tail is the rest. Reading the head's counts only, not every item's,
-    keeps the page fast for a catalogue of any size."""
+    """Per placement, the shown then the bought counts of the head's items and of the
+    unlisted products (None for one never counted); the tail is the rest. Reading these
+    counts only, not every item's, keeps the page fast for a catalogue of any size."""
     if head is None:
         return None
-    ids = list(head.ids)
-    if not ids:
-        return [[] for _ in range(2 * len(placements))]
+    # Ids the catalogue does not list are no product of its tail, whatever forged events
+    # name: out of the tail's count, though still among the items it is a share of.
+    ids = list(head.ids | {UNLISTED_PRODUCT})
     async with redis.pipeline(transaction=False) as pipe:
         for placement in placements:
             pipe.hmget(keys.shown_items(shop, str(period), placement), ids)

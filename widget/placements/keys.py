@@ -1,7 +1,9 @@
 """Redis key names of the per-placement rollup, built only here (see tracker.keys).
 
 `period` is `YYYY-MM`: billing's months, in the contract's time zone. A placement or a
-visitor id is the whole remainder of its key, after a prefix of its own.
+visitor id is the whole remainder of its key, after a prefix of its own. The per-product
+hashes name the catalogue's products and `(unlisted)` for every id it does not list
+(`widget.placements.entries`): at most the catalogue's size and one fields each.
 """
 
 from __future__ import annotations

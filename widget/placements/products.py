@@ -4,7 +4,8 @@ click-attributed revenue (not billed), in a period.
 
 Every product with a figure in the period is read (a catalogue of 4,070 products in four
 placements is 16,280 hash fields), so that any column sorts the whole table; the page
-shows one page of it.
+shows one page of it. Ids the catalogue does not list are one row, `UNLISTED_PRODUCT`,
+apart from the products' (`ProductFigures.unlisted`), in the total.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from decimal import Decimal
 from typing import Any, Literal, get_args
 
 from billing.periods import Period
+from widget.catalog import UNLISTED_PRODUCT
 from widget.orders import MAX_DECIMALS
 from widget.placements import keys as keys
 
@@ -32,6 +34,23 @@ class ProductRow:
     clicks: int = 0
     bought: int = 0
     revenue: dict[str, Decimal] = field(default_factory=dict)
+
+    def add(self, other: ProductRow) -> None:
+        self.shown += other.shown
+        self.clicks += other.clicks
+        self.bought += other.bought
+        for currency, amount in other.revenue.items():
+            self.revenue[currency] = self.revenue.get(currency, Decimal(0)) + amount
+
+
+@dataclass(frozen=True)
+class ProductFigures:
+    """The catalogue's products by product id, the row of every id it does not list
+    (None without one), and the total of both."""
+
+    rows: list[ProductRow]
+    unlisted: ProductRow | None
+    total: ProductRow
 
 
 def _revenue_total(row: ProductRow) -> Decimal:
@@ -60,7 +79,7 @@ async def period_placements(redis: Any, shop: str, period: Period) -> list[str]:
     return sorted({name[_DAY:].rsplit("|", 1)[0] for name in names})
 
 
-async def product_figures(redis: Any, shop: str, period: Period) -> list[ProductRow]:
+async def product_figures(redis: Any, shop: str, period: Period) -> ProductFigures:
     """Every product shown, clicked or bought after a click in `period`, by product id."""
     placements = await period_placements(redis, shop, period)
     month = str(period)
@@ -92,4 +111,10 @@ async def product_figures(redis: Any, shop: str, period: Period) -> list[Product
             amounts = row(product).revenue
             amount = Decimal(millionths).scaleb(-MAX_DECIMALS)
             amounts[currency] = amounts.get(currency, Decimal(0)) + amount
-    return [rows[product] for product in sorted(rows)]
+    unlisted = rows.pop(UNLISTED_PRODUCT, None)
+    total = ProductRow("All products")
+    for counted in rows.values():
+        total.add(counted)
+    if unlisted is not None:
+        total.add(unlisted)
+    return ProductFigures([rows[product] for product in sorted(rows)], unlisted, total)

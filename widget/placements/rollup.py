@@ -5,6 +5,8 @@ event stream and order log (what counts how: `widget.placements.entries`). It ke
 shop, day and placement, impressions, clicks, click-attributed orders and revenue, and
 per period and placement the count of each shown and each bought recommended item, so
 that the long-tail share is computed when read, with the head of the current models.
+Those per-product counts name products as the shop's catalogue lists them, looked up once
+per batch of entries (`RollupEntry.listed`).
 
 Restart-safe and idempotent: entries are acknowledged only once applied, a dead
 consumer's entries are reclaimed, and every entry is counted atomically, with its id
@@ -33,7 +35,7 @@ from tracker import keys as tracker_keys
 from tracker.applied import events_and_orders
 from tracker.consumer_loop import consume_until
 from tracker.reader import StreamEntry
-from widget.catalog import product_ids_of
+from widget.catalog import listed_products_of, product_ids_of
 from widget.orders import Order
 from widget.orders import keys as orders_keys
 from widget.placements import keys as keys
@@ -130,7 +132,7 @@ class PlacementRollup:
                 rolled = event_entry(event, terms_at(contracts, at).time_zone, known)
                 if rolled is not None:
                     found.append((_entry_ms(entry.id), rolled))
-        await self._writer.count(shop, "events", found)
+        await self._writer.count(shop, "events", await self._listed(shop, found))
 
     async def apply_orders(self, shop: str, entries: Sequence[OrderLogEntry]) -> None:
         """Attribute a batch of order log entries to the clicks before them (refunds: none)."""
@@ -147,7 +149,7 @@ class PlacementRollup:
                 continue
             if rolled is not None:
                 found.append((entry.received_ms, rolled))
-        await self._writer.count(shop, "orders", found)
+        await self._writer.count(shop, "orders", await self._listed(shop, found))
 
     async def events_applied_before(self, shop: str) -> float:
         """A time (ms) before which every event entry of the shop is applied by the group:
@@ -162,6 +164,17 @@ class PlacementRollup:
         if pending["pending"]:
             bound = min(bound, _entry_ms(pending["min"]))
         return bound
+
+    async def _listed(
+        self, shop: str, found: list[tuple[int, RollupEntry]]
+    ) -> list[tuple[int, RollupEntry]]:
+        """The entries naming products as the shop's catalogue lists them: one round trip
+        for the whole batch, so that the rollup keeps up with the stream."""
+        ids: set[str] = set()
+        for _, entry in found:
+            ids |= entry.products()
+        product_of = await listed_products_of(self._redis, shop, ids)
+        return [(received_ms, entry.listed(product_of)) for received_ms, entry in found]
 
     async def _order(
         self, shop: str, order: Order, contracts: list[Contract]

@@ -69,6 +69,8 @@ def test_a_deleted_row_needs_only_the_id() -> None:
         ("product_id", 1.5, "must be a string or an integer"),
         ("product_id", "x" * 129, "at most 128 characters"),
         ("product_id", " 85123A", "outer spaces"),
+        ("product_id", "(unlisted)", "must not be '(unlisted)', the name of the products not in"),
+        ("variants", ["85123A-RED", "(unlisted)"], "an id that must not be '(unlisted)'"),
         ("title", "", "is required"),
         ("title", 7, "must be a string"),
         ("title", "a\x00b", "control characters"),

@@ -195,8 +195,8 @@ def test_a_dashboard_address_that_does_not_exist_is_a_page(server: str) -> None:
 
 
 def _catalogue_with_images(data_dir: Path, server: str) -> None:
-    """Shop-a's products: one with an image the server has, one without, one whose image
-    cannot load."""
+    """Shop-a's products, in place of those seeded: one with an image the server has, one
+    without, one whose image cannot load."""
     rows = [dict(row) for row in online_retail(3)]
     rows[0]["image_url"] = f"{server}/dashboard/static/favicon.svg"
     rows[2]["image_url"] = "https://images.invalid/lost.jpg"
@@ -206,7 +206,7 @@ def _catalogue_with_images(data_dir: Path, server: str) -> None:
 
     async def run() -> None:
         store = await connect(f"unix://{socket_path(data_dir)}")
-        await CatalogStore(store, "shop-a").import_upload(body(), "json")
+        await CatalogStore(store, "shop-a").import_upload(body(), "json", replace=True)
         await store.aclose()
 
     asyncio.run(run())

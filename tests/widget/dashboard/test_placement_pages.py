@@ -44,6 +44,16 @@ async def _catalogue_and_more_shown(url: str, extra: int) -> list[str]:
     return ids
 
 
+async def _forged_shown(url: str, ids: list[str]) -> None:
+    """`ids` shown once each in shop-a's home placement, as anyone with its site key can."""
+    store = await connect(url)
+    try:
+        events = [shown("home", ids[start : start + 100]) for start in range(0, len(ids), 100)]
+        await (await RolledUpTraffic.of(store, "shop-a")).send("v-1", MORNING, *events)
+    finally:
+        await store.aclose()
+
+
 def test_the_uplift_page_links_to_the_pages_it_no_longer_holds(web: TestClient) -> None:
     log_in(web, "finance@a.example")
     page = web.get(f"{SHOP}/uplift?period=2026-10").text
@@ -61,11 +71,30 @@ def test_each_product_has_its_row_sorted_by_revenue_first(web: TestClient) -> No
     ]  # fmt: skip
     # shown in two placements, clicked in both, bought after the product placement's click
     row = (
-        '<tr><th scope="row"><code>84029G</code></th>\n'
+        '<tr><th scope="row"><code>84029G</code> KNITTED UNION FLAG HOT WATER BOTTLE</th>'
         '<td class="num">2</td><td class="num">2</td>\n'
         '<td class="num">1</td><td class="num">20.34 GBP</td></tr>'
     )
     assert row in page and 'aria-sort="descending"' in page
+
+
+def test_ids_not_in_the_catalogue_are_one_row_under_the_products_and_in_the_total(
+    web: TestClient, settings: Settings
+) -> None:
+    asyncio.run(_forged_shown(str(settings.redis_url), [f"made-up-{n}" for n in range(1_000)]))
+    log_in(web, "analyst@a.example")
+    for query in ("", "&sort=product", "&sort=shown&order=asc"):
+        page = unescape(web.get(PRODUCTS + query).text)
+        assert len(product_ids(page)) == 8 and "made-up-" not in page and "(unlisted)" not in page
+        unlisted = (
+            '<tfoot>\n<tr><th scope="row">Products not in the catalogue</th>'
+            '<td class="num">1,000</td><td class="num">0</td>\n'
+            '<td class="num">0</td><td class="num">–</td></tr>\n'
+            '<tr><th scope="row">All products</th>'
+            '<td class="num">1,008</td><td class="num">4</td>\n'
+            '<td class="num">2</td><td class="num">35.64 GBP</td></tr>\n</tfoot>'
+        )
+        assert unlisted in page, query
 
 
 def test_any_column_sorts_either_way(web: TestClient) -> None:

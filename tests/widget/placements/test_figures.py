@@ -92,6 +92,7 @@ async def _whole_catalogue(url: str) -> None:
     store = await connect(url)
     try:
         traffic = await RolledUpTraffic.of(store, "shop-a")
+        await traffic.catalogue(None)
         products = [row["product_id"] for row in online_retail(None)]
         for day in range(5):
             at = MORNING + timedelta(days=day)

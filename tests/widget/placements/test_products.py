@@ -31,7 +31,8 @@ EXPECTED = {
 
 
 async def figures(store: Any) -> dict[str, tuple[int, int, int, dict[str, Decimal]]]:
-    rows = await product_figures(store, "acme", OCTOBER)
+    found = await product_figures(store, "acme", OCTOBER)
+    rows = [*found.rows, *([found.unlisted] if found.unlisted else [])]
     return {row.product_id: (row.shown, row.clicks, row.bought, row.revenue) for row in rows}
 
 
@@ -65,7 +66,7 @@ async def test_clicks_and_revenue_per_product_expire_after_their_month(store: An
 async def test_sorting_breaks_ties_by_product_id(store: Any) -> None:
     await real_traffic(store)
     await drain(PlacementRollup(store))
-    rows = await product_figures(store, "acme", OCTOBER)
+    rows = (await product_figures(store, "acme", OCTOBER)).rows
     sort_products(rows, "revenue", descending=True)
     assert [row.product_id for row in rows][:4] == ["84029G", "85123A", "21730", "22633"]
     sort_products(rows, "shown", descending=False)

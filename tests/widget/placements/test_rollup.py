@@ -28,7 +28,7 @@ from widget.events import keys as events_keys
 from widget.orders import keys as orders_keys
 from widget.orders.store import DurabilityUnsupported
 from widget.placements import OTHER_PLACEMENT, keys
-from widget.placements.figures import placement_figures
+from widget.placements.figures import ItemCounts, placement_figures
 from widget.placements.rollup import PlacementRollup
 from widget.recommendations.head_split import HeadItems
 
@@ -196,6 +196,60 @@ async def test_tail_shares_follow_the_head_they_are_read_with(store: Any) -> Non
     assert (product.shown.tail, product.bought.tail, basket.shown.tail) == (2, 0, 2)
     assert figures.total.shown.tail_share == 0.5 and figures.total.bought.tail_share == 0.0
     assert figures.total.click_through_rate == 2.0
+
+
+async def test_tail_shares_leave_out_the_ids_the_catalogue_does_not_list(store: Any) -> None:
+    await real_traffic(store)
+    traffic = await ShopTraffic.of(store, "acme")
+    await traffic.send("v-1", MORNING, shown("product", [f"made-up-{n}" for n in range(100)]))
+    await drain(PlacementRollup(store))
+    head = HeadItems("v1", frozenset({"85123A", "84029G", "22752"}))
+    figures = await placement_figures(store, "acme", OCTOBER, head)
+    product = figures.rows[1]
+    assert (product.shown.items, product.shown.tail) == (104, 2)
+    assert figures.total.shown == ItemCounts(108, 4)
+
+
+async def _hashes(store: Any, placement: str) -> list[dict[str, str]]:
+    """The per-product hashes of the placement in October: shown, clicked, bought, revenue."""
+    found = (keys.shown_items, keys.clicked_items, keys.bought_items, keys.item_revenue)
+    return [await store.hgetall(key("acme", "2026-10", placement)) for key in found]
+
+
+async def test_ids_the_catalogue_does_not_list_are_one_field_of_each_hash(store: Any) -> None:
+    """1,000 forged product ids (the site key is public), shown, clicked and bought after a
+    click, add one `(unlisted)` field to each hash; the figures count every one."""
+    traffic = await ShopTraffic.create(store, "acme")
+    await traffic.catalogue()
+    forged = [f"made-up-{n}" for n in range(1_000)]
+    shows = [shown("product", [*forged[i : i + 100], "85123A"]) for i in range(0, 1_000, 100)]
+    await traffic.send(FIRST.customer, MORNING, *shows, clicked("product", "85123A"))
+    for start in (0, 500):
+        clicks = [clicked("product", product) for product in forged[start : start + 500]]
+        await traffic.send(FIRST.customer, MORNING, *clicks)
+    lines = (*FIRST.lines, ("made-up-1", 2, "1.50"), ("made-up-2", 1, "2.25"))
+    await traffic.order(dataclasses.replace(FIRST, lines=lines), MORNING + MINUTE)
+    await drain(PlacementRollup(store))
+    assert await _hashes(store, "product") == [
+        {"85123A": "10", "(unlisted)": "1000"},
+        {"85123A": "1", "(unlisted)": "1000"},
+        {"85123A": "1", "(unlisted)": "2"},
+        {"GBP|85123A": "15300000", "GBP|(unlisted)": "5250000"},
+    ]
+    revenue = {"GBP": Decimal("20.55")}  # 6 x 2.55 + 2 x 1.50 + 2.25
+    assert await table(store) == {"product": (10, 1_001, 1, revenue, 1_010, 3)}
+
+
+async def test_a_variants_id_is_counted_under_its_product(store: Any) -> None:
+    traffic = await ShopTraffic.create(store, "acme")
+    heart = Product(
+        "85123A", "Heart", "https://shop.example/h", "2.55", "GBP", variants=("85123A-RED",)
+    )
+    await CatalogStore(store, "acme").import_rows(_one(heart), replace=False)
+    events = (shown("product", ["85123A-RED", "85123A"]), clicked("product", "85123A-RED"))
+    await traffic.send(FIRST.customer, MORNING, *events)
+    await drain(PlacementRollup(store))
+    assert await _hashes(store, "product") == [{"85123A": "2"}, {"85123A": "1"}, {}, {}]
 
 
 class ClusterTraffic(ShopTraffic):

@@ -13,23 +13,27 @@ import csv
 import gzip
 import itertools
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import Any, Self
+from urllib.parse import quote
 
 import orjson
 
 from billing.order_log import OrderLogEntry
 from engine.training import TrainingSettings
 from tests.conftest import ORIGIN, SHARED_DATA, make_event
+from tests.widget.catalog.samples import as_json, online_retail
 from tracker.batch import Batch
 from tracker.client import Client
 from tracker.ingest import EventIngestor, RateLimits
 from tracker.reader import StreamEntry
 from tracker.schema import Event, format_timestamp, validate_event
 from tracker.shops import ShopRegistry
+from widget.catalog import CatalogStore
 from widget.orders.rows import Order, parse_order
 from widget.orders.store import OrderStore
 from widget.placements.rollup import PlacementRollup
@@ -115,6 +119,19 @@ class ShopTraffic:
         result = await ingestor.ingest(Batch(self.site_key, None, list(events)), ORIGIN, client, at)
         assert result.accepted == len(events), result
 
+    async def catalogue(self, limit: int | None = 300) -> None:
+        """The shop's catalogue: the first `limit` Online Retail products (None: all 4,070,
+        the code as the title of the 112 without one, "BANK CHARGES" with its URL quoted)."""
+        rows = [
+            row | {"title": row["title"] or row["product_id"], "url": quote(row["url"], safe=":/")}
+            for row in online_retail(limit)
+        ]
+
+        async def body() -> AsyncIterator[bytes]:
+            yield as_json(rows)
+
+        await CatalogStore(self.store, self.shop).import_upload(body(), "json")
+
     async def order(
         self, invoice: Invoice, placed_at: datetime, visitor: str | None = None
     ) -> None:
@@ -163,7 +180,9 @@ def as_order(invoice: Invoice, placed_at: datetime, visitor: str | None = None) 
 
 async def widget_traffic(traffic: ShopTraffic) -> None:
     """Two placements seen and clicked by customer 17850 before their invoice 536365; a
-    holdout visitor's report; a bot's impression and click before invoice 536367."""
+    holdout visitor's report; a bot's impression and click before invoice 536367; the
+    shop's catalogue lists every product named."""
+    await traffic.catalogue()
     first, _, second = first_invoices(3)
     minute = timedelta(minutes=1)
     visitor, products = first.customer, first.products
